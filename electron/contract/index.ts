@@ -1,0 +1,20 @@
+// The one contract: every call the renderer, the CLI and the bridge can make. Pure TS + zod.
+import type { z } from 'zod';
+import type { CallSpec } from './define';
+import { jobsCalls } from './jobs';
+import { registryCalls } from './registry';
+
+export const contract = {
+  ...jobsCalls,
+  ...registryCalls,
+} satisfies Record<string, CallSpec>;
+
+export type Contract = typeof contract;
+export type Method = keyof Contract;
+export type Input<M extends Method> = z.input<Contract[M]['input']>;
+export type Output<M extends Method> = z.output<Contract[M]['output']>;
+export const methods = Object.keys(contract) as Method[];
+export const isMethod = (m: string): m is Method => Object.hasOwn(contract, m);
+
+export * from './define';
+export * from './events';

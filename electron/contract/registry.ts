@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { call } from './define';
+
+export const Stage = z.enum(['none', 'staging', 'production', 'archived']);
+export type Stage = z.infer<typeof Stage>;
+export const Framework = z.enum(['pytorch', 'tensorflow', 'keras', 'sklearn', 'onnx', 'huggingface', 'gguf', 'safetensors', 'xgboost', 'lightgbm', 'catboost', 'other']);
+export const ModelType = z.enum(['classification', 'regression', 'clustering', 'nlp', 'llm', 'computer_vision', 'recommendation', 'time_series', 'reinforcement_learning', 'other']);
+
+/** Model names: what a user can type on a command line without quoting surprises. */
+export const ModelName = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._ +-]*$/, 'use letters, digits, space and . _ + - (starting with a letter or digit)');
+export const Tag = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9._:/-]{0,63}$/, 'tags are 1-64 chars of a-z 0-9 . _ : / -');
+export const Metrics = z.record(z.string().min(1).max(128), z.number().refine(Number.isFinite, 'metric values must be finite numbers'));
+export const JsonObject = z.record(z.string(), z.unknown());
+
+export const FileEntry = z.object({ path: z.string(), size: z.number(), sha256: z.string() });
+export type FileEntry = z.infer<typeof FileEntry>;
+
+export const VersionSummary = z.object({
+  id: z.number(),
+  model: z.string(),
+  version: z.number(),
+  stage: Stage,
+  storage: z.enum(['vault', 'in_place']),
+  sourcePath: z.string().nullable(),
+  contentHash: z.string(),
+  totalSize: z.number(),
+  fileCount: z.number(),
+  format: z.string().nullable(),
+  framework: z.string(),
+  modelType: z.string(),
+  tags: z.array(z.string()),
+  metrics: Metrics,
+  parent: z.number().nullable(),
+  integrity: z.enum(['unknown', 'ok', 'changed', 'missing']),
+  verifiedAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type VersionSummary = z.infer<typeof VersionSummary>;
+
+export const VersionDetail = VersionSummary.extend({
+  files: z.array(FileEntry),
+  config: JsonObject,
+  notes: z.string(),
+  description: z.string(),
+});
+export type VersionDetail = z.infer<typeof VersionDetail>;
+
+export const ModelRow = z.object({
+  id: z.number(),
+  name: z.string(),
+  description: z.string(),
+  framework: z.string(),
+  modelType: z.string(),
+  tags: z.array(z.string()),
+  latestVersion: z.number().nullable(),
+  productionVersion: z.number().nullable(),
+  stage: Stage.nullable(),
+  format: z.string().nullable(),
+  totalSize: z.number().nullable(),
+  versionCount: z.number(),
+  updatedAt: z.string(),
+});
+export type ModelRow = z.infer<typeof ModelRow>;
+
+export const ModelDetail = ModelRow.extend({
+  createdAt: z.string(),
+  versions: z.array(VersionSummary),
+});
+export type ModelDetail = z.infer<typeof ModelDetail>;
+
+export const ImportOptions = z.object({
+  path: z.string().min(1),
+  name: ModelName.optional(),
+  newVersion: z.boolean().default(false),
+  inPlace: z.boolean().default(false),
+  tags: z.array(Tag).max(64).default([]),
+  description: z.string().max(10_000).optional(),
+  framework: Framework.optional(),
+  modelType: ModelType.optional(),
+  metrics: Metrics.optional(),
+  config: JsonObject.optional(),
+  notes: z.string().max(100_000).optional(),
+  /** Set by the bridge for browser uploads: the temp file is removed after import. */
+  uploadedAs: z.string().optional(),
+});
+export type ImportOptions = z.input<typeof ImportOptions>;
+
+export const ImportResult = z.object({
+  model: z.string(),
+  version: z.number(),
+  files: z.array(FileEntry),
+  created: z.boolean(),
+});
+export type ImportResult = z.infer<typeof ImportResult>;
+
+export const ListQuery = z.object({
+  query: z.string().max(500).optional(),
+  framework: z.string().optional(),
+  modelType: z.string().optional(),
+  tag: z.string().optional(),
+  stage: Stage.optional(),
+  sort: z.enum(['name', 'updated', 'size', 'version', 'stage', 'format']).default('updated'),
+  dir: z.enum(['asc', 'desc']).default('desc'),
+  limit: z.number().int().min(1).max(5000).default(200),
+  offset: z.number().int().min(0).default(0),
+});
+export type ListQuery = z.input<typeof ListQuery>;
+
+export const VersionRef = z.object({ name: z.string().min(1), version: z.number().int().positive().optional() });
+
+export const VerifyResult = z.object({
+  ok: z.boolean(),
+  model: z.string(),
+  version: z.number(),
+  mismatches: z.array(z.object({ path: z.string(), expected: z.string(), actual: z.string() })),
+});
+export type VerifyResult = z.infer<typeof VerifyResult>;
+
+export const CompareResult = z.object({
+  a: z.number(),
+  b: z.number(),
+  metrics: z.array(z.object({ key: z.string(), a: z.number().nullable(), b: z.number().nullable(), delta: z.number().nullable() })),
+  files: z.object({
+    added: z.array(FileEntry),
+    removed: z.array(FileEntry),
+    changed: z.array(z.object({ path: z.string(), a: FileEntry, b: FileEntry })),
+    unchanged: z.number(),
+  }),
+});
+export type CompareResult = z.infer<typeof CompareResult>;
+
+const JobStarted = z.object({ jobId: z.string() });
+
+export const registryCalls = {
+  'registry.import': call(ImportOptions, JobStarted),
+  'registry.models': call(ListQuery.prefault({}), z.object({ total: z.number(), rows: z.array(ModelRow) }), { readonly: true }),
+  'registry.list': call(ListQuery.prefault({}), z.object({ total: z.number(), rows: z.array(VersionSummary) }), { readonly: true }),
+  'registry.model': call(z.object({ name: z.string().min(1) }), ModelDetail, { readonly: true }),
+  'registry.version': call(VersionRef, VersionDetail, { readonly: true }),
+  'registry.update': call(z.object({
+    name: z.string().min(1),
+    rename: ModelName.optional(),
+    description: z.string().max(10_000).optional(),
+    framework: Framework.optional(),
+    modelType: ModelType.optional(),
+    tags: z.array(Tag).max(64).optional(),
+  }), ModelRow),
+  'registry.annotate': call(z.object({ name: z.string().min(1), version: z.number().int().positive(), metrics: Metrics.optional(), notes: z.string().max(100_000).optional() }), VersionSummary),
+  'registry.promote': call(z.object({ name: z.string().min(1), version: z.number().int().positive(), stage: Stage }), z.object({ model: z.string(), version: z.number(), stage: Stage, demoted: z.array(z.number()) })),
+  'registry.compare': call(z.object({ name: z.string().min(1), a: z.number().int().positive(), b: z.number().int().positive(), otherName: z.string().optional() }), CompareResult, { readonly: true }),
+  'registry.verify': call(VersionRef, JobStarted),
+  'registry.export': call(z.object({ name: z.string().min(1), version: z.number().int().positive(), out: z.string().min(1) }), JobStarted),
+  'registry.delete': call(z.object({ name: z.string().min(1), version: z.number().int().positive().optional(), confirm: z.string() }), z.object({ deletedVersions: z.number(), freedBytes: z.number() })),
+  'registry.facets': call(z.object({}).default({}), z.object({
+    frameworks: z.array(z.object({ value: z.string(), count: z.number() })),
+    modelTypes: z.array(z.object({ value: z.string(), count: z.number() })),
+    tags: z.array(z.object({ value: z.string(), count: z.number() })),
+    stages: z.array(z.object({ value: z.string(), count: z.number() })),
+    models: z.number(),
+    versions: z.number(),
+  }), { readonly: true }),
+};

@@ -1,0 +1,35 @@
+import type { registryCalls } from '../../contract/registry';
+import { exportVersion } from '../registry/exportVersion';
+import { importPath } from '../registry/Importer';
+import { Registry } from '../registry/Registry';
+import { verifyVersion } from '../registry/verifyVersion';
+import type { AppContext } from '../AppContext';
+import type { HandlersFor } from './types';
+
+const reg = (ctx: AppContext) => new Registry(ctx.db, ctx.blobs);
+
+export const registryHandlers: HandlersFor<typeof registryCalls> = {
+  'registry.import': (input, ctx) => {
+    const name = input.uploadedAs ?? input.path;
+    const { id } = ctx.jobs.start({ kind: 'import', title: `Import ${name}` }, (job) => importPath(ctx, input, job));
+    return { jobId: id };
+  },
+  'registry.models': (q, ctx) => reg(ctx).listModels(q),
+  'registry.list': (q, ctx) => reg(ctx).listVersions(q),
+  'registry.model': ({ name }, ctx) => reg(ctx).model(name),
+  'registry.version': ({ name, version }, ctx) => reg(ctx).version(name, version),
+  'registry.update': ({ name, ...patch }, ctx) => reg(ctx).update(name, patch),
+  'registry.annotate': ({ name, version, ...patch }, ctx) => reg(ctx).annotate(name, version, patch),
+  'registry.promote': ({ name, version, stage }, ctx) => reg(ctx).promote(name, version, stage),
+  'registry.compare': ({ name, a, b, otherName }, ctx) => reg(ctx).compare(name, a, b, otherName),
+  'registry.verify': ({ name, version }, ctx) => {
+    const { id } = ctx.jobs.start({ kind: 'verify', title: `Verify ${name}${version ? '@' + version : ''}` }, (job) => verifyVersion(ctx, name, version, job));
+    return { jobId: id };
+  },
+  'registry.export': ({ name, version, out }, ctx) => {
+    const { id } = ctx.jobs.start({ kind: 'export', title: `Export ${name}@${version}` }, (job) => exportVersion(ctx, name, version, out, job));
+    return { jobId: id };
+  },
+  'registry.delete': ({ name, version, confirm }, ctx) => reg(ctx).delete(name, version, confirm),
+  'registry.facets': (_i, ctx) => reg(ctx).facets(),
+};

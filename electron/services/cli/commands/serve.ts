@@ -1,0 +1,36 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { Bridge } from '../../bridge/Bridge';
+import type { Cli } from '../Cli';
+
+/** The built renderer: next to the bundled CLI in out/, or HALLMARK_RENDERER_DIR. */
+export function rendererDir(): string | undefined {
+  if (process.env.HALLMARK_RENDERER_DIR) return process.env.HALLMARK_RENDERER_DIR;
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const c of [path.join(here, '..', 'renderer'), path.join(here, '..', '..', '..', '..', 'out', 'renderer')]) {
+    if (fs.existsSync(path.join(c, 'index.html'))) return c;
+  }
+  return undefined;
+}
+
+export function registerServeCommand(program: Command, cli: Cli): void {
+  program.command('serve')
+    .description('local HTTP + WebSocket bridge for the renderer in a browser (127.0.0.1 only)')
+    .option('--port <port>', 'port (default: random free port)', '0')
+    .option('--token <token>', 'use this token instead of a random one (tests)')
+    .action(async (o: { port: string; token?: string }) => {
+      const ctx = cli.ctx();
+      const staticDir = rendererDir();
+      const bridge = new Bridge(ctx, { port: Number(o.port) || 0, ...(staticDir ? { staticDir } : {}), ...(o.token ? { token: o.token } : {}) });
+      const url = await bridge.start();
+      cli.out({ url, port: bridge.port, token: bridge.token }, () => `Hallmark is running in browser mode at:\n  ${url}${staticDir ? '' : '\n(renderer not built: run `npm run build` for the UI; the API works)'}`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await bridge.close();
+    });
+}

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Sqlite } from '../../../native/Database';
+import type { Job } from '../../contract/jobs';
+import { HallmarkError } from '../errors';
+
+export interface JobHandle {
+  readonly id: string;
+  readonly signal: AbortSignal;
+  /** Report progress in bytes (or any unit: audits use steps); throttled before it reaches listeners. */
+  progress(done: number, total?: number | null, message?: string): void;
+  /** Throws JobCancelledError when the user cancelled. */
+  throwIfCancelled(): void;
+}
+
+export class JobCancelledError extends HallmarkError {
+  constructor(id: string) {
+    super('cancelled', `job ${id} was cancelled`);
+  }
+}
+
+interface Live {
+  job: Job;
+  controller: AbortController;
+  started: number;
+  lastEmit: number;
+  promise: Promise<unknown>;
+  /** Recent (time, bytes) samples for a smoothed speed. */
+  samples: Array<[number, number]>;
+}
+
+export interface JobSpec {
+  kind: string;
+  title: string;
+  total?: number | null;
+  /** Jobs of one queue run at most `concurrency` at a time. */
+  queue?: string;
+}
+
+const nowIso = () => new Date().toISOString();
+
+/**
+ * Persisted, cancellable, concurrency-limited jobs. Progress is kept in memory and flushed to SQLite
+ * at most twice a second so a multi-GB import does not turn into thousands of writes.
+ */
+export class JobManager extends EventEmitter<{ job: [Job] }> {
+  private readonly live = new Map<string, Live>();
+  private readonly running = new Map<string, number>();
+  private readonly waiting = new Map<string, Array<() => void>>();
+  private readonly limits = new Map<string, number>();
+
+  constructor(private readonly db: Sqlite, limits: Record<string, number> = {}) {
+    super();
+    this.limits.set('default', 2);
+    for (const [k, v] of Object.entries(limits)) this.limits.set(k, v);
+  }
+
+  /** Marks jobs left running or queued by a crashed process as interrupted. */
+  recover(): number {
+    const r = this.db
+      .prepare(`UPDATE jobs SET state = 'interrupted', error = 'interrupted: Hallmark stopped while this job ran', finished_at = ? WHERE state IN ('queued','running')`)
+      .run(nowIso());
+    return r.changes;
+  }
+
+  setLimit(queue: string, n: number): void {
+    this.limits.set(queue, Math.max(1, n));
+  }
+
+  /** Starts a job and returns its id at once; `done(id)` resolves with the result. */
+  start<T>(spec: JobSpec, fn: (job: JobHandle) => Promise<T>): { id: string; promise: Promise<T> } {
+    const id = randomUUID();
+    const queue = spec.queue ?? 'default';
+    const job: Job = {
+      id, kind: spec.kind, title: spec.title, state: 'queued', doneBytes: 0, totalBytes: spec.total ?? null,
+      bytesPerSec: null, etaSec: null, message: null, error: null, result: null,
+      createdAt: nowIso(), startedAt: null, finishedAt: null,
+    };
+    this.db.prepare(`INSERT INTO jobs (id, kind, title, state, total_bytes, created_at) VALUES (?, ?, ?, 'queued', ?, ?)`)
+      .run(id, job.kind, job.title, job.totalBytes, job.createdAt);
+    const controller = new AbortController();
+    const live: Live = { job, controller, started: 0, lastEmit: 0, promise: Promise.resolve(), samples: [] };
+    this.live.set(id, live);
+    this.emit('job', { ...job });
+
+    const handle: JobHandle = {
+      id,
+      signal: controller.signal,
+      progress: (done, total, message) => this.progress(live, done, total, message),
+      throwIfCancelled: () => {
+        if (controller.signal.aborted) throw new JobCancelledError(id);
+      },
+    };
+
+    const promise = (async () => {
+      await this.acquire(queue);
+      try {
+        if (controller.signal.aborted) throw new JobCancelledError(id);
+        live.started = Date.now();
+        job.state = 'running';
+        job.startedAt = nowIso();
+        this.db.prepare(`UPDATE jobs SET state = 'running', started_at = ? WHERE id = ?`).run(job.startedAt, id);
+        this.emit('job', { ...job });
+        const result = await fn(handle);
+        job.state = 'done';
+        job.result = (result ?? null) as unknown;
+        job.etaSec = 0;
+        return result;
+      } catch (e) {
+        const cancelled = e instanceof JobCancelledError || controller.signal.aborted;
+        job.state = cancelled ? 'cancelled' : 'failed';
+        job.error = cancelled ? 'cancelled by user' : e instanceof Error ? e.message : String(e);
+        throw e;
+      } finally {
+        job.finishedAt = nowIso();
+        this.db.prepare(`UPDATE jobs SET state = ?, done_bytes = ?, total_bytes = ?, message = ?, error = ?, result = ?, finished_at = ? WHERE id = ?`)
+          .run(job.state, job.doneBytes, job.totalBytes, job.message, job.error, job.result == null ? null : JSON.stringify(job.result), job.finishedAt, id);
+        this.emit('job', { ...job });
+        this.release(queue);
+        // Keep the finished job in memory briefly for late `wait` calls, then drop it.
+        setTimeout(() => this.live.delete(id), 60_000).unref();
+      }
+    })();
+    live.promise = promise.catch(() => undefined);
+    return { id, promise };
+  }
+
+  /** Runs a job and waits for it: the CLI's way. */
+  run<T>(spec: JobSpec, fn: (job: JobHandle) => Promise<T>): Promise<T> {
+    return this.start(spec, fn).promise;
+  }
+
+  cancel(id: string): boolean {
+    const live = this.live.get(id);
+    if (!live || ['done', 'failed', 'cancelled', 'interrupted'].includes(live.job.state)) return false;
+    live.controller.abort();
+    return true;
+  }
+
+  get(id: string): Job {
+    const live = this.live.get(id);
+    if (live) return { ...live.job };
+    const row = this.db.prepare(`SELECT * FROM jobs WHERE id = ?`).get(id) as JobRow | undefined;
+    if (!row) throw new HallmarkError('not_found', `no job with id "${id}"`);
+    return fromRow(row);
+  }
+
+  list(limit = 100): Job[] {
+    const rows = this.db.prepare(`SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?`).all(limit) as JobRow[];
+    return rows.map((r) => (this.live.has(r.id) ? { ...this.live.get(r.id)!.job } : fromRow(r)));
+  }
+
+  async wait(id: string, timeoutMs = 600_000): Promise<Job> {
+    const live = this.live.get(id);
+    if (live) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([live.promise, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+      clearTimeout(timer);
+    }
+    return this.get(id);
+  }
+
+  /** Resolves when no job is running or queued (used at shutdown and in tests). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.live.values()].map((l) => l.promise));
+  }
+
+  cancelAll(): void {
+    for (const id of this.live.keys()) this.cancel(id);
+  }
+
+  private progress(live: Live, done: number, total?: number | null, message?: string): void {
+    const job = live.job;
+    job.doneBytes = done;
+    if (total !== undefined) job.totalBytes = total;
+    if (message !== undefined) job.message = message;
+    const t = Date.now();
+    live.samples.push([t, done]);
+    while (live.samples.length > 2 && t - live.samples[0]![0] > 3000) live.samples.shift();
+    const [t0, d0] = live.samples[0]!;
+    const dt = (t - t0) / 1000;
+    job.bytesPerSec = dt > 0.05 ? (done - d0) / dt : null;
+    job.etaSec = job.bytesPerSec && job.totalBytes ? Math.max(0, (job.totalBytes - done) / job.bytesPerSec) : null;
+    if (t - live.lastEmit >= 200) {
+      live.lastEmit = t;
+      this.emit('job', { ...job });
+      this.db.prepare(`UPDATE jobs SET done_bytes = ?, total_bytes = ?, message = ? WHERE id = ?`).run(done, job.totalBytes, job.message, job.id);
+    }
+  }
+
+  private acquire(queue: string): Promise<void> {
+    const limit = this.limits.get(queue) ?? this.limits.get('default') ?? 2;
+    const n = this.running.get(queue) ?? 0;
+    if (n < limit) {
+      this.running.set(queue, n + 1);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const list = this.waiting.get(queue) ?? [];
+      list.push(() => {
+        this.running.set(queue, (this.running.get(queue) ?? 0) + 1);
+        resolve();
+      });
+      this.waiting.set(queue, list);
+    });
+  }
+
+  private release(queue: string): void {
+    this.running.set(queue, Math.max(0, (this.running.get(queue) ?? 1) - 1));
+    const next = this.waiting.get(queue)?.shift();
+    if (next) next();
+  }
+}
+
+interface JobRow {
+  id: string; kind: string; title: string; state: Job['state']; done_bytes: number; total_bytes: number | null;
+  message: string | null; error: string | null; result: string | null; created_at: string; started_at: string | null; finished_at: string | null;
+}
+
+function fromRow(r: JobRow): Job {
+  return {
+    id: r.id, kind: r.kind, title: r.title, state: r.state, doneBytes: r.done_bytes, totalBytes: r.total_bytes,
+    bytesPerSec: null, etaSec: null, message: r.message, error: r.error,
+    result: r.result == null ? null : (JSON.parse(r.result) as unknown),
+    createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
+  };
+}

@@ -1,0 +1,410 @@
+import type { Sqlite } from '../../../native/Database';
+import type {
+  CompareResult, FileEntry, ListQuery, ModelDetail, ModelRow, Stage, VersionDetail, VersionSummary,
+} from '../../contract/registry';
+import { ListQuery as ListQuerySchema } from '../../contract/registry';
+import { HallmarkError, quote } from '../errors';
+import type { BlobStore } from './BlobStore';
+import path from 'node:path';
+
+interface ModelDbRow {
+  id: number; name: string; description: string; framework: string; model_type: string;
+  latest_version_id: number | null; created_at: string; updated_at: string;
+}
+interface VersionDbRow {
+  id: number; model_id: number; name: string; number: number; stage: Stage; storage: 'vault' | 'in_place';
+  source_path: string | null; content_hash: string; total_size: number; file_count: number; metrics: string;
+  config: string; notes: string; parent_number: number | null; format: string | null; verified_at: string | null;
+  integrity: VersionSummary['integrity']; created_at: string; framework: string; model_type: string; tags: string | null;
+  description: string;
+}
+
+export interface NewVersion {
+  name: string;
+  description?: string | undefined;
+  framework?: string | undefined;
+  modelType?: string | undefined;
+  tags: string[];
+  storage: 'vault' | 'in_place';
+  sourcePath: string | null;
+  contentHash: string;
+  files: Array<FileEntry & { mtimeMs?: number | null }>;
+  metrics?: Record<string, number> | undefined;
+  config?: Record<string, unknown> | undefined;
+  notes?: string | undefined;
+  format?: string | null;
+  /** Reuse an identical version of this model instead of adding one. */
+  dedupe: boolean;
+}
+
+const nowIso = () => new Date().toISOString();
+
+const VERSION_SELECT = `
+  SELECT v.*, m.name, m.framework, m.model_type, m.description,
+    (SELECT group_concat(tag, ' ') FROM model_tags t WHERE t.model_id = m.id) AS tags,
+    (SELECT p.number FROM versions p WHERE p.id = v.parent_id) AS parent_number
+  FROM versions v JOIN models m ON m.id = v.model_id`;
+
+/** Turns what a user types into a safe FTS5 query: every word a quoted prefix term. */
+export function ftsQuery(q: string): string | null {
+  const words = q.match(/[\p{L}\p{N}][\p{L}\p{N}._:/-]*/gu) ?? [];
+  if (!words.length) return null;
+  return words.slice(0, 16).map((w) => `"${w.replace(/"/g, '""')}"*`).join(' ');
+}
+
+/** Parses `name`, `name@3` or `name@v3`. */
+export function parseRef(ref: string): { name: string; version?: number } {
+  const m = /^(.+?)@v?(\d+)$/.exec(ref.trim());
+  if (!m) {
+    if (ref.includes('@')) throw new HallmarkError('invalid_ref', `${quote(ref)} is not NAME or NAME@VERSION (e.g. mymodel@2)`);
+    return { name: ref.trim() };
+  }
+  return { name: m[1]!, version: Number(m[2]) };
+}
+
+/** The registry's tables: models, immutable versions, file manifests, search. */
+export class Registry {
+  constructor(readonly db: Sqlite, readonly blobs: BlobStore) {}
+
+  findModel(name: string): ModelDbRow | undefined {
+    return this.db.prepare(`SELECT * FROM models WHERE name = ?`).get(name) as ModelDbRow | undefined;
+  }
+
+  requireModel(name: string): ModelDbRow {
+    const m = this.findModel(name);
+    if (!m) throw new HallmarkError('not_found', `no model named ${quote(name)}`);
+    return m;
+  }
+
+  tags(modelId: number): string[] {
+    return (this.db.prepare(`SELECT tag FROM model_tags WHERE model_id = ? ORDER BY tag`).all(modelId) as Array<{ tag: string }>).map((r) => r.tag);
+  }
+
+  /** Commits a fully ingested version in one transaction: a crash before it leaves no trace of it. */
+  commitVersion(v: NewVersion): { versionId: number; model: string; version: number; created: boolean; files: FileEntry[] } {
+    return this.db.transaction(() => {
+      const t = nowIso();
+      let model = this.findModel(v.name);
+      if (model && v.dedupe) {
+        const same = this.db.prepare(`SELECT id, number FROM versions WHERE model_id = ? AND content_hash = ? AND storage = ? ORDER BY number DESC LIMIT 1`)
+          .get(model.id, v.contentHash, v.storage) as { id: number; number: number } | undefined;
+        if (same) return { versionId: same.id, model: model.name, version: same.number, created: false, files: this.files(same.id) };
+      }
+      if (!model) {
+        const r = this.db.prepare(`INSERT INTO models (name, description, framework, model_type, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`)
+          .run(v.name, v.description ?? '', v.framework ?? 'other', v.modelType ?? 'other', t, t);
+        model = this.db.prepare(`SELECT * FROM models WHERE id = ?`).get(r.lastInsertRowid) as ModelDbRow;
+      } else {
+        if (v.description !== undefined) this.db.prepare(`UPDATE models SET description = ? WHERE id = ?`).run(v.description, model.id);
+        if (v.framework !== undefined) this.db.prepare(`UPDATE models SET framework = ? WHERE id = ?`).run(v.framework, model.id);
+        if (v.modelType !== undefined) this.db.prepare(`UPDATE models SET model_type = ? WHERE id = ?`).run(v.modelType, model.id);
+      }
+      const insTag = this.db.prepare(`INSERT OR IGNORE INTO model_tags (model_id, tag) VALUES (?, ?)`);
+      for (const tag of v.tags) insTag.run(model.id, tag);
+      const prev = this.db.prepare(`SELECT id, number FROM versions WHERE model_id = ? ORDER BY number DESC LIMIT 1`).get(model.id) as { id: number; number: number } | undefined;
+      const number = (prev?.number ?? 0) + 1;
+      const total = v.files.reduce((s, f) => s + f.size, 0);
+      const r = this.db.prepare(`INSERT INTO versions (model_id, number, storage, source_path, content_hash, total_size, file_count, metrics, config, notes, parent_id, format, integrity, verified_at, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?, ?)`)
+        .run(model.id, number, v.storage, v.sourcePath, v.contentHash, total, v.files.length, JSON.stringify(v.metrics ?? {}), JSON.stringify(v.config ?? {}), v.notes ?? '', prev?.id ?? null, v.format ?? null, t, t);
+      const versionId = Number(r.lastInsertRowid);
+      const insFile = this.db.prepare(`INSERT INTO version_files (version_id, path, size, sha256, mtime_ms) VALUES (?, ?, ?, ?, ?)`);
+      const insBlob = this.db.prepare(`INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)`);
+      for (const f of v.files) {
+        insFile.run(versionId, f.path, f.size, f.sha256, f.mtimeMs ?? null);
+        if (v.storage === 'vault') insBlob.run(f.sha256, f.size, t);
+      }
+      this.db.prepare(`UPDATE models SET latest_version_id = ?, updated_at = ? WHERE id = ?`).run(versionId, t, model.id);
+      this.indexVersion(versionId);
+      return { versionId, model: model.name, version: number, created: true, files: v.files.map(({ path: p, size, sha256 }) => ({ path: p, size, sha256 })) };
+    }).immediate();
+  }
+
+  /** (Re)writes the search row of a version from its model's current fields. */
+  private indexVersion(versionId: number): void {
+    const row = this.db.prepare(`SELECT v.id, v.notes, m.name, m.description, m.framework, m.model_type, m.id AS model_id FROM versions v JOIN models m ON m.id = v.model_id WHERE v.id = ?`)
+      .get(versionId) as { id: number; notes: string; name: string; description: string; framework: string; model_type: string; model_id: number };
+    const files = (this.db.prepare(`SELECT path FROM version_files WHERE version_id = ? LIMIT 2000`).all(versionId) as Array<{ path: string }>).map((f) => f.path).join(' ');
+    this.db.prepare(`DELETE FROM versions_fts WHERE rowid = ?`).run(versionId);
+    this.db.prepare(`INSERT INTO versions_fts (rowid, name, description, tags, framework, model_type, notes, files) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(versionId, row.name, row.description, this.tags(row.model_id).join(' '), row.framework, row.model_type, row.notes, files);
+  }
+
+  private reindexModel(modelId: number): void {
+    for (const { id } of this.db.prepare(`SELECT id FROM versions WHERE model_id = ?`).all(modelId) as Array<{ id: number }>) this.indexVersion(id);
+  }
+
+  files(versionId: number): FileEntry[] {
+    return this.db.prepare(`SELECT path, size, sha256 FROM version_files WHERE version_id = ? ORDER BY path`).all(versionId) as FileEntry[];
+  }
+
+  /** Where the bytes of one file of a version live now (the vault blob, or the original path). */
+  filePath(versionId: number, relPath: string): string {
+    const v = this.db.prepare(`SELECT storage, source_path FROM versions WHERE id = ?`).get(versionId) as { storage: string; source_path: string | null } | undefined;
+    if (!v) throw new HallmarkError('not_found', `no version with id ${versionId}`);
+    const f = this.db.prepare(`SELECT sha256 FROM version_files WHERE version_id = ? AND path = ?`).get(versionId, relPath) as { sha256: string } | undefined;
+    if (!f) throw new HallmarkError('not_found', `version ${versionId} has no file ${quote(relPath)}`);
+    if (v.storage === 'vault') return this.blobs.pathOf(f.sha256);
+    return inPlacePath(v.source_path!, relPath);
+  }
+
+  private toSummary(r: VersionDbRow): VersionSummary {
+    return {
+      id: r.id, model: r.name, version: r.number, stage: r.stage, storage: r.storage, sourcePath: r.source_path,
+      contentHash: r.content_hash, totalSize: r.total_size, fileCount: r.file_count, format: r.format,
+      framework: r.framework, modelType: r.model_type, tags: r.tags ? r.tags.split(' ').sort() : [],
+      metrics: JSON.parse(r.metrics) as Record<string, number>, parent: r.parent_number, integrity: r.integrity,
+      verifiedAt: r.verified_at, createdAt: r.created_at,
+    };
+  }
+
+  versionRow(name: string, version?: number): VersionDbRow {
+    const model = this.requireModel(name);
+    const row = (version === undefined
+      ? this.db.prepare(`${VERSION_SELECT} WHERE v.model_id = ? ORDER BY v.number DESC LIMIT 1`).get(model.id)
+      : this.db.prepare(`${VERSION_SELECT} WHERE v.model_id = ? AND v.number = ?`).get(model.id, version)) as VersionDbRow | undefined;
+    if (!row) throw new HallmarkError('not_found', version === undefined ? `model ${quote(model.name)} has no versions` : `model ${quote(model.name)} has no version ${version}`);
+    return row;
+  }
+
+  version(name: string, version?: number): VersionDetail {
+    const r = this.versionRow(name, version);
+    return { ...this.toSummary(r), files: this.files(r.id), config: JSON.parse(r.config) as Record<string, unknown>, notes: r.notes, description: r.description };
+  }
+
+  versionById(id: number): VersionSummary {
+    const r = this.db.prepare(`${VERSION_SELECT} WHERE v.id = ?`).get(id) as VersionDbRow | undefined;
+    if (!r) throw new HallmarkError('not_found', `no version with id ${id}`);
+    return this.toSummary(r);
+  }
+
+  private where(q: ReturnType<typeof ListQuerySchema.parse>, alias: { m: string; v: string }): { sql: string; args: unknown[] } {
+    const parts: string[] = [];
+    const args: unknown[] = [];
+    if (q.framework) { parts.push(`${alias.m}.framework = ?`); args.push(q.framework); }
+    if (q.modelType) { parts.push(`${alias.m}.model_type = ?`); args.push(q.modelType); }
+    if (q.tag) { parts.push(`EXISTS (SELECT 1 FROM model_tags t WHERE t.model_id = ${alias.m}.id AND t.tag = ?)`); args.push(q.tag.toLowerCase()); }
+    return { sql: parts.length ? parts.join(' AND ') : '1', args };
+  }
+
+  /** Versions matching a query (the CLI's `list`). */
+  listVersions(input: ListQuery): { total: number; rows: VersionSummary[] } {
+    const q = ListQuerySchema.parse(input);
+    const w = this.where(q, { m: 'm', v: 'v' });
+    const parts = [w.sql];
+    const args = [...w.args];
+    if (q.stage) { parts.push(`v.stage = ?`); args.push(q.stage); }
+    const fts = q.query ? ftsQuery(q.query) : null;
+    if (fts) { parts.push(`v.id IN (SELECT rowid FROM versions_fts WHERE versions_fts MATCH ?)`); args.push(fts); }
+    const order = { name: 'm.name', updated: 'v.created_at', size: 'v.total_size', version: 'v.number', stage: 'v.stage', format: 'v.format' }[q.sort];
+    const where = parts.join(' AND ');
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM versions v JOIN models m ON m.id = v.model_id WHERE ${where}`).get(...args) as { n: number }).n;
+    const rows = this.db.prepare(`${VERSION_SELECT} WHERE ${where} ORDER BY ${order} ${q.dir === 'asc' ? 'ASC' : 'DESC'}, v.id DESC LIMIT ? OFFSET ?`)
+      .all(...args, q.limit, q.offset) as VersionDbRow[];
+    return { total, rows: rows.map((r) => this.toSummary(r)) };
+  }
+
+  /** One row per model with its latest version (the Models table). */
+  listModels(input: ListQuery): { total: number; rows: ModelRow[] } {
+    const q = ListQuerySchema.parse(input);
+    const w = this.where(q, { m: 'm', v: 'lv' });
+    const parts = [w.sql];
+    const args = [...w.args];
+    if (q.stage) { parts.push(`EXISTS (SELECT 1 FROM versions s WHERE s.model_id = m.id AND s.stage = ?)`); args.push(q.stage); }
+    const fts = q.query ? ftsQuery(q.query) : null;
+    if (fts) { parts.push(`m.id IN (SELECT v2.model_id FROM versions v2 WHERE v2.id IN (SELECT rowid FROM versions_fts WHERE versions_fts MATCH ?))`); args.push(fts); }
+    const where = parts.join(' AND ');
+    const order = { name: 'm.name', updated: 'm.updated_at', size: 'lv.total_size', version: 'lv.number', stage: 'lv.stage', format: 'lv.format' }[q.sort];
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM models m WHERE ${where}`).get(...args) as { n: number }).n;
+    const rows = this.db.prepare(`
+      SELECT m.*, lv.number AS latest, lv.stage AS stage, lv.format AS format, lv.total_size AS total_size,
+        (SELECT count(*) FROM versions c WHERE c.model_id = m.id) AS version_count,
+        (SELECT p.number FROM versions p WHERE p.model_id = m.id AND p.stage = 'production') AS production,
+        (SELECT group_concat(tag, ' ') FROM model_tags t WHERE t.model_id = m.id) AS tags
+      FROM models m LEFT JOIN versions lv ON lv.id = m.latest_version_id
+      WHERE ${where} ORDER BY ${order} ${q.dir === 'asc' ? 'ASC' : 'DESC'}, m.id DESC LIMIT ? OFFSET ?`)
+      .all(...args, q.limit, q.offset) as Array<ModelDbRow & { latest: number | null; stage: Stage | null; format: string | null; total_size: number | null; version_count: number; production: number | null; tags: string | null }>;
+    return {
+      total,
+      rows: rows.map((r) => ({
+        id: r.id, name: r.name, description: r.description, framework: r.framework, modelType: r.model_type,
+        tags: r.tags ? r.tags.split(' ').sort() : [], latestVersion: r.latest, productionVersion: r.production,
+        stage: r.stage, format: r.format, totalSize: r.total_size, versionCount: r.version_count, updatedAt: r.updated_at,
+      })),
+    };
+  }
+
+  model(name: string): ModelDetail {
+    const m = this.requireModel(name);
+    const row = this.listModelsByIds([m.id])[0]!;
+    const versions = (this.db.prepare(`${VERSION_SELECT} WHERE v.model_id = ? ORDER BY v.number DESC`).all(m.id) as VersionDbRow[]).map((r) => this.toSummary(r));
+    return { ...row, createdAt: m.created_at, versions };
+  }
+
+  private listModelsByIds(ids: number[]): ModelRow[] {
+    return ids.map((id) => {
+      const m = this.db.prepare(`SELECT * FROM models WHERE id = ?`).get(id) as ModelDbRow;
+      const lv = m.latest_version_id ? this.versionById(m.latest_version_id) : null;
+      const prod = this.db.prepare(`SELECT number FROM versions WHERE model_id = ? AND stage = 'production'`).get(id) as { number: number } | undefined;
+      const count = (this.db.prepare(`SELECT count(*) AS n FROM versions WHERE model_id = ?`).get(id) as { n: number }).n;
+      return {
+        id, name: m.name, description: m.description, framework: m.framework, modelType: m.model_type, tags: this.tags(id),
+        latestVersion: lv?.version ?? null, productionVersion: prod?.number ?? null, stage: lv?.stage ?? null, format: lv?.format ?? null,
+        totalSize: lv?.totalSize ?? null, versionCount: count, updatedAt: m.updated_at,
+      };
+    });
+  }
+
+  update(name: string, patch: { rename?: string | undefined; description?: string | undefined; framework?: string | undefined; modelType?: string | undefined; tags?: string[] | undefined }): ModelRow {
+    return this.db.transaction(() => {
+      const m = this.requireModel(name);
+      if (patch.rename && patch.rename.toLowerCase() !== m.name.toLowerCase() && this.findModel(patch.rename)) {
+        throw new HallmarkError('duplicate_name', `a model named ${quote(patch.rename)} already exists`);
+      }
+      const t = nowIso();
+      this.db.prepare(`UPDATE models SET name = coalesce(?, name), description = coalesce(?, description), framework = coalesce(?, framework), model_type = coalesce(?, model_type), updated_at = ? WHERE id = ?`)
+        .run(patch.rename ?? null, patch.description ?? null, patch.framework ?? null, patch.modelType ?? null, t, m.id);
+      if (patch.tags) {
+        this.db.prepare(`DELETE FROM model_tags WHERE model_id = ?`).run(m.id);
+        const ins = this.db.prepare(`INSERT OR IGNORE INTO model_tags (model_id, tag) VALUES (?, ?)`);
+        for (const tag of patch.tags) ins.run(m.id, tag);
+      }
+      this.reindexModel(m.id);
+      return this.listModelsByIds([m.id])[0]!;
+    }).immediate();
+  }
+
+  annotate(name: string, version: number, patch: { metrics?: Record<string, number> | undefined; notes?: string | undefined }): VersionSummary {
+    return this.db.transaction(() => {
+      const r = this.versionRow(name, version);
+      if (patch.metrics) {
+        const merged = { ...(JSON.parse(r.metrics) as Record<string, number>), ...patch.metrics };
+        this.db.prepare(`UPDATE versions SET metrics = ? WHERE id = ?`).run(JSON.stringify(merged), r.id);
+      }
+      if (patch.notes !== undefined) this.db.prepare(`UPDATE versions SET notes = ? WHERE id = ?`).run(patch.notes, r.id);
+      this.indexVersion(r.id);
+      return this.versionById(r.id);
+    }).immediate();
+  }
+
+  /** Moving a version to production archives the one that was there, as MLflow's registry does. */
+  promote(name: string, version: number, stage: Stage): { model: string; version: number; stage: Stage; demoted: number[] } {
+    return this.db.transaction(() => {
+      const r = this.versionRow(name, version);
+      const demoted: number[] = [];
+      if (stage === 'production') {
+        const prev = this.db.prepare(`SELECT id, number FROM versions WHERE model_id = ? AND stage = 'production' AND id != ?`).all(r.model_id, r.id) as Array<{ id: number; number: number }>;
+        for (const p of prev) {
+          this.db.prepare(`UPDATE versions SET stage = 'archived' WHERE id = ?`).run(p.id);
+          demoted.push(p.number);
+        }
+      }
+      this.db.prepare(`UPDATE versions SET stage = ? WHERE id = ?`).run(stage, r.id);
+      this.db.prepare(`UPDATE models SET updated_at = ? WHERE id = ?`).run(nowIso(), r.model_id);
+      return { model: r.name, version: r.number, stage, demoted };
+    }).immediate();
+  }
+
+  compare(name: string, a: number, b: number, otherName?: string): CompareResult {
+    const va = this.version(name, a);
+    const vb = this.version(otherName ?? name, b);
+    const keys = [...new Set([...Object.keys(va.metrics), ...Object.keys(vb.metrics)])].sort();
+    const metrics = keys.map((key) => {
+      const x = va.metrics[key] ?? null;
+      const y = vb.metrics[key] ?? null;
+      return { key, a: x, b: y, delta: x !== null && y !== null ? y - x : null };
+    });
+    const fa = new Map(va.files.map((f) => [f.path, f]));
+    const fb = new Map(vb.files.map((f) => [f.path, f]));
+    const added = vb.files.filter((f) => !fa.has(f.path));
+    const removed = va.files.filter((f) => !fb.has(f.path));
+    const changed: CompareResult['files']['changed'] = [];
+    let unchanged = 0;
+    for (const f of va.files) {
+      const g = fb.get(f.path);
+      if (!g) continue;
+      if (g.sha256 !== f.sha256) changed.push({ path: f.path, a: f, b: g });
+      else unchanged++;
+    }
+    return { a, b, metrics, files: { added, removed, changed, unchanged } };
+  }
+
+  setIntegrity(versionId: number, integrity: VersionSummary['integrity']): void {
+    this.db.prepare(`UPDATE versions SET integrity = ?, verified_at = ? WHERE id = ?`).run(integrity, nowIso(), versionId);
+  }
+
+  setFormat(versionId: number, format: string | null): void {
+    this.db.prepare(`UPDATE versions SET format = ? WHERE id = ?`).run(format, versionId);
+  }
+
+  /** Deletes one version or a whole model; blobs no other version uses are removed after the commit. */
+  async delete(name: string, version: number | undefined, confirm: string): Promise<{ deletedVersions: number; freedBytes: number }> {
+    const m = this.requireModel(name);
+    const expected = version === undefined ? m.name : `${m.name}@${version}`;
+    if (confirm !== expected) throw new HallmarkError('confirmation_required', `type ${quote(expected)} to confirm deleting it (got ${quote(confirm)})`);
+    const orphans = this.db.transaction(() => {
+      const ids = (version === undefined
+        ? this.db.prepare(`SELECT id FROM versions WHERE model_id = ?`).all(m.id)
+        : [this.versionRow(name, version)]) as Array<{ id: number }>;
+      const shas = new Set<string>();
+      for (const { id } of ids) {
+        for (const f of this.db.prepare(`SELECT sha256 FROM version_files vf JOIN versions v ON v.id = vf.version_id WHERE vf.version_id = ? AND v.storage = 'vault'`).all(id) as Array<{ sha256: string }>) shas.add(f.sha256);
+        this.db.prepare(`DELETE FROM versions_fts WHERE rowid = ?`).run(id);
+        this.db.prepare(`DELETE FROM versions WHERE id = ?`).run(id);
+      }
+      if (version === undefined) this.db.prepare(`DELETE FROM models WHERE id = ?`).run(m.id);
+      else {
+        const latest = this.db.prepare(`SELECT id FROM versions WHERE model_id = ? ORDER BY number DESC LIMIT 1`).get(m.id) as { id: number } | undefined;
+        this.db.prepare(`UPDATE models SET latest_version_id = ?, updated_at = ? WHERE id = ?`).run(latest?.id ?? null, nowIso(), m.id);
+      }
+      const freed: Array<{ sha256: string; size: number }> = [];
+      for (const sha of shas) {
+        const still = this.db.prepare(`SELECT 1 FROM version_files vf JOIN versions v ON v.id = vf.version_id WHERE vf.sha256 = ? AND v.storage = 'vault' LIMIT 1`).get(sha);
+        if (!still) {
+          const b = this.db.prepare(`SELECT size FROM blobs WHERE sha256 = ?`).get(sha) as { size: number } | undefined;
+          this.db.prepare(`DELETE FROM blobs WHERE sha256 = ?`).run(sha);
+          freed.push({ sha256: sha, size: b?.size ?? 0 });
+        }
+      }
+      return { count: ids.length, freed };
+    }).immediate();
+    for (const b of orphans.freed) await this.blobs.remove(b.sha256);
+    return { deletedVersions: orphans.count, freedBytes: orphans.freed.reduce((s, b) => s + b.size, 0) };
+  }
+
+  facets(): { frameworks: Facet[]; modelTypes: Facet[]; tags: Facet[]; stages: Facet[]; models: number; versions: number } {
+    const f = (sql: string) => this.db.prepare(sql).all() as Facet[];
+    return {
+      frameworks: f(`SELECT framework AS value, count(*) AS count FROM models GROUP BY framework ORDER BY count DESC LIMIT 50`),
+      modelTypes: f(`SELECT model_type AS value, count(*) AS count FROM models GROUP BY model_type ORDER BY count DESC LIMIT 50`),
+      tags: f(`SELECT tag AS value, count(*) AS count FROM model_tags GROUP BY tag ORDER BY count DESC LIMIT 100`),
+      stages: f(`SELECT stage AS value, count(*) AS count FROM versions GROUP BY stage ORDER BY count DESC`),
+      models: (this.db.prepare(`SELECT count(*) AS n FROM models`).get() as { n: number }).n,
+      versions: (this.db.prepare(`SELECT count(*) AS n FROM versions`).get() as { n: number }).n,
+    };
+  }
+
+  /** Removes blob files that no committed version references (left by a crash between copy and commit). */
+  async gc(): Promise<number> {
+    const fs = await import('node:fs/promises');
+    let removed = 0;
+    const base = path.join(this.blobs.root, 'sha256');
+    const has = this.db.prepare(`SELECT 1 FROM blobs WHERE sha256 = ?`);
+    for (const d of await fs.readdir(base).catch(() => [] as string[])) {
+      for (const f of await fs.readdir(path.join(base, d)).catch(() => [] as string[])) {
+        if (!has.get(d + f)) {
+          await fs.rm(path.join(base, d, f), { force: true });
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+}
+
+interface Facet { value: string; count: number }
+
+/** In-place versions keep their root folder in source_path; a file's bytes live at root/relPath. */
+export function inPlacePath(sourceRoot: string, relPath: string): string {
+  return path.join(sourceRoot, ...relPath.split('/'));
+}

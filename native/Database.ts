@@ -1,0 +1,36 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { migrations, type Migration } from './migrations/index';
+
+export class DatabaseVersionError extends Error {
+  constructor(readonly path: string, readonly found: number, readonly supported: number) {
+    super(`database "${path}" was written by a newer Hallmark (schema ${found}, this build knows up to ${supported}); upgrade Hallmark or choose another HALLMARK_HOME`);
+    this.name = 'DatabaseVersionError';
+  }
+}
+
+export type Sqlite = BetterSqlite3.Database;
+
+/** Opens the registry database: WAL, foreign keys, numbered migrations applied in one transaction each. */
+export function openDatabase(file: string, list: Migration[] = migrations): Sqlite {
+  const db = new BetterSqlite3(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    const latest = list.reduce((m, x) => Math.max(m, x.version), 0);
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > latest) throw new DatabaseVersionError(file, current, latest);
+    for (const m of [...list].sort((a, b) => a.version - b.version)) {
+      if (m.version <= current) continue;
+      db.transaction(() => {
+        db.exec(m.sql);
+        db.pragma(`user_version = ${m.version}`);
+      })();
+    }
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}

@@ -1,0 +1,15 @@
+// Numbered migrations, applied in order at start-up; PRAGMA user_version records the last one.
+// Numbering: 001-009 registry/jobs, 010-019 inspect/scan, 020-029 run/audit/monitoring.
+import { sql as m001 } from './001_registry';
+import { sql as m002 } from './002_jobs';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  { version: 1, name: 'registry', sql: m001 },
+  { version: 2, name: 'jobs', sql: m002 },
+];
