@@ -56,6 +56,6 @@ CREATE TABLE blobs (
 ) WITHOUT ROWID;
 CREATE VIRTUAL TABLE versions_fts USING fts5(
   name, description, tags, framework, model_type, notes, files,
-  tokenize = 'unicode61 remove_diacritics 2 tokenchars ''-_.'''
+  tokenize = 'unicode61 remove_diacritics 2 tokenchars ''_'''
 );
 `;

@@ -1,7 +1,7 @@
 import { ZodError } from 'zod';
 import { contract, isMethod, type Method, type Output, type ApiErrorShape } from '../../contract/index';
 import type { AppContext } from '../AppContext';
-import { HallmarkError } from '../errors';
+import { formatZod, HallmarkError } from '../errors';
 import type { HandlersFor } from './types';
 import { jobsHandlers } from './jobs';
 import { registryHandlers } from './registry';
@@ -25,9 +25,7 @@ export async function dispatch<M extends Method>(ctx: AppContext, method: string
   return spec.output.parse(out) as Output<M>;
 }
 
-export function formatZod(e: ZodError): string {
-  return e.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`).join('; ');
-}
+export { formatZod };
 
 export function toApiError(e: unknown): ApiErrorShape {
   if (e instanceof HallmarkError) return { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) };

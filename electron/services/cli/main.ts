@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { Cli, CliExit, errorMessage } from './Cli';
 import { commands } from './commands/index';
+import '../plugins';
 
 /** Builds the `hallmark` program; every command registers itself from commands/. */
 export function buildProgram(cli: Cli): Command {

@@ -103,7 +103,7 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
         this.emit('job', { ...job });
         const result = await fn(handle);
         job.state = 'done';
-        job.result = (result ?? null) as unknown;
+        job.result = (result ?? null);
         job.etaSec = 0;
         return result;
       } catch (e) {

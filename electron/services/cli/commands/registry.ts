@@ -116,7 +116,7 @@ export function registerRegistryCommands(program: Command, cli: Cli): void {
       const r = requireVersion(cli, ref);
       const s = Stage.safeParse(stage);
       if (!s.success) cli.fail(`invalid stage ${JSON.stringify(stage)}: use none, staging, production or archived`);
-      const out = reg().promote(r.name, r.version, s.data!);
+      const out = reg().promote(r.name, r.version, s.data);
       cli.out(out, () => `${out.model}@${out.version} → ${out.stage}${out.demoted.length ? ` (archived v${out.demoted.join(', v')})` : ''}`);
     });
 

@@ -1,0 +1,34 @@
+// The only bridge into the page: one typed `hallmark` object, channels checked against the contract.
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
+import { isMethod } from '../contract/index';
+import type { HallmarkEvent } from '../contract/events';
+
+export interface CallEnvelope {
+  ok: boolean;
+  result?: unknown;
+  error?: { code: string; message: string; details?: unknown };
+}
+
+const api = {
+  call(method: string, input: unknown): Promise<CallEnvelope> {
+    if (typeof method !== 'string' || !isMethod(method)) return Promise.resolve({ ok: false, error: { code: 'unknown_method', message: `unknown method ${JSON.stringify(method)}` } });
+    return ipcRenderer.invoke('hallmark:call', method, input) as Promise<CallEnvelope>;
+  },
+  onEvent(cb: (e: HallmarkEvent) => void): () => void {
+    const listener = (_e: unknown, ev: HallmarkEvent) => cb(ev);
+    ipcRenderer.on('hallmark:event', listener);
+    return () => ipcRenderer.removeListener('hallmark:event', listener);
+  },
+  /** The real path of a dropped file (Electron ≥ 32 removed File.path). */
+  pathForFile(file: File): string | null {
+    try {
+      return webUtils.getPathForFile(file) || null;
+    } catch {
+      return null;
+    }
+  },
+  platform: process.platform,
+};
+
+export type PreloadApi = typeof api;
+contextBridge.exposeInMainWorld('hallmark', api);

@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AppContext } from '../../electron/services/AppContext';
+import '../../electron/services/plugins';
+
+/** A throwaway HALLMARK_HOME with an open context; `cleanup` disposes and deletes it. */
+export function tempHome(prefix = 'hallmark-test-'): { home: string; ctx: AppContext; dir: string; cleanup: () => Promise<void> } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const home = path.join(dir, 'home');
+  const ctx = AppContext.open({ home });
+  return {
+    home, ctx, dir,
+    cleanup: async () => {
+      await ctx.dispose().catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Deterministic pseudo-random bytes (xorshift), so fixtures differ but tests are reproducible. */
+export function bytes(n: number, seed = 1): Buffer {
+  const b = Buffer.allocUnsafe(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    b[i] = x & 0xff;
+  }
+  return b;
+}

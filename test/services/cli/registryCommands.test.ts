@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Cli } from '../../../electron/services/cli/Cli';
+import { runCli } from '../../../electron/services/cli/main';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hallmark-cli-'));
+const home = path.join(dir, 'home');
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function hallmark(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; json: any }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d) => (stdout += String(d)));
+  err.on('data', (d) => (stderr += String(d)));
+  const code = await runCli(['--home', home, ...args], new Cli(out, err));
+  let json: unknown = null;
+  try {
+    json = JSON.parse(stdout);
+  } catch {}
+  return { code, stdout, stderr, json };
+}
+
+describe('hallmark CLI (registry)', () => {
+  it('follows the documented JSON shapes and exit codes', async () => {
+    const f = path.join(dir, 'clf.onnx');
+    fs.writeFileSync(f, 'onnx-bytes-v1');
+    const imp = await hallmark('--json', 'import', f, '--tag', 'demo', '--metrics', '{"acc":0.91}');
+    expect(imp.code).toBe(0);
+    expect(imp.json).toMatchObject({ model: 'clf', version: 1, created: true, files: [{ path: 'clf.onnx', size: 13 }] });
+    expect(imp.stderr).toMatch(/import 100%/); // progress goes to stderr
+
+    const list = await hallmark('--json', 'list', 'clf');
+    expect(list.json).toEqual([expect.objectContaining({ model: 'clf', version: 1, stage: 'none', framework: 'onnx', tags: ['demo'], created_at: expect.any(String) })]);
+
+    const promote = await hallmark('--json', 'promote', 'clf@1', 'production');
+    expect(promote.json).toMatchObject({ model: 'clf', version: 1, stage: 'production' });
+
+    const versions = await hallmark('--json', 'versions', 'clf');
+    expect(versions.json[0]).toMatchObject({ version: 1, stage: 'production', files: 1, metrics: { acc: 0.91 }, parent: null });
+
+    const verify = await hallmark('--json', 'verify', 'clf@1');
+    expect(verify).toMatchObject({ code: 0, json: { ok: true, mismatches: [] } });
+
+    // In place, then changed on disk: verify exits 1 and lists the mismatch.
+    const g = path.join(dir, 'inplace.bin');
+    fs.writeFileSync(g, 'original');
+    expect((await hallmark('import', g, '--in-place')).code).toBe(0);
+    fs.writeFileSync(g, 'tampered');
+    const bad = await hallmark('--json', 'verify', 'inplace');
+    expect(bad.code).toBe(1);
+    expect(bad.json.mismatches[0]).toMatchObject({ path: 'inplace.bin' });
+
+    const out = path.join(dir, 'clf.zip');
+    const exp = await hallmark('--json', 'export', 'clf@1', out);
+    expect(exp.json).toEqual({ path: out, bytes: fs.statSync(out).size });
+
+    fs.writeFileSync(f, 'onnx-bytes-v2');
+    await hallmark('import', f, '--metrics', '{"acc":0.95}');
+    const cmp = await hallmark('--json', 'compare', 'clf@1', 'clf@2');
+    expect(cmp.json.metrics).toEqual([{ key: 'acc', a: 0.91, b: 0.95, delta: expect.closeTo(0.04, 9) }]);
+    expect(cmp.json.files.changed[0].path).toBe('clf.onnx');
+  });
+
+  it('usage errors and failures exit 2 with a one-line reason', async () => {
+    expect((await hallmark('promote', 'clf', 'production')).stderr).toMatch(/needs a version/);
+    expect((await hallmark('promote', 'clf@1', 'gold')).code).toBe(2);
+    const badJson = await hallmark('import', path.join(dir, 'clf.onnx'), '--metrics', '{acc:1}');
+    expect(badJson.code).toBe(2);
+    expect(badJson.stderr).toMatch(/--metrics is not valid JSON/);
+    expect((await hallmark('import', '/dev/null')).stderr).toMatch(/character device/);
+    expect((await hallmark('verify', 'ghost')).stderr).toMatch(/no model named "ghost"/);
+    expect((await hallmark('frobnicate')).code).toBe(2);
+  });
+});
