@@ -3,10 +3,12 @@ import type { z } from 'zod';
 import type { CallSpec } from './define';
 import { jobsCalls } from './jobs';
 import { registryCalls } from './registry';
+import { scanCalls } from './scan';
 
 export const contract = {
   ...jobsCalls,
   ...registryCalls,
+  ...scanCalls,
 } satisfies Record<string, CallSpec>;
 
 export type Contract = typeof contract;

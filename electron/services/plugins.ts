@@ -1,2 +1,2 @@
 // Feature modules that hook into every context (post-import inspect/scan, …). Import for side effects.
-export {};
+import './scan/plugin';

@@ -2,6 +2,7 @@
 // Numbering: 001-009 registry/jobs, 010-019 inspect/scan, 020-029 run/audit/monitoring.
 import { sql as m001 } from './001_registry';
 import { sql as m002 } from './002_jobs';
+import { sql as m010 } from './010_scans';
 
 export interface Migration {
   version: number;
@@ -12,4 +13,5 @@ export interface Migration {
 export const migrations: Migration[] = [
   { version: 1, name: 'registry', sql: m001 },
   { version: 2, name: 'jobs', sql: m002 },
+  { version: 10, name: 'scans', sql: m010 },
 ];

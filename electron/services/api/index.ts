@@ -5,10 +5,12 @@ import { formatZod, HallmarkError } from '../errors';
 import type { HandlersFor } from './types';
 import { jobsHandlers } from './jobs';
 import { registryHandlers } from './registry';
+import { scanHandlers } from './scan';
 
 export const handlers: HandlersFor<typeof contract> = {
   ...jobsHandlers,
   ...registryHandlers,
+  ...scanHandlers,
 };
 
 /**

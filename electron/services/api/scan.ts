@@ -1,0 +1,47 @@
+import type { scanCalls } from '../../contract/scan';
+import type { AppContext } from '../AppContext';
+import { inspectPath } from '../formats/inspect';
+import { Registry } from '../registry/Registry';
+import { RULES } from '../scan/rules';
+import { toSarif } from '../scan/sarif';
+import { scanPaths } from '../scan/scanner';
+import { getInspection, getRun, getScanFiles, latestRun, listScans, reportOf, saveScan } from '../scan/store';
+import { inspectVersion, scanVersion } from '../scan/versions';
+import type { HandlersFor } from './types';
+
+const versionId = (ctx: AppContext, name: string, version?: number): { id: number; label: string } => {
+  const v = new Registry(ctx.db, ctx.blobs).versionRow(name, version);
+  return { id: v.id, label: `${v.name}@${v.number}` };
+};
+
+export const scanHandlers: HandlersFor<typeof scanCalls> = {
+  'scan.paths': async ({ paths, store }, ctx) => {
+    const report = await scanPaths(paths);
+    const scanId = store ? saveScan(ctx.db, report, { versionId: null, target: paths.join(', ').slice(0, 1000) }) : null;
+    return { ...report, scanId };
+  },
+  'scan.version': ({ name, version }, ctx) => {
+    const v = versionId(ctx, name, version);
+    const { id } = ctx.jobs.start({ kind: 'scan', title: `Scan ${v.label}` }, (job) => scanVersion(ctx, v.id, job));
+    return { jobId: id };
+  },
+  'scan.list': ({ name, version, verdict, minSeverity, rule, limit, offset }, ctx) =>
+    listScans(ctx.db, { versionId: name ? versionId(ctx, name, version).id : undefined, verdict, minSeverity, rule, limit, offset }),
+  'scan.get': ({ id, minSeverity, rule, file }, ctx) => ({ run: getRun(ctx.db, id), files: getScanFiles(ctx.db, id, { minSeverity, rule, file }) }),
+  'scan.latest': ({ name, version }, ctx) => latestRun(ctx.db, versionId(ctx, name, version).id),
+  'scan.export': ({ id, format }, ctx) => {
+    const report = reportOf(ctx.db, id);
+    const run = getRun(ctx.db, id);
+    const base = `hallmark-scan-${(run.model ? `${run.model}-v${run.version}` : `run-${id}`).replace(/[^A-Za-z0-9._-]+/g, '_')}`;
+    return format === 'sarif'
+      ? { filename: `${base}.sarif`, mimeType: 'application/sarif+json', content: JSON.stringify(toSarif(report), null, 2) }
+      : { filename: `${base}.json`, mimeType: 'application/json', content: JSON.stringify(report, null, 2) };
+  },
+  'scan.rules': () => Object.values(RULES).map((r) => ({ id: r.id, title: r.title, help: r.help })),
+  'inspect.path': ({ path }) => inspectPath(path),
+  'inspect.version': async ({ name, version }, ctx) => {
+    const v = versionId(ctx, name, version);
+    if (!getInspection(ctx.db, v.id)) await inspectVersion(ctx, v.id);
+    return getInspection(ctx.db, v.id)!;
+  },
+};

@@ -1,0 +1,143 @@
+// Hugging Face style JSON files and folders: config.json, tokenizer files, sharded-weight indexes
+// (`*.index.json`). JSON is read whole but under a size cap; prototype keys stay inert.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { FormatError, readExact, type ByteSource } from './io';
+import type { MatchContext } from './types';
+
+export class HfError extends FormatError {
+  constructor(message: string, offset?: number) {
+    super(message, offset);
+    this.name = 'HfError';
+  }
+}
+
+export const MAX_JSON = 64 << 20;
+
+/** JSON object text: first non-blank byte is '{' (after an optional UTF-8 BOM). */
+export const match = (head: Buffer, _ctx?: MatchContext): boolean => {
+  let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)) i++;
+  return head[i] === 0x7b && (head[i + 1] === 0x22 || head[i + 1] === 0x0a || head[i + 1] === 0x20 || head[i + 1] === 0x0d || head[i + 1] === 0x7d || head[i + 1] === 0x09);
+};
+
+export async function readJson(src: ByteSource, max = MAX_JSON): Promise<unknown> {
+  if (src.size > max) throw new HfError(`${src.name} is ${src.size} bytes, over the ${max}-byte JSON limit`);
+  const buf = await readExact(src, 0, src.size, 'JSON');
+  try {
+    return JSON.parse(buf.toString('utf8').replace(/^\uFEFF/, '')) as unknown;
+  } catch (e) {
+    throw new HfError(`${src.name} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export type JsonKind = 'hf-config' | 'hf-index' | 'hf-tokenizer' | 'xgboost' | 'keras' | 'json';
+
+export function classifyJson(v: unknown, name: string): JsonKind {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return 'json';
+  const o = v as Record<string, unknown>;
+  if (o.weight_map && typeof o.weight_map === 'object') return 'hf-index';
+  if (o.learner && typeof o.learner === 'object' && Array.isArray(o.version)) return 'xgboost';
+  if (typeof o.class_name === 'string' && o.config && typeof o.config === 'object' && ('keras_version' in o || 'module' in o || 'build_config' in o)) return 'keras';
+  if ((o.model && typeof o.model === 'object' && ('added_tokens' in o || 'normalizer' in o || 'pre_tokenizer' in o)) || 'tokenizer_class' in o || 'chat_template' in o || name === 'tokenizer_config.json' || name === 'special_tokens_map.json') return 'hf-tokenizer';
+  if ('model_type' in o || 'architectures' in o || 'transformers_version' in o || name === 'config.json') return 'hf-config';
+  return 'json';
+}
+
+const CONFIG_KEYS = [
+  'model_type', 'architectures', 'torch_dtype', 'dtype', 'transformers_version', 'hidden_size', 'intermediate_size', 'num_hidden_layers',
+  'num_attention_heads', 'num_key_value_heads', 'vocab_size', 'max_position_embeddings', 'rope_theta', 'tie_word_embeddings',
+  'quantization_config', 'auto_map', 'n_positions', 'n_embd', 'n_layer', 'n_head', 'num_experts', 'num_local_experts',
+  'sliding_window', 'head_dim', 'rms_norm_eps', 'bos_token_id', 'eos_token_id',
+];
+
+export function summarizeConfig(v: unknown): Record<string, unknown> {
+  const o = (v ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of CONFIG_KEYS) if (Object.hasOwn(o, k)) out[k] = o[k];
+  const text = o.text_config && typeof o.text_config === 'object' ? (o.text_config as Record<string, unknown>) : null;
+  if (text) for (const k of ['hidden_size', 'num_hidden_layers', 'max_position_embeddings', 'vocab_size']) if (!(k in out) && k in text) out[k] = text[k];
+  out.contextLength = out.max_position_embeddings ?? out.n_positions ?? null;
+  return out;
+}
+
+/** Chat templates from a tokenizer_config.json: a string, or a list of {name, template}. */
+export function chatTemplates(v: unknown): Record<string, string> {
+  const o = (v ?? {}) as Record<string, unknown>;
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  const t = o.chat_template;
+  if (typeof t === 'string') out.default = t;
+  else if (Array.isArray(t)) {
+    for (const e of t) {
+      const x = e as { name?: unknown; template?: unknown };
+      if (typeof x?.template === 'string') out[typeof x.name === 'string' ? x.name : `#${Object.keys(out).length}`] = x.template;
+    }
+  }
+  return out;
+}
+
+export function summarizeTokenizer(v: unknown): Record<string, unknown> {
+  const o = (v ?? {}) as Record<string, unknown>;
+  const model = o.model && typeof o.model === 'object' ? (o.model as Record<string, unknown>) : null;
+  const vocab = model?.vocab;
+  return {
+    tokenizerClass: o.tokenizer_class ?? null,
+    modelType: model?.type ?? null,
+    vocabSize: vocab && typeof vocab === 'object' ? (Array.isArray(vocab) ? vocab.length : Object.keys(vocab).length) : null,
+    addedTokens: Array.isArray(o.added_tokens) ? o.added_tokens.length : null,
+    modelMaxLength: o.model_max_length ?? null,
+    bosToken: o.bos_token ?? null,
+    eosToken: o.eos_token ?? null,
+    chatTemplates: chatTemplates(v),
+  };
+}
+
+export function summarizeIndex(v: unknown): Record<string, unknown> {
+  const o = (v ?? {}) as { metadata?: Record<string, unknown>; weight_map?: Record<string, unknown> };
+  const wm = o.weight_map ?? {};
+  const shards = [...new Set(Object.values(wm).map(String))];
+  return { totalSize: o.metadata?.total_size ?? null, tensorCount: Object.keys(wm).length, shards: shards.slice(0, 10_000), shardCount: shards.length };
+}
+
+/** A path from inside a model folder that would resolve outside it (or absolutely). */
+export function escapesFolder(p: string): string | null {
+  if (p.includes('\0')) return 'contains a NUL byte';
+  if (/^([a-zA-Z]:|[\\/])/.test(p) || p.startsWith('~')) return 'is absolute';
+  const parts = p.split(/[\\/]+/);
+  let depth = 0;
+  for (const s of parts) {
+    if (s === '..') depth--;
+    else if (s !== '.' && s !== '') depth++;
+    if (depth < 0) return 'climbs out with ".."';
+  }
+  return null;
+}
+
+export interface FolderEntry {
+  rel: string;
+  size: number;
+  kind: 'file' | 'symlink' | 'dir' | 'other';
+}
+
+/** Lists a folder recursively without following links (bounded). */
+export async function listFolder(root: string, maxEntries = 100_000, maxDepth = 16): Promise<FolderEntry[]> {
+  const out: FolderEntry[] = [];
+  const visit = async (dir: string, depth: number): Promise<void> => {
+    if (depth > maxDepth || out.length >= maxEntries) return;
+    const items = await fs.readdir(dir, { withFileTypes: true });
+    items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const it of items) {
+      if (out.length >= maxEntries) return;
+      const abs = path.join(dir, it.name);
+      const rel = path.relative(root, abs).split(path.sep).join('/');
+      if (it.isSymbolicLink()) out.push({ rel, size: 0, kind: 'symlink' });
+      else if (it.isDirectory()) {
+        out.push({ rel, size: 0, kind: 'dir' });
+        await visit(abs, depth + 1);
+      } else if (it.isFile()) out.push({ rel, size: (await fs.stat(abs)).size, kind: 'file' });
+      else out.push({ rel, size: 0, kind: 'other' });
+    }
+  };
+  await visit(root, 0);
+  return out;
+}

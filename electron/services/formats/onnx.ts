@@ -1,0 +1,358 @@
+// ONNX reader. ModelProto and GraphProto are walked lazily (initializer bytes are stepped over, so a
+// 2 GB model costs its graph, not its weights); nodes, value infos, opsets and functions are decoded
+// with protobufjs against the subset of onnx.proto below (field numbers from onnx/onnx.proto3).
+import protobuf from 'protobufjs';
+import { FormatError, ReadAheadSource, readExact, type ByteSource } from './io';
+import { plausible, walk, walkBuffer, ProtobufError } from './protobuf';
+import { safeRecord, type MatchContext } from './types';
+
+export class OnnxError extends FormatError {
+  constructor(message: string, offset?: number) {
+    super(message, offset);
+    this.name = 'OnnxError';
+  }
+}
+
+const SCHEMA = `
+syntax = "proto3";
+package onnx;
+message StringStringEntryProto { string key = 1; string value = 2; }
+message OperatorSetIdProto { string domain = 1; int64 version = 2; }
+message TensorShapeProto {
+  message Dimension { oneof value { int64 dim_value = 1; string dim_param = 2; } string denotation = 3; }
+  repeated Dimension dim = 1;
+}
+message TypeProto {
+  message Tensor { int32 elem_type = 1; TensorShapeProto shape = 2; }
+  message Sequence { TypeProto elem_type = 1; }
+  message Map { int32 key_type = 1; TypeProto value_type = 2; }
+  message Optional { TypeProto elem_type = 1; }
+  message SparseTensor { int32 elem_type = 1; TensorShapeProto shape = 2; }
+  oneof value { Tensor tensor_type = 1; Sequence sequence_type = 4; Map map_type = 5; Optional optional_type = 9; SparseTensor sparse_tensor_type = 8; }
+  string denotation = 6;
+}
+message ValueInfoProto { string name = 1; TypeProto type = 2; string doc_string = 3; }
+message TensorProto {
+  repeated int64 dims = 1; int32 data_type = 2; string name = 8; string doc_string = 12;
+  repeated StringStringEntryProto external_data = 13; int32 data_location = 14;
+}
+message SparseTensorProto { TensorProto values = 1; TensorProto indices = 2; repeated int64 dims = 3; }
+message AttributeProto {
+  string name = 1; string ref_attr_name = 21; int32 type = 20; float f = 2; int64 i = 3; bytes s = 4;
+  TensorProto t = 5; GraphProto g = 6; SparseTensorProto sparse_tensor = 22;
+  repeated GraphProto graphs = 11; repeated TensorProto tensors = 10; repeated bytes strings = 9;
+}
+message NodeProto {
+  repeated string input = 1; repeated string output = 2; string name = 3; string op_type = 4; string domain = 7;
+  string overload = 8; repeated AttributeProto attribute = 5;
+}
+message GraphProto {
+  repeated NodeProto node = 1; string name = 2; repeated TensorProto initializer = 5;
+  repeated ValueInfoProto input = 11; repeated ValueInfoProto output = 12;
+}
+message FunctionProto {
+  string name = 1; repeated string input = 4; repeated string output = 5; repeated NodeProto node = 7;
+  repeated OperatorSetIdProto opset_import = 9; string domain = 10; string overload = 13;
+}
+`;
+
+// Compiled on first use: scans that meet no ONNX file do not pay for it at start-up.
+let types: Record<'NodeProto' | 'ValueInfoProto' | 'OperatorSetIdProto' | 'FunctionProto' | 'StringStringEntryProto', protobuf.Type> | null = null;
+function schema(): NonNullable<typeof types> {
+  if (!types) {
+    const root = protobuf.parse(SCHEMA, { keepCase: true }).root;
+    const t = (n: string): protobuf.Type => root.lookupType(`onnx.${n}`);
+    types = { NodeProto: t('NodeProto'), ValueInfoProto: t('ValueInfoProto'), OperatorSetIdProto: t('OperatorSetIdProto'), FunctionProto: t('FunctionProto'), StringStringEntryProto: t('StringStringEntryProto') };
+  }
+  return types;
+}
+const TO_OBJECT = { longs: Number, enums: Number, bytes: String, defaults: false, arrays: true } as const;
+
+export const ELEM_TYPES: Record<number, string> = {
+  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool',
+  10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 14: 'complex64', 15: 'complex128', 16: 'bfloat16',
+  17: 'float8e4m3fn', 18: 'float8e4m3fnuz', 19: 'float8e5m2', 20: 'float8e5m2fnuz', 21: 'uint4', 22: 'int4', 23: 'float4e2m1',
+};
+
+// ModelProto field → wire type, for byte-level detection.
+const MODEL_FIELDS: Record<number, number> = { 1: 0, 2: 2, 3: 2, 4: 2, 5: 0, 6: 2, 7: 2, 8: 2, 14: 2, 20: 2, 25: 2, 26: 2 };
+
+export const match = (head: Buffer, ctx?: MatchContext): boolean => {
+  // ir_version first (field 1 varint, tag 0x08) is what every ONNX writer emits.
+  if (head.length < 4 || head[0] !== 0x08 || head[1]! > 0x7f || head[1]! < 1 || head[1]! > 20) return false;
+  if (!plausible(head, MODEL_FIELDS, 2)) return false;
+  // producer_name/graph/opset must follow; a bare "08 xx" prefix is too weak on its own.
+  return head[2] === 0x12 || head[2] === 0x1a || head[2] === 0x22 || head[2] === 0x3a || head[2] === 0x42 || (ctx?.name.toLowerCase().endsWith('.onnx') ?? false);
+};
+
+export interface OnnxValueInfo {
+  name: string;
+  type: string;
+  shape: Array<number | string> | null;
+}
+
+export interface OnnxExternalRef {
+  tensor: string;
+  location: string;
+  offset: number | null;
+  length: number | null;
+}
+
+export interface OnnxIssue {
+  location: string;
+  message: string;
+}
+
+export interface OnnxInfo {
+  irVersion: number | null;
+  producerName: string | null;
+  producerVersion: string | null;
+  domain: string | null;
+  modelVersion: number | null;
+  docString: string | null;
+  opsets: Array<{ domain: string; version: number }>;
+  opset: number | null;
+  metadata: Record<string, string>;
+  graphName: string | null;
+  inputs: OnnxValueInfo[];
+  outputs: OnnxValueInfo[];
+  nodeCount: number;
+  opHistogram: Record<string, number>;
+  /** Domains used by nodes (including subgraphs), with counts. */
+  nodeDomains: Record<string, number>;
+  functions: Array<{ domain: string; name: string }>;
+  initializerCount: number;
+  parameterCount: number;
+  externalData: OnnxExternalRef[];
+  maxGraphDepth: number;
+  issues: OnnxIssue[];
+}
+
+export interface OnnxLimits {
+  maxNodes: number;
+  maxDepth: number;
+  maxMessage: number;
+}
+const LIMITS: OnnxLimits = { maxNodes: 5_000_000, maxDepth: 32, maxMessage: 64 << 20 };
+
+interface DecodedNode {
+  op_type?: string;
+  domain?: string;
+  name?: string;
+  attribute?: Array<{ name?: string; g?: DecodedGraph; graphs?: DecodedGraph[] }>;
+}
+interface DecodedGraph {
+  node?: DecodedNode[];
+}
+
+const str = (b: Buffer, f: { start: number; length: number }): string => b.toString('utf8', f.start, f.start + f.length);
+
+export async function read(input: ByteSource, limits: Partial<OnnxLimits> = {}): Promise<OnnxInfo> {
+  const L = { ...LIMITS, ...limits };
+  const { NodeProto, ValueInfoProto, OperatorSetIdProto, FunctionProto, StringStringEntryProto } = schema();
+  const src = new ReadAheadSource(input);
+  const info: OnnxInfo = {
+    irVersion: null, producerName: null, producerVersion: null, domain: null, modelVersion: null, docString: null,
+    opsets: [], opset: null, metadata: safeRecord(), graphName: null, inputs: [], outputs: [], nodeCount: 0,
+    opHistogram: safeRecord(), nodeDomains: safeRecord(), functions: [], initializerCount: 0, parameterCount: 0,
+    externalData: [], maxGraphDepth: 0, issues: [],
+  };
+  if (input.size > 0x7fffffff) info.issues.push({ location: 'file', message: `model is ${input.size} bytes; protobuf (and onnxruntime) reject single messages over 2 GiB` });
+
+  const bytesOf = async (start: number, length: number, what: string): Promise<Buffer> => {
+    if (length > L.maxMessage) throw new OnnxError(`${what} at offset ${start} is ${length} bytes (limit ${L.maxMessage})`, start);
+    return readExact(src, start, length, what);
+  };
+  const initializerNames = new Set<string>();
+  const graphInputs: OnnxValueInfo[] = [];
+
+  const countNode = (n: DecodedNode, depth: number): void => {
+    if (depth > L.maxDepth) throw new OnnxError(`subgraphs nested deeper than ${L.maxDepth}`);
+    info.maxGraphDepth = Math.max(info.maxGraphDepth, depth);
+    if (++info.nodeCount > L.maxNodes) throw new OnnxError(`more than ${L.maxNodes} nodes`);
+    const domain = n.domain && n.domain !== 'ai.onnx' ? n.domain : '';
+    const key = domain ? `${domain}::${n.op_type ?? '?'}` : (n.op_type ?? '?');
+    info.opHistogram[key] = (info.opHistogram[key] ?? 0) + 1;
+    info.nodeDomains[domain || 'ai.onnx'] = (info.nodeDomains[domain || 'ai.onnx'] ?? 0) + 1;
+    for (const a of n.attribute ?? []) {
+      for (const g of [a.g, ...(a.graphs ?? [])]) if (g) for (const sub of g.node ?? []) countNode(sub, depth + 1);
+    }
+  };
+
+  const decode = <T>(type: protobuf.Type, buf: Buffer, where: string): T => {
+    try {
+      return type.toObject(type.decode(buf), TO_OBJECT) as T;
+    } catch (e) {
+      if (e instanceof RangeError || /max depth/.test((e as Error).message)) throw new OnnxError(`${where}: messages nested deeper than the protobuf recursion limit`);
+      throw new OnnxError(`${where}: ${(e as Error).message}`);
+    }
+  };
+
+  const readTensorMeta = async (start: number, length: number): Promise<void> => {
+    // Walk TensorProto fields, stepping over raw_data and the typed *_data arrays.
+    let name = '';
+    let numel = 1;
+    let dimsSeen = false;
+    let location = 0;
+    const ext: Array<{ key: string; value: string }> = [];
+    await walk(src, start, start + length, async (f) => {
+      if (f.field === 8 && f.wire === 2) name = str(await bytesOf(f.start, Math.min(f.length, 4096), 'tensor name'), { start: 0, length: Math.min(f.length, 4096) });
+      else if (f.field === 1 && f.wire === 0) {
+        numel *= f.value;
+        dimsSeen = true;
+      } else if (f.field === 1 && f.wire === 2) {
+        walkBufferVarints(await bytesOf(f.start, f.length, 'dims'), (v) => {
+          numel *= v;
+          dimsSeen = true;
+        });
+      } else if (f.field === 14 && f.wire === 0) location = f.value;
+      else if (f.field === 13 && f.wire === 2) ext.push(decode(StringStringEntryProto, await bytesOf(f.start, f.length, 'external_data'), 'external_data'));
+    });
+    initializerNames.add(name);
+    info.initializerCount++;
+    info.parameterCount += dimsSeen ? numel : 1;
+    if (location === 1 || ext.length) {
+      const kv = new Map(ext.map((e) => [e.key ?? '', e.value ?? '']));
+      const num = (k: string): number | null => (kv.has(k) && /^\d+$/.test(kv.get(k)!) ? Number(kv.get(k)) : null);
+      if (info.externalData.length < 100_000) info.externalData.push({ tensor: name, location: kv.get('location') ?? '', offset: num('offset'), length: num('length') });
+    }
+  };
+
+  const valueInfo = (buf: Buffer): OnnxValueInfo => {
+    const v = decode<{ name?: string; type?: Record<string, { elem_type?: number; shape?: { dim?: Array<{ dim_value?: number; dim_param?: string }> } }> }>(ValueInfoProto, buf, 'value info');
+    const t = v.type ?? {};
+    const kind = Object.keys(t).find((k) => k.endsWith('_type')) ?? null;
+    const tt = kind ? t[kind] : undefined;
+    const elem = tt?.elem_type !== undefined ? (ELEM_TYPES[tt.elem_type] ?? `type${tt.elem_type}`) : null;
+    const shape = tt?.shape ? (tt.shape.dim ?? []).map((d) => d.dim_value ?? d.dim_param ?? '?') : null;
+    const type = kind === 'tensor_type' ? `tensor(${elem ?? '?'})` : kind ? `${kind.replace('_type', '')}(${elem ?? '…'})` : 'unknown';
+    return { name: v.name ?? '', type, shape };
+  };
+
+  const readGraph = async (start: number, length: number): Promise<void> => {
+    await walk(src, start, start + length, async (f) => {
+      if (f.wire !== 2) return;
+      switch (f.field) {
+        case 1: {
+          if (f.length > L.maxMessage) {
+            // Huge node (a Constant with embedded weights): take op_type/domain only.
+            let op = '';
+            let domain = '';
+            await walk(src, f.start, f.start + f.length, async (g) => {
+              if (g.field === 4 && g.wire === 2) op = (await bytesOf(g.start, Math.min(g.length, 1024), 'op_type')).toString('utf8');
+              if (g.field === 7 && g.wire === 2) domain = (await bytesOf(g.start, Math.min(g.length, 1024), 'domain')).toString('utf8');
+            });
+            countNode({ op_type: op, domain }, 0);
+          } else countNode(decode<DecodedNode>(NodeProto, await bytesOf(f.start, f.length, 'node'), `node at offset ${f.start}`), 0);
+          break;
+        }
+        case 2:
+          info.graphName = (await bytesOf(f.start, Math.min(f.length, 4096), 'graph name')).toString('utf8');
+          break;
+        case 5:
+          await readTensorMeta(f.start, f.length);
+          break;
+        case 11:
+          if (graphInputs.length < 10_000) graphInputs.push(valueInfo(await bytesOf(f.start, f.length, 'input')));
+          break;
+        case 12:
+          if (info.outputs.length < 10_000) info.outputs.push(valueInfo(await bytesOf(f.start, f.length, 'output')));
+          break;
+      }
+    });
+  };
+
+  try {
+    await walk(src, 0, src.size, async (f) => {
+      if (f.wire === 0) {
+        if (f.field === 1) info.irVersion = f.value;
+        else if (f.field === 5) info.modelVersion = f.value;
+        return;
+      }
+      if (f.wire !== 2) return;
+      switch (f.field) {
+        case 2:
+          info.producerName = (await bytesOf(f.start, Math.min(f.length, 4096), 'producer_name')).toString('utf8');
+          break;
+        case 3:
+          info.producerVersion = (await bytesOf(f.start, Math.min(f.length, 4096), 'producer_version')).toString('utf8');
+          break;
+        case 4:
+          info.domain = (await bytesOf(f.start, Math.min(f.length, 4096), 'domain')).toString('utf8');
+          break;
+        case 6:
+          info.docString = (await bytesOf(f.start, Math.min(f.length, 4096), 'doc_string')).toString('utf8');
+          break;
+        case 7:
+          await readGraph(f.start, f.length);
+          break;
+        case 8: {
+          const o = decode<{ domain?: string; version?: number }>(OperatorSetIdProto, await bytesOf(f.start, f.length, 'opset_import'), 'opset_import');
+          info.opsets.push({ domain: o.domain ?? '', version: o.version ?? 0 });
+          break;
+        }
+        case 14: {
+          const e = decode<{ key?: string; value?: string }>(StringStringEntryProto, await bytesOf(f.start, f.length, 'metadata_props'), 'metadata_props');
+          if (Object.keys(info.metadata).length < 1000) info.metadata[e.key ?? ''] = (e.value ?? '').slice(0, 4096);
+          break;
+        }
+        case 25: {
+          const fn = decode<{ name?: string; domain?: string; node?: DecodedNode[] }>(FunctionProto, await bytesOf(f.start, f.length, 'function'), 'function');
+          info.functions.push({ domain: fn.domain ?? '', name: fn.name ?? '' });
+          break;
+        }
+      }
+    });
+  } catch (e) {
+    if (e instanceof ProtobufError || (e instanceof FormatError && !(e instanceof OnnxError))) throw new OnnxError(`damaged protobuf: ${e.message}`, e.offset);
+    throw e;
+  }
+  if (info.irVersion === null && info.nodeCount === 0 && info.opsets.length === 0) throw new OnnxError('no ONNX model fields found (ir_version, graph, opset_import)', 0);
+  info.inputs = graphInputs.filter((i) => !initializerNames.has(i.name));
+  info.opset = info.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? null;
+  return info;
+}
+
+function walkBufferVarints(buf: Buffer, each: (v: number) => void): void {
+  // Packed repeated int64: a run of varints.
+  let p = 0;
+  while (p < buf.length) {
+    let v = 0;
+    let mul = 1;
+    let b: number;
+    let i = 0;
+    do {
+      if (p >= buf.length) throw new ProtobufError(`truncated packed varint at ${p}`, p);
+      b = buf[p++]!;
+      v += (b & 0x7f) * mul;
+      mul *= 128;
+    } while (b & 0x80 && ++i < 10);
+    each(v);
+  }
+}
+
+export { walkBuffer };
+
+export function summarize(info: OnnxInfo): Record<string, unknown> {
+  return {
+    irVersion: info.irVersion,
+    opset: info.opset,
+    opsets: info.opsets,
+    producerName: info.producerName,
+    producerVersion: info.producerVersion,
+    domain: info.domain,
+    modelVersion: info.modelVersion,
+    docString: info.docString,
+    metadata: info.metadata,
+    graphName: info.graphName,
+    inputs: info.inputs,
+    outputs: info.outputs,
+    nodeCount: info.nodeCount,
+    opHistogram: info.opHistogram,
+    functions: info.functions,
+    initializerCount: info.initializerCount,
+    parameterCount: info.parameterCount,
+    externalData: info.externalData.slice(0, 1000),
+    issues: info.issues,
+  };
+}

@@ -1,0 +1,175 @@
+// TensorFlow SavedModel (saved_model.pb): MetaGraphDefs, their GraphDef nodes and function library,
+// signatures and tags. Walked field by field (tensorflow/core/protobuf/saved_model.proto,
+// meta_graph.proto, graph.proto, node_def.proto, function.proto); Const tensors are stepped over.
+import { FormatError, ReadAheadSource, readExact, type ByteSource } from './io';
+import { ProtobufError, walk, walkBuffer, type Field } from './protobuf';
+import { safeRecord, type MatchContext } from './types';
+
+export class SavedModelError extends FormatError {
+  constructor(message: string, offset?: number) {
+    super(message, offset);
+    this.name = 'SavedModelError';
+  }
+}
+
+/** `08 01 12 <len> 0a`: schema version 1, then a MetaGraphDef starting with its MetaInfoDef. */
+export const match = (head: Buffer, ctx?: MatchContext): boolean => {
+  if (head.length < 6 || head[0] !== 0x08 || head[1] !== 0x01 || head[2] !== 0x12) return ctx?.name === 'saved_model.pb' && head.length > 0 && head[0] === 0x08;
+  let p = 3;
+  while (p < head.length && head[p]! & 0x80) p++;
+  return head[p + 1] === 0x0a;
+};
+
+export interface SavedModelNode {
+  name: string;
+  op: string;
+  /** Which graph: `graph` or `function <name>`. */
+  scope: string;
+  /** Selected string attributes (output_stream of PrintV2, file_pattern…). */
+  attrs: Record<string, string>;
+}
+
+export interface SavedModelInfo {
+  schemaVersion: number | null;
+  metaGraphs: Array<{ tags: string[]; tensorflowVersion: string | null; signatures: string[]; nodeCount: number; functionCount: number }>;
+  opHistogram: Record<string, number>;
+  /** Nodes whose op is in `interesting` (kept with their names for findings). */
+  flagged: SavedModelNode[];
+  nodeCount: number;
+}
+
+const MAX_MESSAGE = 64 << 20;
+const STRING_ATTRS = new Set(['output_stream', 'file_pattern', 'filename', 'token', 'shared_name', 'container']);
+
+export async function read(input: ByteSource, interesting: ReadonlySet<string> = new Set()): Promise<SavedModelInfo> {
+  const src = new ReadAheadSource(input);
+  const info: SavedModelInfo = { schemaVersion: null, metaGraphs: [], opHistogram: safeRecord(), flagged: [], nodeCount: 0 };
+  const bytes = (f: Field, what: string): Promise<Buffer> => {
+    if (f.length > MAX_MESSAGE) throw new SavedModelError(`${what} at offset ${f.start} is ${f.length} bytes (limit ${MAX_MESSAGE})`, f.start);
+    return readExact(src, f.start, f.length, what);
+  };
+  const text = (b: Buffer, f: Field): string => b.toString('utf8', f.start, f.start + Math.min(f.length, 4096));
+
+  const node = (buf: Buffer, scope: string, mg: { nodeCount: number }): void => {
+    let name = '';
+    let op = '';
+    const attrs = safeRecord<string>();
+    const attrBufs: Buffer[] = [];
+    walkBuffer(buf, (f) => {
+      if (f.wire !== 2) return;
+      if (f.field === 1) name = text(buf, f);
+      else if (f.field === 2) op = text(buf, f);
+      else if (f.field === 5 && f.length < 1 << 16) attrBufs.push(buf.subarray(f.start, f.start + f.length));
+    });
+    info.nodeCount++;
+    mg.nodeCount++;
+    if (info.nodeCount > 10_000_000) throw new SavedModelError('more than 10M nodes');
+    info.opHistogram[op] = (info.opHistogram[op] ?? 0) + 1;
+    if (!interesting.has(op)) return;
+    for (const a of attrBufs) {
+      // map<string, AttrValue> entry: key = 1, value = 2 (AttrValue.s = 2)
+      let key = '';
+      let val: string | null = null;
+      walkBuffer(a, (f) => {
+        if (f.field === 1 && f.wire === 2) key = text(a, f);
+        if (f.field === 2 && f.wire === 2) {
+          const inner = a.subarray(f.start, f.start + f.length);
+          walkBuffer(inner, (g) => {
+            if (g.field === 2 && g.wire === 2) val = text(inner, g);
+          });
+        }
+      });
+      if (val !== null && STRING_ATTRS.has(key)) attrs[key] = val;
+    }
+    if (info.flagged.length < 10_000) info.flagged.push({ name, op, scope, attrs });
+  };
+
+  const graphDef = async (start: number, length: number, mg: { nodeCount: number; functionCount: number }): Promise<void> => {
+    await walk(src, start, start + length, async (f) => {
+      if (f.wire !== 2) return;
+      if (f.field === 1) {
+        if (f.length > MAX_MESSAGE) {
+          // A node holding a huge constant: only its op matters here.
+          let op = '';
+          await walk(src, f.start, f.start + f.length, async (g) => {
+            if (g.field === 2 && g.wire === 2) op = (await readExact(src, g.start, Math.min(g.length, 1024), 'op')).toString('utf8');
+          });
+          info.nodeCount++;
+          mg.nodeCount++;
+          info.opHistogram[op] = (info.opHistogram[op] ?? 0) + 1;
+        } else node(await bytes(f, 'node'), 'graph', mg);
+      } else if (f.field === 2) {
+        // FunctionDefLibrary.function = 1 → FunctionDef { signature(OpDef name=1) = 1, node_def = 3 }
+        await walk(src, f.start, f.start + f.length, async (lib) => {
+          if (lib.field !== 1 || lib.wire !== 2) return;
+          mg.functionCount++;
+          const fb = await bytes(lib, 'function');
+          let fname = '';
+          const nodes: Buffer[] = [];
+          walkBuffer(fb, (g) => {
+            if (g.wire !== 2) return;
+            if (g.field === 1) {
+              const sig = fb.subarray(g.start, g.start + g.length);
+              walkBuffer(sig, (h) => {
+                if (h.field === 1 && h.wire === 2) fname = text(sig, h);
+              });
+            } else if (g.field === 3) nodes.push(fb.subarray(g.start, g.start + g.length));
+          });
+          for (const n of nodes) node(n, `function ${fname}`, mg);
+        });
+      }
+    });
+  };
+
+  try {
+    await walk(src, 0, src.size, async (f) => {
+      if (f.field === 1 && f.wire === 0) info.schemaVersion = f.value;
+      if (f.field !== 2 || f.wire !== 2) return;
+      const mg = { tags: [] as string[], tensorflowVersion: null as string | null, signatures: [] as string[], nodeCount: 0, functionCount: 0 };
+      await walk(src, f.start, f.start + f.length, async (m) => {
+        if (m.wire !== 2) return;
+        if (m.field === 1) {
+          const b = await bytes(m, 'meta_info_def');
+          walkBuffer(b, (g) => {
+            if (g.wire !== 2) return;
+            if (g.field === 4) mg.tags.push(text(b, g));
+            if (g.field === 5) mg.tensorflowVersion = text(b, g);
+          });
+        } else if (m.field === 2) await graphDef(m.start, m.length, mg);
+        else if (m.field === 5) {
+          const b = await bytes(m, 'signature_def');
+          walkBuffer(b, (g) => {
+            if (g.field === 1 && g.wire === 2 && mg.signatures.length < 1000) mg.signatures.push(text(b, g));
+          });
+        }
+      });
+      info.metaGraphs.push(mg);
+    });
+  } catch (e) {
+    if (e instanceof ProtobufError || (e instanceof FormatError && !(e instanceof SavedModelError))) throw new SavedModelError(`damaged protobuf: ${e.message}`, e.offset);
+    throw e;
+  }
+  if (info.metaGraphs.length === 0) throw new SavedModelError('no MetaGraphDef found', 0);
+  return info;
+}
+
+/** keras_metadata.pb: SavedMetadata { repeated SavedObject nodes = 1 { string metadata = 5 (JSON) } }. */
+export async function readKerasMetadata(src: ByteSource): Promise<unknown[]> {
+  if (src.size > MAX_MESSAGE) throw new SavedModelError(`keras_metadata.pb is ${src.size} bytes (limit ${MAX_MESSAGE})`);
+  const buf = await readExact(src, 0, src.size, 'keras_metadata.pb');
+  const out: unknown[] = [];
+  walkBuffer(buf, (f) => {
+    if (f.field !== 1 || f.wire !== 2) return;
+    const obj = buf.subarray(f.start, f.start + f.length);
+    walkBuffer(obj, (g) => {
+      if (g.field === 5 && g.wire === 2) {
+        try {
+          out.push(JSON.parse(obj.toString('utf8', g.start, g.start + g.length)));
+        } catch {
+          /* metadata that is not JSON is ignored */
+        }
+      }
+    });
+  });
+  return out;
+}

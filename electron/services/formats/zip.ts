@@ -1,0 +1,217 @@
+// Zip container reading on top of yauzl: the central directory, raw entry names (so that "../x" and
+// "/etc/x" reach our checks instead of aborting the listing), and member access without extraction.
+// Stored members are read in place (a slice of the outer source); deflated ones are inflated into
+// memory under a cap, which is also our zip-bomb guard.
+import { Readable } from 'node:stream';
+import yauzl from 'yauzl';
+import { BufferSource, FormatError, ReadAheadSource, SliceSource, type ByteSource } from './io';
+import type { MatchContext } from './types';
+
+export class ZipError extends FormatError {
+  constructor(message: string, offset?: number) {
+    super(message, offset);
+    this.name = 'ZipError';
+  }
+}
+
+export const match = (head: Buffer, _ctx?: MatchContext): boolean =>
+  head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && ((head[2] === 3 && head[3] === 4) || (head[2] === 5 && head[3] === 6) || (head[2] === 7 && head[3] === 8));
+
+export interface ZipEntry {
+  /** Decoded name (UTF-8 when flagged, else CP437 approximated by latin1). */
+  name: string;
+  compressedSize: number;
+  size: number;
+  method: number;
+  encrypted: boolean;
+  /** Unix mode from the external attributes when made on Unix, else null. */
+  unixMode: number | null;
+  localHeaderOffset: number;
+  crc32: number;
+  /** yauzl's entry, for opening streams. */
+  raw: yauzl.Entry;
+}
+
+export interface ZipListing {
+  entries: ZipEntry[];
+  /** Entry count claimed by the end-of-central-directory record. */
+  declaredCount: number;
+  comment: string;
+}
+
+export const MAX_ENTRIES = 200_000;
+
+class SourceReader extends yauzl.RandomAccessReader {
+  private readonly src: ByteSource;
+  constructor(src: ByteSource) {
+    super();
+    // Central directory records are read one by one: serve them from one block.
+    this.src = new ReadAheadSource(src, 256 * 1024);
+  }
+  // yauzl reads the central directory through read(); answering it directly skips a stream per record.
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null) => void): void {
+    this.src.read(position, length).then(
+      (b) => {
+        if (b.length < length) return callback(new ZipError(`unexpected end of data at offset ${position + b.length}`, position + b.length));
+        b.copy(buffer, offset);
+        callback(null);
+      },
+      (e: Error) => callback(e),
+    );
+  }
+  override _readStreamForRange(start: number, end: number): Readable {
+    const src = this.src;
+    let pos = start;
+    return new Readable({
+      highWaterMark: 1 << 20,
+      read() {
+        const next = async (): Promise<void> => {
+          if (pos >= end) return void this.push(null);
+          const b = await src.read(pos, Math.min(1 << 20, end - pos));
+          if (b.length === 0) return void this.destroy(new ZipError(`unexpected end of data at offset ${pos}`, pos));
+          pos += b.length;
+          this.push(b);
+        };
+        next().catch((e: Error) => this.destroy(e));
+      },
+    });
+  }
+}
+
+export class ZipArchive {
+  private constructor(readonly src: ByteSource, private readonly zip: yauzl.ZipFile, readonly listing: ZipListing) {}
+
+  private static readonly cache = new WeakMap<ByteSource, Promise<ZipArchive>>();
+
+  /** The listing of `src`, read once per source (detection and scanning share it). */
+  static for(src: ByteSource): Promise<ZipArchive> {
+    let p = ZipArchive.cache.get(src);
+    if (!p) {
+      p = ZipArchive.open(src);
+      ZipArchive.cache.set(src, p);
+    }
+    return p;
+  }
+
+  /** Reads the central directory (bounded by MAX_ENTRIES). */
+  static async open(src: ByteSource): Promise<ZipArchive> {
+    let zip: yauzl.ZipFile;
+    try {
+      zip = await yauzl.fromRandomAccessReaderPromise(new SourceReader(src), src.size, { decodeStrings: false, validateEntrySizes: true, autoClose: false });
+    } catch (e) {
+      throw new ZipError(`not a readable zip: ${(e as Error).message}`);
+    }
+    if (zip.entryCount > MAX_ENTRIES) {
+      zip.close();
+      throw new ZipError(`zip declares ${zip.entryCount} entries (limit ${MAX_ENTRIES})`);
+    }
+    const entries: ZipEntry[] = [];
+    try {
+      for await (const e of zip.eachEntry()) {
+        const nameBuf = e.fileName as unknown as Buffer;
+        const utf8 = (e.generalPurposeBitFlag & 0x800) !== 0;
+        const name = yauzl.getFileNameLowLevel(e.generalPurposeBitFlag, nameBuf, e.extraFields, false) ?? (utf8 ? nameBuf.toString('utf8') : nameBuf.toString('latin1'));
+        const madeBy = e.versionMadeBy >> 8;
+        entries.push({
+          name, compressedSize: e.compressedSize, size: e.uncompressedSize, method: e.compressionMethod,
+          encrypted: e.isEncrypted(), unixMode: madeBy === 3 ? (e.externalFileAttributes >>> 16) & 0xffff : null,
+          localHeaderOffset: e.relativeOffsetOfLocalHeader, crc32: e.crc32, raw: e,
+        });
+      }
+    } catch (e) {
+      zip.close();
+      throw new ZipError(`damaged central directory after ${entries.length} entries: ${(e as Error).message}`);
+    }
+    const comment = Buffer.isBuffer(zip.comment) ? (zip.comment as Buffer).toString('latin1') : String(zip.comment ?? '');
+    return new ZipArchive(src, zip, { entries, declaredCount: zip.entryCount, comment });
+  }
+
+  get entries(): ZipEntry[] {
+    return this.listing.entries;
+  }
+
+  /** Offset where the member's data starts (after its local header). */
+  async dataStart(e: ZipEntry): Promise<number> {
+    try {
+      const h = await this.zip.readLocalFileHeaderPromise(e.raw, { minimal: true });
+      return h.fileDataStart;
+    } catch (err) {
+      throw new ZipError(`entry ${JSON.stringify(e.name)}: ${(err as Error).message}`, e.localHeaderOffset);
+    }
+  }
+
+  /**
+   * The member's bytes as a source. Stored members are read in place; compressed ones are inflated
+   * up to `cap` bytes (an entry claiming more, or inflating to more, is refused).
+   */
+  async source(e: ZipEntry, cap: number, name: string): Promise<ByteSource> {
+    if (e.encrypted) throw new ZipError(`entry ${JSON.stringify(e.name)} is encrypted`);
+    if (e.method === 0) {
+      const start = await this.dataStart(e);
+      if (start + e.compressedSize > this.src.size) throw new ZipError(`entry ${JSON.stringify(e.name)} data [${start}, ${start + e.compressedSize}) runs past the end of the archive`, start);
+      return new SliceSource(name, this.src, start, e.compressedSize);
+    }
+    if (e.method !== 8) throw new ZipError(`entry ${JSON.stringify(e.name)} uses unsupported compression method ${e.method}`);
+    if (e.size > cap) throw new ZipError(`entry ${JSON.stringify(e.name)} inflates to ${e.size} bytes (cap ${cap})`);
+    return new BufferSource(name, await this.readAll(e, cap));
+  }
+
+  /** Up to `max` bytes from the start of the member (inflated): cheap sniffing of what a member is. */
+  async head(e: ZipEntry, max: number): Promise<Buffer> {
+    if (e.encrypted) return Buffer.alloc(0);
+    if (e.method === 0) {
+      const start = await this.dataStart(e);
+      return this.src.read(start, Math.min(max, e.compressedSize, Math.max(0, this.src.size - start)));
+    }
+    if (e.method !== 8) return Buffer.alloc(0);
+    return this.readAll(e, max, true);
+  }
+
+  private async readAll(e: ZipEntry, cap: number, partial = false): Promise<Buffer> {
+    let stream: Readable;
+    try {
+      stream = await this.zip.openReadStreamPromise(e.raw);
+    } catch (err) {
+      throw new ZipError(`entry ${JSON.stringify(e.name)}: ${(err as Error).message}`, e.localHeaderOffset);
+    }
+    const chunks: Buffer[] = [];
+    let got = 0;
+    return new Promise<Buffer>((resolve, reject) => {
+      const done = (err?: Error): void => {
+        stream.removeAllListeners('data');
+        if (err) reject(err);
+        else resolve(Buffer.concat(chunks, Math.min(got, cap)));
+      };
+      stream.on('data', (b: Buffer) => {
+        const room = cap - got;
+        if (room > 0) chunks.push(b.length > room ? b.subarray(0, room) : b);
+        got += b.length;
+        if (got >= cap) {
+          stream.removeAllListeners('end');
+          stream.removeAllListeners('error');
+          (stream).destroy();
+          if (partial) done();
+          else done(new ZipError(`entry ${JSON.stringify(e.name)} inflates past the ${cap}-byte cap`));
+        }
+      });
+      stream.on('end', () => done());
+      stream.on('error', (err: Error) => done(new ZipError(`entry ${JSON.stringify(e.name)}: ${err.message}`)));
+    });
+  }
+
+  /** Nothing to release (the archive reads through its source); kept for symmetry and yauzl state. */
+  close(): void {
+    if (!ZipArchive.cache.has(this.src)) this.zip.close();
+  }
+}
+
+/** What a zip holds, decided from its member names. */
+export function classifyZip(names: readonly string[]): 'pytorch' | 'torchscript' | 'keras' | 'npz' | 'zip' {
+  const hasData = names.some((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
+  if (names.some((n) => /(^|\/)code\/.*\.py$/.test(n)) && names.some((n) => n.endsWith('constants.pkl'))) return 'torchscript';
+  if (hasData) return 'pytorch';
+  if (names.includes('config.json') && (names.includes('model.weights.h5') || names.includes('metadata.json'))) return 'keras';
+  const files = names.filter((n) => !n.endsWith('/'));
+  if (files.length > 0 && files.every((n) => n.endsWith('.npy'))) return 'npz';
+  return 'zip';
+}

@@ -1,0 +1,1061 @@
+// Static pickle opcode analyser: walks protocol 0-5 streams the way CPython's unpickler would, with
+// a symbolic stack and memo, but never imports or calls anything. It reports every import (GLOBAL,
+// STACK_GLOBAL, INST), every call site (REDUCE, NEWOBJ, NEWOBJ_EX, OBJ, INST), constructs that have
+// no benign use (EXT codes, BUILD on a global, calls of call results, STACK_GLOBAL on computed
+// strings) and where the stream is damaged. Memory is bounded: containers keep a few items, the memo
+// and stack are capped, big payloads are stepped over, not read.
+import { Cursor, FormatError, TruncatedError, type ByteSource } from '../formats/io';
+
+export class PickleError extends FormatError {
+  constructor(message: string, offset: number, readonly opcodeIndex: number) {
+    super(message, offset);
+    this.name = 'PickleError';
+  }
+}
+
+// ---- symbolic values -------------------------------------------------------------------------
+
+export type PVal =
+  | { k: 'none' }
+  | { k: 'bool'; v: boolean }
+  | { k: 'int'; v: bigint }
+  | { k: 'float' }
+  | { k: 'str'; v: string; truncated: boolean; offset?: number; length?: number }
+  | { k: 'bytes'; offset: number; length: number; head: Buffer }
+  | { k: 'tuple' | 'list' | 'set' | 'frozenset'; items: PVal[]; more: number }
+  | { k: 'dict'; entries: Array<[PVal, PVal]>; more: number }
+  | { k: 'global'; ref: GlobalRef }
+  | { k: 'call'; fn: PVal; args: PVal; op: CallOpcode; offset: number; state: PVal | null; entries: Array<[PVal, PVal]> | null }
+  | { k: 'pid'; id: PVal }
+  | { k: 'ext'; code: number }
+  | { k: 'unknown' };
+
+export type CallOpcode = 'REDUCE' | 'NEWOBJ' | 'NEWOBJ_EX' | 'OBJ' | 'INST';
+
+const NONE: PVal = { k: 'none' };
+const FLOAT: PVal = { k: 'float' };
+const UNKNOWN: PVal = { k: 'unknown' };
+const TRUE: PVal = { k: 'bool', v: true };
+const FALSE: PVal = { k: 'bool', v: false };
+
+// ---- results ---------------------------------------------------------------------------------
+
+export interface CallSite {
+  offset: number;
+  opcodeIndex: number;
+  opcode: CallOpcode;
+  /** Bounded rendering of the arguments, e.g. `('curl evil.sh | sh',)`. */
+  args: string;
+}
+
+export interface GlobalRef {
+  module: string;
+  name: string;
+  /** First occurrence. */
+  offset: number;
+  opcodeIndex: number;
+  opcode: 'GLOBAL' | 'STACK_GLOBAL' | 'INST';
+  /** Which pickle in the stream (0-based). */
+  pickle: number;
+  count: number;
+  calls: CallSite[];
+  /** Module or name was longer than we keep: the import is reported but cannot be fully named. */
+  truncated: boolean;
+}
+
+export type PickleEventKind =
+  | 'dynamic-global' // STACK_GLOBAL operands are not string constants
+  | 'extension-code' // EXT1/2/4: resolves through copyreg's registry in the loading process
+  | 'build-on-global' // BUILD applied to a class/module/function: sets attributes on it (monkeypatching)
+  | 'indirect-call' // calling something that is not an imported global (e.g. the result of getattr)
+  | 'out-of-band-buffer' // NEXT_BUFFER: refers to data outside the stream
+  | 'persistent-id-outside-torch'
+  | 'nested-load'; // bytes handed to a loader that unpickles them (torch.storage._load_from_bytes)
+
+export interface PickleEvent {
+  kind: PickleEventKind;
+  offset: number;
+  opcodeIndex: number;
+  detail: string;
+}
+
+export interface PickleDamage {
+  offset: number;
+  opcodeIndex: number;
+  message: string;
+}
+
+/** A tensor referenced by torch's `_rebuild_tensor*` with its storage persistent id. */
+export interface TorchTensorRef {
+  name: string | null;
+  storageType: string | null;
+  storageKey: string | null;
+  location: string | null;
+  storageNumel: number | null;
+  offset: number;
+  shape: number[];
+}
+
+export interface PickleStream {
+  start: number;
+  end: number;
+  protocol: number;
+  opcodes: number;
+}
+
+export interface NestedBytes {
+  offset: number;
+  length: number;
+  via: string;
+  /** `latin1-in-utf8`: protocol 2 bytes, written as UTF-8 text of their latin-1 decoding. */
+  encoding: 'raw' | 'latin1-in-utf8';
+}
+
+export interface PickleAnalysis {
+  streams: PickleStream[];
+  globals: GlobalRef[];
+  events: PickleEvent[];
+  damage: PickleDamage | null;
+  /** Bytes after the last pickle that are not a pickle. */
+  trailing: { offset: number; length: number } | null;
+  /** Imports spotted by a raw byte sweep after damage: what a lenient or different parser might still run. */
+  sweptGlobals: Array<{ module: string; name: string; offset: number }>;
+  tensors: TorchTensorRef[];
+  nested: NestedBytes[];
+  limits: string[];
+  /** The first pickle is torch's legacy magic number: 5 pickles then raw storages. */
+  torchLegacy: boolean;
+  /** Value of the first pickle when it is a plain literal (legacy torch magic, protocol). */
+  end: number;
+}
+
+export interface PickleOptions {
+  start?: number;
+  end?: number;
+  /** Stop after this many pickles (legacy torch: 5). Default: until the data runs out. */
+  maxPickles?: number;
+  /** Persistent ids are expected (torch formats) and not reported. */
+  torch?: boolean;
+  limits?: Partial<PickleLimits>;
+}
+
+export interface PickleLimits {
+  maxStack: number;
+  maxMemo: number;
+  maxValues: number;
+  maxOpcodes: number;
+  maxPickles: number;
+  maxTensors: number;
+  maxGlobals: number;
+  keepString: number;
+  keepItems: number;
+  maxLine: number;
+  maxNesting: number;
+  sweepBytes: number;
+}
+
+export const DEFAULT_PICKLE_LIMITS: PickleLimits = {
+  maxStack: 1_000_000,
+  maxMemo: 4_000_000,
+  maxValues: 8_000_000,
+  maxOpcodes: 200_000_000,
+  maxPickles: 10_000,
+  maxTensors: 200_000,
+  maxGlobals: 10_000,
+  keepString: 4096,
+  keepItems: 64,
+  maxLine: 16 * 1024 * 1024,
+  maxNesting: 8,
+  sweepBytes: 64 * 1024 * 1024,
+};
+
+const TORCH_LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
+
+// Opcode bytes (pickletools names).
+const OP = {
+  MARK: 0x28, STOP: 0x2e, POP: 0x30, POP_MARK: 0x31, DUP: 0x32, FLOAT: 0x46, INT: 0x49, BININT: 0x4a,
+  BININT1: 0x4b, LONG: 0x4c, BININT2: 0x4d, NONE: 0x4e, PERSID: 0x50, BINPERSID: 0x51, REDUCE: 0x52,
+  STRING: 0x53, BINSTRING: 0x54, SHORT_BINSTRING: 0x55, UNICODE: 0x56, BINUNICODE: 0x58, APPEND: 0x61,
+  BUILD: 0x62, GLOBAL: 0x63, DICT: 0x64, EMPTY_DICT: 0x7d, APPENDS: 0x65, GET: 0x67, BINGET: 0x68,
+  INST: 0x69, LONG_BINGET: 0x6a, LIST: 0x6c, EMPTY_LIST: 0x5d, OBJ: 0x6f, PUT: 0x70, BINPUT: 0x71,
+  LONG_BINPUT: 0x72, SETITEM: 0x73, TUPLE: 0x74, EMPTY_TUPLE: 0x29, SETITEMS: 0x75, BINFLOAT: 0x47,
+  PROTO: 0x80, NEWOBJ: 0x81, EXT1: 0x82, EXT2: 0x83, EXT4: 0x84, TUPLE1: 0x85, TUPLE2: 0x86, TUPLE3: 0x87,
+  NEWTRUE: 0x88, NEWFALSE: 0x89, LONG1: 0x8a, LONG4: 0x8b, BINBYTES: 0x42, SHORT_BINBYTES: 0x43,
+  SHORT_BINUNICODE: 0x8c, BINUNICODE8: 0x8d, BINBYTES8: 0x8e, EMPTY_SET: 0x8f, ADDITEMS: 0x90,
+  FROZENSET: 0x91, NEWOBJ_EX: 0x92, STACK_GLOBAL: 0x93, MEMOIZE: 0x94, FRAME: 0x95, BYTEARRAY8: 0x96,
+  NEXT_BUFFER: 0x97, READONLY_BUFFER: 0x98,
+} as const;
+
+const NAMES: string[] = [];
+for (const [k, v] of Object.entries(OP)) NAMES[v] = k;
+export const opcodeName = (b: number): string => NAMES[b] ?? `0x${b.toString(16).padStart(2, '0')}`;
+/** Bytes that start a valid opcode: used to tell "another pickle follows" from trailing data. */
+export const isOpcode = (b: number): boolean => NAMES[b] !== undefined;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8Lenient = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * Walks one or more pickles from `src`. Never throws for bad data: damage is reported in the result
+ * (with everything found before it). Throws only for I/O errors of the source itself.
+ */
+export async function analyzePickle(src: ByteSource, opts: PickleOptions = {}): Promise<PickleAnalysis> {
+  const p = new PickleWalker(src, opts);
+  return p.run();
+}
+
+class PickleWalker {
+  private readonly cur: Cursor;
+  private readonly L: PickleLimits;
+  private readonly res: PickleAnalysis;
+  private readonly globals = new Map<string, GlobalRef>();
+  private values = 0;
+  private opIndex = 0;
+  private pickleNo = 0;
+  private degraded = false;
+
+  constructor(private readonly src: ByteSource, private readonly opts: PickleOptions) {
+    this.L = { ...DEFAULT_PICKLE_LIMITS, ...opts.limits };
+    const start = opts.start ?? 0;
+    const end = Math.min(opts.end ?? src.size, src.size);
+    this.cur = new Cursor(src, start, 1 << 20, end);
+    this.res = {
+      streams: [], globals: [], events: [], damage: null, trailing: null, sweptGlobals: [], tensors: [],
+      nested: [], limits: [], torchLegacy: false, end: start,
+    };
+  }
+
+  async run(): Promise<PickleAnalysis> {
+    const c = this.cur;
+    let maxPickles = Math.min(this.opts.maxPickles ?? Infinity, this.L.maxPickles);
+    try {
+      while (c.remaining > 0 && this.res.streams.length < maxPickles) {
+        const start = c.pos;
+        if (this.res.streams.length > 0) {
+          // After a STOP: another pickle, or trailing bytes? A byte that is no opcode is trailing data.
+          await c.ensure(1);
+          const b = c.peek()!;
+          if (!isOpcode(b)) break;
+        }
+        const opsBefore = this.opIndex;
+        const { value, protocol } = await this.parseOne(0);
+        this.res.streams.push({ start, end: c.pos, protocol, opcodes: this.opIndex - opsBefore });
+        if (this.res.streams.length === 1 && value.k === 'int' && value.v === TORCH_LEGACY_MAGIC) {
+          // torch.save legacy layout: magic, protocol, sys_info, data, storage keys, then raw storages.
+          this.res.torchLegacy = true;
+          maxPickles = Math.min(maxPickles, 5);
+        }
+        this.pickleNo++;
+      }
+      if (c.remaining > 0 && !this.res.torchLegacy && this.opts.maxPickles === undefined) {
+        this.res.trailing = { offset: c.pos, length: c.remaining };
+      }
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e;
+      const off = e instanceof PickleError || e instanceof TruncatedError ? (e.offset ?? c.pos) : c.pos;
+      this.res.damage = { offset: off, opcodeIndex: this.opIndex, message: e.message };
+      await this.sweep(Math.min(off + 1, this.cur.end));
+    }
+    this.res.end = c.pos;
+    this.res.globals = [...this.globals.values()];
+    return this.res;
+  }
+
+  fail(msg: string, offset: number): never {
+    throw new PickleError(msg, offset, this.opIndex);
+  }
+
+  private alloc(): boolean {
+    if (this.degraded) return false;
+    if (++this.values > this.L.maxValues) {
+      this.degraded = true;
+      this.res.limits.push(`more than ${this.L.maxValues} values: later containers are not tracked`);
+      return false;
+    }
+    return true;
+  }
+
+  private async readLine(max: number, what: string): Promise<Buffer> {
+    const c = this.cur;
+    const at = c.pos;
+    const fast = c.indexOfBuffered(0x0a, max);
+    const i = fast ?? (await c.indexOf(0x0a, max));
+    if (i < 0) this.fail(`${what} at offset ${at}: no newline within ${Math.min(max, c.remaining)} bytes`, at);
+    const line = c.bytes(i + 1);
+    return line.subarray(0, i);
+  }
+
+  private async readStrLine(max: number, what: string, at: number): Promise<string> {
+    const b = await this.readLine(max, what);
+    try {
+      return utf8.decode(b);
+    } catch {
+      this.fail(`${what} at offset ${at} is not valid UTF-8`, at);
+    }
+  }
+
+  /** Strings and bytes whose kept prefix is already buffered are read without awaiting. */
+  private ready(len: number, keep: number): boolean {
+    return len <= this.cur.remaining && this.cur.has(Math.min(len, keep));
+  }
+
+  private async readStr(len: number, what: string, at: number, strict: boolean): Promise<PVal> {
+    const c = this.cur;
+    if (len > c.remaining) this.fail(`${what} at offset ${at} declares ${len} bytes but only ${c.remaining} remain`, at);
+    const keep = Math.min(len, this.L.keepString);
+    if (!c.has(keep)) await c.ensure(keep, what);
+    return this.readStrSync(len, what, strict);
+  }
+
+  private readStrSync(len: number, what: string, strict: boolean): PVal {
+    const c = this.cur;
+    const keep = Math.min(len, this.L.keepString);
+    const b = c.bytes(keep);
+    let v: string;
+    if (strict && keep === len) {
+      try {
+        v = utf8.decode(b);
+      } catch {
+        // CPython decodes with surrogatepass; lone surrogates are legal, so stay lenient but keep going.
+        v = utf8Lenient.decode(b);
+      }
+    } else v = utf8Lenient.decode(b);
+    c.skip(len - keep, what);
+    return { k: 'str', v, truncated: keep < len, offset: c.pos - len, length: len };
+  }
+
+  private async readBytes(len: number, what: string, at: number): Promise<PVal> {
+    const c = this.cur;
+    if (len > c.remaining) this.fail(`${what} at offset ${at} declares ${len} bytes but only ${c.remaining} remain`, at);
+    if (!c.has(Math.min(len, 64))) await c.ensure(Math.min(len, 64), what);
+    return this.readBytesSync(len, what);
+  }
+
+  private readBytesSync(len: number, what: string): PVal {
+    const c = this.cur;
+    const offset = c.pos;
+    const keep = Math.min(len, 64);
+    const head = Buffer.from(c.bytes(keep));
+    c.skip(len - keep, what);
+    return { k: 'bytes', offset, length: len, head };
+  }
+
+  private addGlobal(module: string, name: string, opcode: GlobalRef['opcode'], offset: number, truncated: boolean): GlobalRef {
+    const key = `${module}\0${name}`;
+    let g = this.globals.get(key);
+    if (g) {
+      g.count++;
+      return g;
+    }
+    g = { module, name, offset, opcodeIndex: this.opIndex, opcode, pickle: this.pickleNo, count: 1, calls: [], truncated };
+    if (this.globals.size < this.L.maxGlobals) this.globals.set(key, g);
+    else if (!this.res.limits.includes('globals')) this.res.limits.push('globals');
+    return g;
+  }
+
+  private event(kind: PickleEventKind, offset: number, detail: string): void {
+    if (this.res.events.length < 1000) this.res.events.push({ kind, offset, opcodeIndex: this.opIndex, detail });
+  }
+
+  private container(k: 'tuple' | 'list' | 'set' | 'frozenset', items: PVal[]): PVal {
+    if (!this.alloc()) return UNKNOWN;
+    const keep = items.length > this.L.keepItems ? items.slice(0, this.L.keepItems) : items;
+    return { k, items: keep, more: items.length - keep.length };
+  }
+
+  private addItems(target: PVal, items: PVal[]): void {
+    if ((target.k === 'list' || target.k === 'set') && !this.degraded) {
+      const room = Math.max(0, this.L.keepItems - target.items.length);
+      for (let i = 0; i < items.length && i < room; i++) target.items.push(items[i]!);
+      target.more += Math.max(0, items.length - room);
+    }
+  }
+
+  private setItems(target: PVal, pairs: Array<[PVal, PVal]>): void {
+    let entries: Array<[PVal, PVal]> | null = null;
+    if (target.k === 'dict') entries = target.entries;
+    else if (target.k === 'call') entries = target.entries ??= [];
+    for (const [key, val] of pairs) {
+      // torch state dicts: name the tensors by their key.
+      if (key.k === 'str') {
+        const t = tensorOf(val);
+        if (t) t.name ??= key.v;
+      }
+      if (entries && !this.degraded && entries.length < this.L.keepItems) entries.push([key, val]);
+      else if (target.k === 'dict') target.more++;
+    }
+  }
+
+  /** Parses one pickle up to and including STOP. */
+  private async parseOne(depth: number): Promise<{ value: PVal; protocol: number }> {
+    if (depth > this.L.maxNesting) this.fail(`pickles nested deeper than ${this.L.maxNesting}`, this.cur.pos);
+    const c = this.cur;
+    const L = this.L;
+    const stack: PVal[] = [];
+    const marks: number[] = [];
+    const memo = new Map<number, PVal>();
+    let memoLen = 0;
+    let memoFull = false;
+    let protocol = 0;
+    let fence = 0;
+
+    const pop = (at: number): PVal => {
+      if (stack.length <= fence) this.fail(`stack underflow at offset ${at} (${opcodeName(lastOp)})`, at);
+      return stack.pop()!;
+    };
+    const top = (at: number): PVal => {
+      if (stack.length <= fence) this.fail(`stack underflow at offset ${at} (${opcodeName(lastOp)})`, at);
+      return stack[stack.length - 1]!;
+    };
+    const popMark = (at: number): PVal[] => {
+      if (marks.length === 0) this.fail(`could not find MARK for ${opcodeName(lastOp)} at offset ${at}`, at);
+      const m = marks.pop()!;
+      fence = marks.length ? marks[marks.length - 1]! : 0;
+      return stack.splice(m);
+    };
+    const push = (v: PVal, at: number): void => {
+      if (stack.length >= L.maxStack) this.fail(`stack deeper than ${L.maxStack} at offset ${at}`, at);
+      stack.push(v);
+    };
+    const memoPut = (idx: number, at: number): void => {
+      const v = top(at);
+      if (!memo.has(idx)) memoLen++;
+      if (memoLen > L.maxMemo) {
+        if (!memoFull) this.res.limits.push(`memo larger than ${L.maxMemo} entries: later memo values are not tracked`);
+        memoFull = true;
+        return;
+      }
+      memo.set(idx, v);
+    };
+    const memoGet = (idx: number, at: number): PVal => {
+      const v = memo.get(idx);
+      if (v !== undefined) return v;
+      if (memoFull) return UNKNOWN;
+      this.fail(`memo key ${idx} not found at offset ${at}`, at);
+    };
+    const call = (fn: PVal, args: PVal, op: CallOpcode, at: number): PVal => {
+      if (fn.k === 'global') {
+        if (fn.ref.calls.length < 8) fn.ref.calls.push(callSite(at, this.opIndex, op, args));
+      } else if (fn.k !== 'unknown' && fn.k !== 'ext') {
+        this.event('indirect-call', at, `${op} calls ${render(fn)} which is not an imported name (a value computed inside the pickle)`);
+      }
+      const v: PVal = this.alloc()
+        ? { k: 'call', fn, args, op, offset: at, state: null, entries: null }
+        : UNKNOWN;
+      if (fn.k === 'global') this.onCall(fn.ref, args, v);
+      return v;
+    };
+
+    let lastOp = 0;
+    for (;;) {
+      if (++this.opIndex > L.maxOpcodes) this.fail(`more than ${L.maxOpcodes} opcodes`, c.pos);
+      const at = c.pos;
+      if (!c.has(9)) await c.ensure(Math.min(9, c.remaining) || 1, 'opcode');
+      const op = c.u8();
+      lastOp = op;
+      switch (op) {
+        case OP.MARK:
+          if (marks.length >= L.maxStack) this.fail(`more than ${L.maxStack} marks at offset ${at}`, at);
+          marks.push(stack.length);
+          fence = stack.length;
+          break;
+        case OP.STOP: {
+          const v = pop(at);
+          return { value: v, protocol };
+        }
+        case OP.POP:
+          if (stack.length > fence) stack.pop();
+          else if (marks.length) popMark(at);
+          else this.fail(`stack underflow at offset ${at} (POP)`, at);
+          break;
+        case OP.POP_MARK:
+          popMark(at);
+          break;
+        case OP.DUP:
+          push(top(at), at);
+          break;
+        case OP.FLOAT: {
+          const s = (await this.readLine(256, 'FLOAT')).toString('latin1');
+          if (!/^\s*[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|inf|nan|infinity)\s*$/i.test(s)) this.fail(`FLOAT at offset ${at} has a bad value ${JSON.stringify(s.slice(0, 40))}`, at);
+          push(FLOAT, at);
+          break;
+        }
+        case OP.INT: {
+          const s = (await this.readLine(4096, 'INT')).toString('latin1');
+          if (s === '00') push(FALSE, at);
+          else if (s === '01') push(TRUE, at);
+          else push({ k: 'int', v: parseIntLine(s, at, 'INT', this) }, at);
+          break;
+        }
+        case OP.LONG: {
+          const s = (await this.readLine(1 << 20, 'LONG')).toString('latin1');
+          push({ k: 'int', v: parseIntLine(s.endsWith('L') ? s.slice(0, -1) : s, at, 'LONG', this) }, at);
+          break;
+        }
+        case OP.BININT:
+          if (!c.has(4)) await c.ensure(4, 'BININT');
+          push({ k: 'int', v: BigInt(c.i32()) }, at);
+          break;
+        case OP.BININT1:
+          if (!c.has(1)) await c.ensure(1, 'BININT1');
+          push({ k: 'int', v: BigInt(c.u8()) }, at);
+          break;
+        case OP.BININT2:
+          if (!c.has(2)) await c.ensure(2, 'BININT2');
+          push({ k: 'int', v: BigInt(c.u16()) }, at);
+          break;
+        case OP.LONG1: {
+          if (!c.has(1)) await c.ensure(1, 'LONG1');
+          const n = c.u8();
+          if (!c.has(n)) await c.ensure(n, 'LONG1');
+          push({ k: 'int', v: decodeLong(c.bytes(n)) }, at);
+          break;
+        }
+        case OP.LONG4: {
+          if (!c.has(4)) await c.ensure(4, 'LONG4');
+          const n = c.i32();
+          if (n < 0) this.fail(`LONG4 at offset ${at} has negative byte count ${n}`, at);
+          if (n > c.remaining) this.fail(`LONG4 at offset ${at} declares ${n} bytes but only ${c.remaining} remain`, at);
+          if (n <= 64) {
+            if (!c.has(n)) await c.ensure(n, 'LONG4');
+            push({ k: 'int', v: decodeLong(c.bytes(n)) }, at);
+          } else {
+            c.skip(n, 'LONG4');
+            push({ k: 'int', v: -1n }, at);
+          }
+          break;
+        }
+        case OP.NONE:
+          push(NONE, at);
+          break;
+        case OP.NEWTRUE:
+          push(TRUE, at);
+          break;
+        case OP.NEWFALSE:
+          push(FALSE, at);
+          break;
+        case OP.BINFLOAT:
+          if (!c.has(8)) await c.ensure(8, 'BINFLOAT');
+          c.skip(8);
+          push(FLOAT, at);
+          break;
+        case OP.PERSID: {
+          const s = await this.readLine(L.maxLine, 'PERSID');
+          this.persistent(at);
+          push({ k: 'pid', id: { k: 'str', v: s.toString('latin1').slice(0, L.keepString), truncated: s.length > L.keepString } }, at);
+          break;
+        }
+        case OP.BINPERSID: {
+          const id = pop(at);
+          this.persistent(at);
+          push({ k: 'pid', id }, at);
+          break;
+        }
+        case OP.REDUCE: {
+          const args = pop(at);
+          const fn = pop(at);
+          push(call(fn, args, 'REDUCE', at), at);
+          break;
+        }
+        case OP.NEWOBJ: {
+          const args = pop(at);
+          const cls = pop(at);
+          push(call(cls, args, 'NEWOBJ', at), at);
+          break;
+        }
+        case OP.NEWOBJ_EX: {
+          const kwargs = pop(at);
+          const args = pop(at);
+          const cls = pop(at);
+          push(call(cls, this.container('tuple', [args, kwargs]), 'NEWOBJ_EX', at), at);
+          break;
+        }
+        case OP.STRING: {
+          const line = (await this.readLine(L.maxLine, 'STRING')).toString('latin1');
+          const q = line[0];
+          if (line.length < 2 || (q !== '"' && q !== "'") || line[line.length - 1] !== q) this.fail(`STRING at offset ${at} is not quoted: ${JSON.stringify(line.slice(0, 40))}`, at);
+          const body = unescapePy(line.slice(1, -1));
+          push({ k: 'str', v: body.slice(0, L.keepString), truncated: body.length > L.keepString }, at);
+          break;
+        }
+        case OP.BINSTRING: {
+          if (!c.has(4)) await c.ensure(4, 'BINSTRING');
+          const n = c.i32();
+          if (n < 0) this.fail(`BINSTRING at offset ${at} has negative length ${n}`, at);
+          { push(this.ready(n, L.keepString) ? this.readStrSync(n, 'BINSTRING', false) : await this.readStr(n, 'BINSTRING', at, false), at); }
+          break;
+        }
+        case OP.SHORT_BINSTRING: {
+          if (!c.has(1)) await c.ensure(1, 'SHORT_BINSTRING');
+          { const n = c.u8(); push(this.ready(n, L.keepString) ? this.readStrSync(n, 'SHORT_BINSTRING', false) : await this.readStr(n, 'SHORT_BINSTRING', at, false), at); }
+          break;
+        }
+        case OP.UNICODE: {
+          const line = (await this.readLine(L.maxLine, 'UNICODE')).toString('latin1');
+          const v = unescapePy(line);
+          push({ k: 'str', v: v.slice(0, L.keepString), truncated: v.length > L.keepString }, at);
+          break;
+        }
+        case OP.BINUNICODE: {
+          if (!c.has(4)) await c.ensure(4, 'BINUNICODE');
+          { const n = c.u32(); push(this.ready(n, L.keepString) ? this.readStrSync(n, 'BINUNICODE', true) : await this.readStr(n, 'BINUNICODE', at, true), at); }
+          break;
+        }
+        case OP.SHORT_BINUNICODE: {
+          if (!c.has(1)) await c.ensure(1, 'SHORT_BINUNICODE');
+          { const n = c.u8(); push(this.ready(n, L.keepString) ? this.readStrSync(n, 'SHORT_BINUNICODE', true) : await this.readStr(n, 'SHORT_BINUNICODE', at, true), at); }
+          break;
+        }
+        case OP.BINUNICODE8: {
+          if (!c.has(8)) await c.ensure(8, 'BINUNICODE8');
+          const n = c.u64();
+          if (n > c.remaining) this.fail(`BINUNICODE8 at offset ${at} declares ${n} bytes but only ${c.remaining} remain`, at);
+          { push(this.ready(n, L.keepString) ? this.readStrSync(n, 'BINUNICODE8', true) : await this.readStr(n, 'BINUNICODE8', at, true), at); }
+          break;
+        }
+        case OP.BINBYTES: {
+          if (!c.has(4)) await c.ensure(4, 'BINBYTES');
+          { const n = c.u32(); push(this.ready(n, 64) ? this.readBytesSync(n, 'BINBYTES') : await this.readBytes(n, 'BINBYTES', at), at); }
+          break;
+        }
+        case OP.SHORT_BINBYTES: {
+          if (!c.has(1)) await c.ensure(1, 'SHORT_BINBYTES');
+          { const n = c.u8(); push(this.ready(n, 64) ? this.readBytesSync(n, 'SHORT_BINBYTES') : await this.readBytes(n, 'SHORT_BINBYTES', at), at); }
+          break;
+        }
+        case OP.BINBYTES8:
+        case OP.BYTEARRAY8: {
+          if (!c.has(8)) await c.ensure(8, opcodeName(op));
+          const n = c.u64();
+          if (n > c.remaining) this.fail(`${opcodeName(op)} at offset ${at} declares ${n} bytes but only ${c.remaining} remain`, at);
+          { push(this.ready(n, 64) ? this.readBytesSync(n, opcodeName(op)) : await this.readBytes(n, opcodeName(op), at), at); }
+          break;
+        }
+        case OP.APPEND: {
+          const v = pop(at);
+          this.addItems(top(at), [v]);
+          break;
+        }
+        case OP.APPENDS: {
+          const items = popMark(at);
+          this.addItems(top(at), items);
+          break;
+        }
+        case OP.ADDITEMS: {
+          const items = popMark(at);
+          this.addItems(top(at), items);
+          break;
+        }
+        case OP.BUILD: {
+          const state = pop(at);
+          const inst = top(at);
+          if (inst.k === 'global') {
+            this.event('build-on-global', at, `BUILD sets state ${render(state)} on ${inst.ref.module}.${inst.ref.name} itself (not an instance): it overwrites attributes of a class, function or module in the loading process`);
+          } else if (inst.k === 'call') {
+            inst.state = state;
+            if (inst.fn.k === 'global' && inst.fn.ref.name === 'NumpyArrayWrapper') await this.afterBuild(inst, depth);
+          }
+          break;
+        }
+        case OP.GLOBAL: {
+          const module = await this.readStrLine(L.maxLine, 'GLOBAL module', at);
+          const name = await this.readStrLine(L.maxLine, 'GLOBAL name', at);
+          push({ k: 'global', ref: this.addGlobal(module.slice(0, L.keepString), name.slice(0, L.keepString), 'GLOBAL', at, module.length > L.keepString || name.length > L.keepString) }, at);
+          break;
+        }
+        case OP.STACK_GLOBAL: {
+          const name = pop(at);
+          const module = pop(at);
+          if (module.k === 'str' && name.k === 'str') {
+            push({ k: 'global', ref: this.addGlobal(module.v, name.v, 'STACK_GLOBAL', at, module.truncated || name.truncated) }, at);
+          } else {
+            this.event('dynamic-global', at, `STACK_GLOBAL imports module ${render(module)} name ${render(name)}: operands are not string constants, so the import is chosen at load time`);
+            push(UNKNOWN, at);
+          }
+          break;
+        }
+        case OP.INST: {
+          const module = await this.readStrLine(L.maxLine, 'INST module', at);
+          const name = await this.readStrLine(L.maxLine, 'INST name', at);
+          const args = popMark(at);
+          const g: PVal = { k: 'global', ref: this.addGlobal(module.slice(0, L.keepString), name.slice(0, L.keepString), 'INST', at, false) };
+          push(call(g, this.container('tuple', args), 'INST', at), at);
+          break;
+        }
+        case OP.OBJ: {
+          const args = popMark(at);
+          const cls = args.shift();
+          if (!cls) this.fail(`OBJ at offset ${at} has no class after MARK`, at);
+          push(call(cls, this.container('tuple', args), 'OBJ', at), at);
+          break;
+        }
+        case OP.DICT: {
+          const items = popMark(at);
+          if (items.length % 2) this.fail(`DICT at offset ${at} has an odd number of items (${items.length})`, at);
+          const d: PVal = this.alloc() ? { k: 'dict', entries: [], more: 0 } : UNKNOWN;
+          const pairs: Array<[PVal, PVal]> = [];
+          for (let i = 0; i < items.length; i += 2) pairs.push([items[i]!, items[i + 1]!]);
+          this.setItems(d, pairs);
+          push(d, at);
+          break;
+        }
+        case OP.EMPTY_DICT:
+          push(this.alloc() ? { k: 'dict', entries: [], more: 0 } : UNKNOWN, at);
+          break;
+        case OP.SETITEM: {
+          const v = pop(at);
+          const k = pop(at);
+          this.setItems(top(at), [[k, v]]);
+          break;
+        }
+        case OP.SETITEMS: {
+          const items = popMark(at);
+          if (items.length % 2) this.fail(`SETITEMS at offset ${at} has an odd number of items (${items.length})`, at);
+          const pairs: Array<[PVal, PVal]> = [];
+          for (let i = 0; i < items.length; i += 2) pairs.push([items[i]!, items[i + 1]!]);
+          this.setItems(top(at), pairs);
+          break;
+        }
+        case OP.LIST:
+          push(this.container('list', popMark(at)), at);
+          break;
+        case OP.EMPTY_LIST:
+          push(this.container('list', []), at);
+          break;
+        case OP.TUPLE:
+          push(this.container('tuple', popMark(at)), at);
+          break;
+        case OP.EMPTY_TUPLE:
+          push(this.container('tuple', []), at);
+          break;
+        case OP.TUPLE1: {
+          const a = pop(at);
+          push(this.container('tuple', [a]), at);
+          break;
+        }
+        case OP.TUPLE2: {
+          const b = pop(at);
+          const a = pop(at);
+          push(this.container('tuple', [a, b]), at);
+          break;
+        }
+        case OP.TUPLE3: {
+          const c3 = pop(at);
+          const b = pop(at);
+          const a = pop(at);
+          push(this.container('tuple', [a, b, c3]), at);
+          break;
+        }
+        case OP.EMPTY_SET:
+          push(this.container('set', []), at);
+          break;
+        case OP.FROZENSET:
+          push(this.container('frozenset', popMark(at)), at);
+          break;
+        case OP.PUT: {
+          const s = (await this.readLine(64, 'PUT')).toString('latin1');
+          const i = Number(parseIntLine(s, at, 'PUT', this));
+          if (i < 0) this.fail(`PUT at offset ${at} has negative index ${i}`, at);
+          memoPut(i, at);
+          break;
+        }
+        case OP.BINPUT:
+          if (!c.has(1)) await c.ensure(1, 'BINPUT');
+          memoPut(c.u8(), at);
+          break;
+        case OP.LONG_BINPUT:
+          if (!c.has(4)) await c.ensure(4, 'LONG_BINPUT');
+          memoPut(c.u32(), at);
+          break;
+        case OP.MEMOIZE:
+          memoPut(memoLen, at);
+          break;
+        case OP.GET: {
+          const s = (await this.readLine(64, 'GET')).toString('latin1');
+          push(memoGet(Number(parseIntLine(s, at, 'GET', this)), at), at);
+          break;
+        }
+        case OP.BINGET:
+          if (!c.has(1)) await c.ensure(1, 'BINGET');
+          push(memoGet(c.u8(), at), at);
+          break;
+        case OP.LONG_BINGET:
+          if (!c.has(4)) await c.ensure(4, 'LONG_BINGET');
+          push(memoGet(c.u32(), at), at);
+          break;
+        case OP.PROTO: {
+          if (!c.has(1)) await c.ensure(1, 'PROTO');
+          const v = c.u8();
+          if (v > 5) this.fail(`unsupported pickle protocol ${v} at offset ${at}`, at);
+          protocol = v;
+          break;
+        }
+        case OP.FRAME: {
+          if (!c.has(8)) await c.ensure(8, 'FRAME');
+          const n = c.u64();
+          if (n > c.remaining) this.fail(`FRAME at offset ${at} declares ${n} bytes but only ${c.remaining} remain`, at);
+          break;
+        }
+        case OP.EXT1:
+        case OP.EXT2:
+        case OP.EXT4: {
+          const w = op === OP.EXT1 ? 1 : op === OP.EXT2 ? 2 : 4;
+          if (!c.has(w)) await c.ensure(w, opcodeName(op));
+          const code = w === 1 ? c.u8() : w === 2 ? c.u16() : c.i32();
+          if (code <= 0) this.fail(`${opcodeName(op)} at offset ${at} has invalid extension code ${code}`, at);
+          this.event('extension-code', at, `${opcodeName(op)} ${code} imports whatever the loading process registered under copyreg extension code ${code}; the name cannot be known from the file`);
+          push({ k: 'ext', code }, at);
+          break;
+        }
+        case OP.NEXT_BUFFER:
+          this.event('out-of-band-buffer', at, 'NEXT_BUFFER takes data from outside the file (pickle protocol 5 out-of-band buffers)');
+          push(UNKNOWN, at);
+          break;
+        case OP.READONLY_BUFFER:
+          top(at);
+          break;
+        default:
+          this.fail(`invalid opcode 0x${op.toString(16).padStart(2, '0')} at offset ${at}`, at);
+      }
+    }
+  }
+
+  private persistent(at: number): void {
+    if (!this.opts.torch) this.event('persistent-id-outside-torch', at, 'persistent id in a plain pickle: only a custom Unpickler.persistent_load can resolve it');
+  }
+
+  /** Follow-up on calls whose meaning we know: torch tensors, nested loaders. */
+  private onCall(ref: GlobalRef, args: PVal, result: PVal): void {
+    if (!INTERESTING_MODULES.has(ref.module)) return;
+    const fq = `${ref.module}.${ref.name}`;
+    if (TENSOR_REBUILDERS.has(fq) && args.k === 'tuple' && result.k === 'call') {
+      if (this.res.tensors.length >= this.L.maxTensors) return;
+      const [storage, offset, size] = args.items;
+      const t: TorchTensorRef = {
+        name: null, storageType: null, storageKey: null, location: null, storageNumel: null,
+        offset: offset?.k === 'int' ? Number(offset.v) : 0,
+        shape: size?.k === 'tuple' ? size.items.map((x) => (x.k === 'int' ? Number(x.v) : -1)) : [],
+      };
+      if (storage?.k === 'pid' && storage.id.k === 'tuple') {
+        const [tag, type, key, loc, numel] = storage.id.items;
+        if (tag?.k === 'str' && tag.v === 'storage') {
+          if (type?.k === 'global') t.storageType = `${type.ref.module}.${type.ref.name}`;
+          if (key?.k === 'str') t.storageKey = key.v;
+          if (loc?.k === 'str') t.location = loc.v;
+          if (numel?.k === 'int') t.storageNumel = Number(numel.v);
+        }
+      }
+      if (fq === 'torch._utils._rebuild_tensor_v3') {
+        const dt = args.items[6];
+        if (dt?.k === 'global') t.storageType = `${dt.ref.module}.${dt.ref.name}`;
+      }
+      tensorRefs.set(result, t);
+      this.res.tensors.push(t);
+    } else if (fq === 'torch._utils._rebuild_parameter' || fq === 'torch._utils._rebuild_parameter_with_state' || fq === 'torch._tensor._rebuild_from_type_v2') {
+      // Parameters wrap a tensor: let the state-dict key name the inner tensor.
+      const inner = args.k === 'tuple' ? args.items[fq === 'torch._tensor._rebuild_from_type_v2' ? 2 : 0] : undefined;
+      const t = inner ? tensorOf(inner) : null;
+      if (t && result.k === 'call') tensorRefs.set(result, t);
+    } else if (NESTED_LOADERS.has(fq) && args.k === 'tuple') {
+      const b = args.items[0];
+      if (b?.k === 'bytes') this.res.nested.push({ offset: b.offset, length: b.length, via: fq, encoding: 'raw' });
+      else if (b?.k === 'call' && b.fn.k === 'global' && `${b.fn.ref.module}.${b.fn.ref.name}` === '_codecs.encode' && b.args.k === 'tuple') {
+        const [text, enc] = b.args.items;
+        if (text?.k === 'str' && text.offset !== undefined && text.length !== undefined && enc?.k === 'str' && enc.v === 'latin1') {
+          this.res.nested.push({ offset: text.offset, length: text.length, via: fq, encoding: 'latin1-in-utf8' });
+        }
+      }
+    }
+  }
+
+  /** joblib writes numpy array bytes straight into the stream after a NumpyArrayWrapper's BUILD. */
+  private async afterBuild(inst: Extract<PVal, { k: 'call' }>, depth: number): Promise<void> {
+    if (inst.fn.k !== 'global') return;
+    const fq = `${inst.fn.ref.module}.${inst.fn.ref.name}`;
+    if (fq !== 'joblib.numpy_pickle.NumpyArrayWrapper') return;
+    const st = inst.state;
+    if (!st || st.k !== 'dict') return;
+    const get = (k: string): PVal | undefined => st.entries.find(([key]) => key.k === 'str' && key.v === k)?.[1];
+    const shape = get('shape');
+    const dtype = get('dtype');
+    const at = this.cur.pos;
+    const dims = shape?.k === 'tuple' ? shape.items.map((x) => (x.k === 'int' ? x.v : -1n)) : null;
+    const descr = dtype?.k === 'call' && dtype.args.k === 'tuple' && dtype.args.items[0]?.k === 'str' ? dtype.args.items[0].v : null;
+    if (!dims || dims.some((d) => d < 0n) || descr === null) this.fail(`joblib array at offset ${at}: cannot determine the array size from its wrapper`, at);
+    const item = dtypeItemSize(descr);
+    if (item === 'object') {
+      // Object arrays are a nested pickle: scan it like the rest (it is unpickled the same way).
+      await this.parseOne(depth + 1);
+      return;
+    }
+    if (item === null) this.fail(`joblib array at offset ${at}: unsupported dtype ${JSON.stringify(descr)}`, at);
+    const c = this.cur;
+    if (get('numpy_array_alignment_bytes') !== undefined) {
+      if (!c.has(1)) await c.ensure(1, 'joblib padding');
+      c.skip(c.u8(), 'joblib padding');
+    }
+    const count = dims.reduce((a, b) => a * b, 1n) * BigInt(item);
+    if (count > BigInt(c.remaining)) this.fail(`joblib array at offset ${at} needs ${count} bytes but only ${c.remaining} remain`, at);
+    c.skip(Number(count), 'joblib array');
+  }
+
+  /** After damage, look for import-looking byte patterns a different parser might still execute. */
+  private async sweep(from: number): Promise<void> {
+    const end = Math.min(this.cur.end, from + this.L.sweepBytes);
+    if (end <= from) return;
+    const buf = await this.src.read(from, end - from);
+    const found = sweepGlobals(buf, from);
+    this.res.sweptGlobals = found.slice(0, 100);
+  }
+}
+
+/** Arguments are rendered only when a finding asks for them (most calls are allow-listed rebuilds). */
+function callSite(offset: number, opcodeIndex: number, opcode: CallOpcode, args: PVal): CallSite {
+  let text: string | null = null;
+  const site = { offset, opcodeIndex, opcode } as CallSite;
+  Object.defineProperty(site, 'args', { enumerable: true, get: () => (text ??= render(args)) });
+  return site;
+}
+
+/** Values produced by `_rebuild_tensor*` calls, so a state dict's key can name them later. */
+const tensorRefs = new WeakMap<object, TorchTensorRef>();
+const tensorOf = (v: PVal): TorchTensorRef | null => tensorRefs.get(v) ?? null;
+
+const TENSOR_REBUILDERS = new Set([
+  'torch._utils._rebuild_tensor', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_tensor_v3',
+  'torch._utils._rebuild_qtensor',
+]);
+const INTERESTING_MODULES = new Set(['torch._utils', 'torch._tensor', 'torch.storage', 'pickle', '_pickle', 'dill', 'cloudpickle']);
+/** Callables that unpickle bytes they are given: what they get is a pickle too, and gets scanned. */
+const NESTED_LOADERS = new Set(['torch.storage._load_from_bytes', 'pickle.loads', '_pickle.loads', 'dill.loads', 'cloudpickle.loads']);
+
+/** Item size of a numpy dtype descriptor string ('<f8', 'u1', 'S10', 'U5', 'O'), or null when unsure. */
+export function dtypeItemSize(descr: string): number | 'object' | null {
+  const m = /^[<>|=]?([a-zA-Z])(\d*)$/.exec(descr);
+  if (!m) return null;
+  const kind = m[1]!;
+  const n = m[2] ? Number(m[2]) : null;
+  if (kind === 'O') return 'object';
+  if (kind === 'U') return n === null ? null : n * 4;
+  if ('SaV'.includes(kind)) return n;
+  if (kind === 'b' && n === null) return 1;
+  if (kind === '?') return 1;
+  if ('fiucbMm'.includes(kind)) return n;
+  const single: Record<string, number> = { e: 2, f: 4, d: 8, g: 16, h: 2, H: 2, i: 4, I: 4, l: 8, L: 8, q: 8, Q: 8, B: 1, F: 8, D: 16 };
+  return single[kind] ?? null;
+}
+
+function parseIntLine(s: string, at: number, what: string, w: { fail(m: string, o: number): never }): bigint {
+  const t = s.trim();
+  if (!/^[-+]?\d{1,4300}$/.test(t)) w.fail(`${what} at offset ${at} has a bad value ${JSON.stringify(s.slice(0, 40))}`, at);
+  return BigInt(t);
+}
+
+/** Two's-complement little-endian, like pickle's LONG1/LONG4. */
+function decodeLong(b: Buffer): bigint {
+  if (b.length === 0) return 0n;
+  let v = 0n;
+  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
+  return v;
+}
+
+/** Enough of Python's string escapes for naming things (\\n, \\x41, \\u0041, \\'); unknown escapes kept. */
+function unescapePy(s: string): string {
+  return s.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[\\'"nrt0])/g, (_m, e: string) => {
+    switch (e[0]) {
+      case 'x':
+      case 'u':
+      case 'U': {
+        const cp = parseInt(e.slice(1), 16);
+        return cp <= 0x10ffff ? String.fromCodePoint(cp) : '\ufffd';
+      }
+      case 'n':
+        return '\n';
+      case 'r':
+        return '\r';
+      case 't':
+        return '\t';
+      case '0':
+        return '\0';
+      default:
+        return e;
+    }
+  });
+}
+
+/** Compact, bounded rendering of a symbolic value for finding details. */
+export function render(v: PVal, depth = 0, budget = { n: 200 }): string {
+  if (budget.n <= 0) return '…';
+  const out = (s: string): string => {
+    budget.n -= s.length;
+    return s;
+  };
+  if (depth > 3) return out('…');
+  switch (v.k) {
+    case 'none':
+      return out('None');
+    case 'bool':
+      return out(v.v ? 'True' : 'False');
+    case 'int':
+      return out(v.v.toString().slice(0, 40));
+    case 'float':
+      return out('<float>');
+    case 'str':
+      return out(JSON.stringify(v.v.length > 120 ? v.v.slice(0, 120) + '…' : v.v));
+    case 'bytes':
+      return out(`<${v.length} bytes>`);
+    case 'tuple':
+    case 'list':
+    case 'set':
+    case 'frozenset': {
+      const [o, c] = v.k === 'list' ? ['[', ']'] : v.k === 'tuple' ? ['(', ')'] : ['{', '}'];
+      const parts = v.items.slice(0, 8).map((x) => render(x, depth + 1, budget));
+      const extra = v.items.length - Math.min(8, v.items.length) + v.more;
+      return out(o + parts.join(', ') + (extra > 0 ? `, …+${extra}` : v.k === 'tuple' && v.items.length === 1 ? ',' : '') + c);
+    }
+    case 'dict': {
+      const parts = v.entries.slice(0, 6).map(([a, b]) => `${render(a, depth + 1, budget)}: ${render(b, depth + 1, budget)}`);
+      return out('{' + parts.join(', ') + (v.entries.length > 6 || v.more ? ', …' : '') + '}');
+    }
+    case 'global':
+      return out(`${v.ref.module}.${v.ref.name}`);
+    case 'call':
+      return out(`${render(v.fn, depth + 1, budget)}${render(v.args, depth + 1, budget)}`);
+    case 'pid':
+      return out(`persistent_id(${render(v.id, depth + 1, budget)})`);
+    case 'ext':
+      return out(`<extension ${v.code}>`);
+    case 'unknown':
+      return out('<unknown>');
+  }
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_.]{0,200}$/;
+
+/** Finds `c<module>\n<name>\n`, INST lines and short-string + STACK_GLOBAL pairs in raw bytes. */
+export function sweepGlobals(buf: Buffer, base: number): Array<{ module: string; name: string; offset: number }> {
+  const out: Array<{ module: string; name: string; offset: number }> = [];
+  const s = buf.toString('latin1');
+  const re = /[ci]([A-Za-z_][\w.]{0,200})\n([A-Za-z_][\w.]{0,200})\n/g;
+  for (let m = re.exec(s); m && out.length < 200; m = re.exec(s)) out.push({ module: m[1]!, name: m[2]!, offset: base + m.index });
+  // protocol 4: SHORT_BINUNICODE module, [memo op], SHORT_BINUNICODE name, [memo op], STACK_GLOBAL
+  for (let i = 0; i < buf.length - 4 && out.length < 200; i++) {
+    if (buf[i] !== 0x8c) continue;
+    const n1 = buf[i + 1]!;
+    const m1 = s.slice(i + 2, i + 2 + n1);
+    if (!IDENT.test(m1)) continue;
+    let j = i + 2 + n1;
+    if (buf[j] === 0x94) j++;
+    else if (buf[j] === 0x71) j += 2;
+    if (buf[j] !== 0x8c) continue;
+    const n2 = buf[j + 1]!;
+    const m2 = s.slice(j + 2, j + 2 + n2);
+    if (!IDENT.test(m2)) continue;
+    let k = j + 2 + n2;
+    if (buf[k] === 0x94) k++;
+    else if (buf[k] === 0x71) k += 2;
+    if (buf[k] === 0x93) out.push({ module: m1, name: m2, offset: base + i });
+  }
+  return out;
+}

@@ -1,0 +1,20 @@
+// Registers the post-import step: every newly imported version is inspected (metadata stored per
+// version and per file) and scanned (a stored run in the Scans view). Import for side effects.
+import { contextPlugins, type AppContext } from '../AppContext';
+import type { JobHandle } from '../jobs/JobManager';
+import { inspectVersion, scanVersion } from './versions';
+
+export async function inspectAndScan(ctx: AppContext, versionId: number, job: JobHandle): Promise<void> {
+  // Inspection failing must not skip the scan: each is reported on its own.
+  try {
+    await inspectVersion(ctx, versionId, job);
+  } catch (e) {
+    job.throwIfCancelled();
+    job.progress(0, null, `inspect failed: ${(e as Error).message}`);
+  }
+  await scanVersion(ctx, versionId, job);
+}
+
+contextPlugins.push((ctx) => {
+  ctx.versionHooks.push(inspectAndScan);
+});

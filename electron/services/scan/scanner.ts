@@ -1,0 +1,705 @@
+// `scan`: static security checks over files, folders and archive members. Nothing is loaded or
+// executed; every format is read with the bounded readers in ../formats. Archive members are scanned
+// in place (stored) or inflated under caps (deflated), recursively up to a depth limit.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { canInflate, inflate, inflateStream } from '../formats/compression';
+import { detectSource } from '../formats/detect';
+import * as gguf from '../formats/gguf';
+import * as hf from '../formats/hf';
+import { BufferSource, FileSource, FormatError, SliceSource, basename, type ByteSource } from '../formats/io';
+import * as keras from '../formats/keras';
+import * as numpy from '../formats/numpy';
+import * as onnx from '../formats/onnx';
+import { isTorchLegacy } from '../formats/pickle';
+import * as safetensors from '../formats/safetensors';
+import * as savedmodel from '../formats/savedmodel';
+import * as tar from '../formats/tar';
+import { HEAD_SIZE, type Detection, type FormatId } from '../formats/types';
+import { ZipArchive, type ZipEntry } from '../formats/zip';
+import { analyzePickle, type NestedBytes } from './pickle';
+import { classifyImport, pickleFindings } from './pickleRules';
+import { at, finding, maxSeverity, SEVERITIES, type Finding, type Severity } from './rules';
+import { scanTemplate } from './template';
+
+export const SCANNER_NAME = 'hallmark-scan';
+/** Bump when rules change meaningfully: stored scans record it so stale results can be re-run. */
+export const SCANNER_VERSION = '1.0.0';
+
+export interface ScanOptions {
+  /** Nested archives deeper than this are reported, not opened. */
+  maxDepth?: number;
+  /** Largest single member or compressed file inflated into memory. */
+  maxMemberBytes?: number;
+  /** Total bytes inflated for one top-level file (decompression bomb guard). */
+  maxInflatedTotal?: number;
+  /** Compression ratio above which a large member is a bomb. */
+  bombRatio?: number;
+  /** Small files scanned at once. */
+  concurrency?: number;
+  /** Files over 8 MiB scanned at once (they may inflate archive members into memory). */
+  largeConcurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (doneBytes: number, totalBytes: number, file: string) => void;
+}
+
+export interface FileReport {
+  path: string;
+  format: FormatId;
+  bytes: number;
+  findings: Finding[];
+  /** Set when the file could not be read at all. */
+  error?: string;
+}
+
+export interface ScanReport {
+  scanner: { name: string; version: string };
+  startedAt: string;
+  durationMs: number;
+  files: FileReport[];
+  summary: Record<Severity, number> & { files: number; bytes: number };
+}
+
+// Small files are I/O-latency bound (many in flight hide it); large ones may inflate members into
+// memory, so only a couple run at once.
+const DEFAULTS = { maxDepth: 3, maxMemberBytes: 512 * 2 ** 20, maxInflatedTotal: 4 * 2 ** 30, bombRatio: 100, concurrency: 16, largeConcurrency: 2 };
+const LARGE_FILE = 8 * 2 ** 20;
+type Opts = typeof DEFAULTS & Pick<ScanOptions, 'signal' | 'onProgress'>;
+
+/** Not a FormatError on purpose: cancellation must stop the scan, not become a finding. */
+export class ScanCancelledError extends Error {
+  constructor() {
+    super('scan cancelled');
+    this.name = 'ScanCancelledError';
+  }
+}
+
+/** Where a path named inside a file (ONNX external data) really is: a file, outside the folder, or missing. */
+export type SiblingLookup = (rel: string) => Promise<{ path: string; size: number } | 'outside' | null>;
+
+/** Per top-level file: budget shared by all nested members. */
+interface Ctx {
+  opts: Opts;
+  inflated: number;
+  /** Resolves paths relative to the top-level file; null inside archives (nothing to resolve against). */
+  sibling: SiblingLookup | null;
+}
+
+/** Sibling lookup on disk: relative to the file's folder, links followed, escapes reported. */
+export function diskSiblings(abs: string): SiblingLookup {
+  const dir = path.dirname(abs);
+  return async (rel) => {
+    const realDir = await fs.realpath(dir).catch(() => dir);
+    const real = await fs.realpath(path.resolve(dir, rel)).catch(() => null);
+    if (!real) return null;
+    if (path.relative(realDir, real).startsWith('..') || path.isAbsolute(path.relative(realDir, real))) return 'outside';
+    const st = await fs.stat(real).catch(() => null);
+    return st?.isFile() ? { path: real, size: st.size } : null;
+  };
+}
+
+/** Names that promise data-only content: a pickle under such a name is a disguise. */
+const DATA_ONLY_EXT = /\.(safetensors|gguf|ggml|onnx|json|txt|md|yaml|yml|csv|png|jpe?g|gif|h5|hdf5|npy|msgpack|tflite|pb)$/i;
+const PICKLE_FAMILY = new Set<FormatId>(['pickle', 'joblib', 'pytorch-legacy']);
+
+const TF_OPS: Record<string, { severity: Severity; rule: string; why: string }> = {
+  ReadFile: { severity: 'high', rule: 'tf.file-io-op', why: 'reads any file the serving process can read' },
+  WriteFile: { severity: 'high', rule: 'tf.file-io-op', why: 'writes files with the serving process permissions' },
+  MatchingFiles: { severity: 'high', rule: 'tf.file-io-op', why: 'lists files on the host (glob)' },
+  DeleteFile: { severity: 'high', rule: 'tf.file-io-op', why: 'deletes files' },
+  WholeFileReader: { severity: 'high', rule: 'tf.file-io-op', why: 'reads whole files' },
+  WholeFileReaderV2: { severity: 'high', rule: 'tf.file-io-op', why: 'reads whole files' },
+  TextLineReader: { severity: 'medium', rule: 'tf.file-io-op', why: 'reads files line by line' },
+  TextLineReaderV2: { severity: 'medium', rule: 'tf.file-io-op', why: 'reads files line by line' },
+  FixedLengthRecordReaderV2: { severity: 'medium', rule: 'tf.file-io-op', why: 'reads files' },
+  TFRecordReaderV2: { severity: 'medium', rule: 'tf.file-io-op', why: 'reads files' },
+  ImmutableConst: { severity: 'medium', rule: 'tf.file-io-op', why: 'memory-maps a file by path' },
+  PyFunc: { severity: 'critical', rule: 'tf.py-func', why: 'calls a Python function of the loading process' },
+  PyFuncStateless: { severity: 'critical', rule: 'tf.py-func', why: 'calls a Python function of the loading process' },
+  EagerPyFunc: { severity: 'critical', rule: 'tf.py-func', why: 'calls a Python function of the loading process' },
+};
+const TF_INTERESTING = new Set([...Object.keys(TF_OPS), 'PrintV2', 'Print']);
+
+/** ONNX domains every runtime ships (plus ORT's contrib ops); others need a native custom-op library. */
+const ONNX_STANDARD_DOMAINS = new Set(['', 'ai.onnx', 'ai.onnx.ml', 'ai.onnx.training', 'ai.onnx.preview.training', 'ai.onnx.preview', 'com.microsoft', 'com.microsoft.nchwc', 'com.microsoft.experimental', 'com.ms.internal.nhwc', 'org.pytorch.aten', 'com.microsoft.dml']);
+
+const DANGEROUS_CODE_NAMES = /^(os|posix|nt|subprocess|system|popen|eval|exec|__import__|__builtins__|getattr|open|socket|shutil|compile|marshal|pickle|importlib|builtins|sys)$/;
+
+function summarize(files: FileReport[]): ScanReport['summary'] {
+  const s = { critical: 0, high: 0, medium: 0, low: 0, info: 0, files: files.length, bytes: 0 };
+  for (const f of files) {
+    s.bytes += f.bytes;
+    for (const x of f.findings) s[x.severity]++;
+  }
+  return s;
+}
+
+function nameOf(display: string): string {
+  return basename(display);
+}
+
+function memberPathProblem(name: string): { rule: 'archive.absolute-path' | 'archive.path-traversal'; why: string } | null {
+  if (/^([a-zA-Z]:)?[\\/]/.test(name) || /^[a-zA-Z]:/.test(name)) return { rule: 'archive.absolute-path', why: `entry ${JSON.stringify(name)} is an absolute path: extraction writes outside the target folder` };
+  if (name.split(/[\\/]/).includes('..')) return { rule: 'archive.path-traversal', why: `entry ${JSON.stringify(name)} contains ".." and extracts outside the target folder (zip slip)` };
+  return null;
+}
+
+class Scanner {
+  constructor(private readonly opts: Opts) {}
+
+  private check(): void {
+    if (this.opts.signal?.aborted) throw new ScanCancelledError();
+  }
+
+  /** Scans one source and returns its format and findings (members included). */
+  async source(src: ByteSource, display: string, depth: number, ctx: Ctx, det?: Detection): Promise<{ format: FormatId; findings: Finding[] }> {
+    this.check();
+    const d = det ?? (await detectSource(src));
+    const out: Finding[] = [];
+    try {
+      await this.byFormat(src, display, depth, ctx, d, out);
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e;
+      out.push(this.damage(d.format, display, e));
+    }
+    if (PICKLE_FAMILY.has(d.format) && DATA_ONLY_EXT.test(nameOf(display))) {
+      out.push(finding('high', 'file.disguised', display, 'file', `content is a ${d.format} stream (executes code when loaded) but the name ${JSON.stringify(nameOf(display))} promises a data-only format`));
+    }
+    return { format: d.format, findings: out };
+  }
+
+  private damage(format: FormatId, display: string, e: FormatError): Finding {
+    const loc = e.offset === undefined ? 'file' : at(e.offset);
+    const rule: Record<string, [string, Severity]> = {
+      gguf: ['gguf.malformed', 'high'], safetensors: ['safetensors.malformed', 'high'], onnx: ['onnx.malformed', 'medium'],
+      'tf-savedmodel': ['tf.malformed', 'medium'], zip: ['archive.malformed', 'medium'], tar: ['archive.malformed', 'medium'],
+      pytorch: ['archive.malformed', 'medium'], npz: ['archive.malformed', 'medium'], torchscript: ['archive.malformed', 'medium'],
+    };
+    const [r, sev] = rule[format] ?? ['file.unscannable', 'medium'];
+    const limit = /limit|deeper than|more than/.test(e.message);
+    if (format === 'onnx' && limit) return finding('medium', 'onnx.limits', display, loc, e.message);
+    return finding(sev, r, display, loc, `${e.name}: ${e.message}`);
+  }
+
+  private async byFormat(src: ByteSource, display: string, depth: number, ctx: Ctx, d: Detection, out: Finding[]): Promise<void> {
+    switch (d.format) {
+      case 'pickle':
+      case 'joblib':
+      case 'pytorch-legacy':
+        return this.pickleFile(src, display, depth, ctx, d, out);
+      case 'pytorch':
+      case 'torchscript':
+      case 'npz':
+      case 'zip':
+        return this.zip(src, display, depth, ctx, d.format, out);
+      case 'keras': {
+        const head = await src.read(0, 2);
+        if (head[0] === 0x50 && head[1] === 0x4b) return this.zip(src, display, depth, ctx, 'keras', out);
+        return this.kerasConfig(await hf.readJson(src), display, 'config', out);
+      }
+      case 'tar':
+        return this.tar(src, display, depth, ctx, d, out);
+      case 'npy':
+        return this.npy(src, display, depth, ctx, d, out);
+      case 'gguf':
+        return this.gguf(src, display, out);
+      case 'safetensors':
+        return this.safetensors(src, display, out);
+      case 'onnx':
+        return this.onnx(src, display, ctx, out);
+      case 'keras-h5':
+      case 'hdf5': {
+        const h = await keras.readH5(src);
+        if (h.modelConfig) this.kerasConfig(h.modelConfig, display, `model_config at byte ${h.configOffset}`, out);
+        return;
+      }
+      case 'tf-savedmodel':
+        return this.savedModel(src, display, out);
+      case 'hf-config':
+        return this.hfConfig(await hf.readJson(src), display, out);
+      case 'hf-tokenizer': {
+        const t = hf.chatTemplates(await hf.readJson(src));
+        for (const [k, v] of Object.entries(t)) out.push(...scanTemplate(v, display, `chat_template ${JSON.stringify(k)}`));
+        return;
+      }
+      case 'hf-index':
+        return this.hfIndex(await hf.readJson(src), display, out);
+      case 'compressed':
+        out.push(finding('medium', 'file.unscannable', display, 'file', `compressed with ${d.compression ?? 'an unknown codec'}${d.compression && canInflate(d.compression) ? ' and its content is not a known format' : ', which Hallmark cannot decompress'}: joblib and pickle files are often stored this way, so its safety is unknown`));
+        return;
+      case 'unknown': {
+        // A pickle-looking name whose bytes do not parse: report the damage (and any import patterns).
+        if (/\.(pkl|pickle|pt|pth|ckpt|joblib|dill|sav)$/i.test(nameOf(display)) && src.size > 0) {
+          const a = await analyzePickle(src, { maxPickles: 1 });
+          out.push(...pickleFindings(a, display));
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private async pickleFile(src: ByteSource, display: string, depth: number, ctx: Ctx, d: Detection, out: Finding[]): Promise<void> {
+    let s = src;
+    if (d.compression) {
+      if (!canInflate(d.compression)) {
+        out.push(finding('medium', 'file.unscannable', display, 'file', `${d.compression}-compressed pickle: cannot decompress`));
+        return;
+      }
+      const cap = Math.min(this.opts.maxMemberBytes, this.opts.maxInflatedTotal - ctx.inflated);
+      try {
+        const buf = await inflate(src, d.compression, cap);
+        ctx.inflated += buf.length;
+        if (src.size > 0 && buf.length / src.size > this.opts.bombRatio && buf.length > 64 << 20) out.push(finding('high', 'archive.bomb', display, 'file', `${d.compression} stream inflates ${src.size} bytes to ${buf.length} (ratio ${Math.round(buf.length / src.size)})`));
+        s = new BufferSource(`${display}`, buf);
+      } catch (e) {
+        out.push(finding('high', 'archive.bomb', display, 'file', `${(e as Error).message}: refusing to inflate further (content unscanned)`));
+        return;
+      }
+    }
+    const head = await s.read(0, 14);
+    const a = await analyzePickle(s, { torch: isTorchLegacy(head) });
+    out.push(...pickleFindings(a, display));
+    await this.nested(s, a.nested, display, depth, ctx, out);
+  }
+
+  /** Bytes handed to nested loaders (torch.storage._load_from_bytes) are whole files: scan them. */
+  private async nested(src: ByteSource, nested: NestedBytes[], display: string, depth: number, ctx: Ctx, out: Finding[]): Promise<void> {
+    for (const n of nested.slice(0, 100)) {
+      if (depth + 1 > this.opts.maxDepth) {
+        out.push(finding('medium', 'archive.nested-depth', display, at(n.offset), `bytes passed to ${n.via} nest deeper than ${this.opts.maxDepth} levels: not scanned`));
+        continue;
+      }
+      const name = `${display}!<bytes@${n.offset}>`;
+      let inner: ByteSource;
+      if (n.encoding === 'latin1-in-utf8') {
+        // Protocol 2 writes bytes as _codecs.encode(<latin-1 text>, 'latin1'): undo that to get the bytes.
+        if (n.length > this.opts.maxMemberBytes) {
+          out.push(finding('medium', 'file.unscannable', display, at(n.offset), `${n.length} bytes passed to ${n.via} exceed the scan cap`));
+          continue;
+        }
+        inner = new BufferSource(name, Buffer.from((await src.read(n.offset, n.length)).toString('utf8'), 'latin1'));
+      } else inner = new SliceSource(name, src, n.offset, n.length);
+      out.push(finding('info', 'pickle.nested-pickle', display, at(n.offset), `${n.length} bytes are passed to ${n.via}, which unpickles them: scanned as ${name}`));
+      const r = await this.source(inner, inner.name, depth + 1, ctx);
+      out.push(...r.findings);
+    }
+  }
+
+  private async npy(src: ByteSource, display: string, depth: number, ctx: Ctx, d: Detection, out: Finding[]): Promise<void> {
+    if (d.compression) {
+      out.push(finding('medium', 'file.unscannable', display, 'file', `${d.compression}-compressed .npy not inflated`));
+      return;
+    }
+    const h = await numpy.readHeader(src);
+    if (!h.hasObject) return;
+    out.push(finding('info', 'npy.object-array', display, at(h.dataOffset), `dtype ${JSON.stringify(h.descr)} holds Python objects: the data is a pickle, loaded only with allow_pickle=True`));
+    const a = await analyzePickle(src, { start: h.dataOffset, maxPickles: 1 });
+    out.push(...pickleFindings(a, display));
+    await this.nested(src, a.nested, display, depth, ctx, out);
+  }
+
+  private async gguf(src: ByteSource, display: string, out: Finding[]): Promise<void> {
+    const g = await gguf.read(src);
+    for (const i of g.issues.slice(0, 50)) out.push(finding('high', 'gguf.malformed', display, at(i.offset), i.message));
+    for (const [k, v] of Object.entries(g.chatTemplates)) out.push(...scanTemplate(v, display, `kv ${k}`));
+  }
+
+  private async safetensors(src: ByteSource, display: string, out: Finding[]): Promise<void> {
+    const s = await safetensors.read(src);
+    for (const i of s.issues.slice(0, 50)) {
+      const soft = /^gap of|trailing bytes/.test(i.message) || /unknown dtype/.test(i.message);
+      out.push(finding(soft ? 'medium' : 'high', 'safetensors.malformed', display, i.location, i.message));
+    }
+    // Bytes after the last tensor are ignored by safetensors but may be a second format (polyglot).
+    const end = 8 + s.headerLength + Math.max(0, ...s.tensors.map((t) => t.end));
+    if (end < src.size && end >= 8 + s.headerLength) {
+      const tail = new SliceSource(`${display}`, src, end, src.size - end);
+      const a = await analyzePickle(tail, { maxPickles: 1 });
+      if (a.globals.length && !a.damage) for (const f of pickleFindings(a, display)) out.push({ ...f, location: `${f.location} after the tensor data (+${end})`, detail: `trailing pickle: ${f.detail}` });
+    }
+  }
+
+  private async onnx(src: ByteSource, display: string, ctx: Ctx, out: Finding[]): Promise<void> {
+    const m = await onnx.read(src);
+    for (const i of m.issues) out.push(finding('medium', 'onnx.limits', display, i.location, i.message));
+    const local = new Set(m.functions.map((f) => f.domain));
+    for (const [domain, count] of Object.entries(m.nodeDomains)) {
+      if (ONNX_STANDARD_DOMAINS.has(domain) || local.has(domain)) continue;
+      const ops = Object.keys(m.opHistogram).filter((k) => k.startsWith(`${domain}::`)).map((k) => k.slice(domain.length + 2));
+      out.push(finding('medium', 'onnx.custom-domain', display, `domain ${JSON.stringify(domain)}`, `${count} node(s) use custom-op domain ${JSON.stringify(domain)} (${ops.slice(0, 10).join(', ')}): running the model requires loading a native custom-op library`));
+    }
+    let rangeChecks = 0;
+    for (const r of m.externalData) {
+      const where = `initializer ${JSON.stringify(r.tensor)}`;
+      const esc = hf.escapesFolder(r.location);
+      if (!r.location) {
+        out.push(finding('medium', 'onnx.external-data-range', display, where, 'external data without a location'));
+        continue;
+      }
+      if (esc) {
+        out.push(finding('high', 'onnx.external-data-escape', display, where, `external data location ${JSON.stringify(r.location)} ${esc}: the runtime reads whatever file that resolves to`));
+        continue;
+      }
+      if (!ctx.sibling || rangeChecks++ > 1000) continue;
+      const target = await ctx.sibling(r.location);
+      if (target === 'outside') {
+        out.push(finding('high', 'onnx.external-data-escape', display, where, `external data ${JSON.stringify(r.location)} resolves through a link to a file outside the model folder`));
+        continue;
+      }
+      if (!target) {
+        out.push(finding('low', 'onnx.external-data-range', display, where, `external data file ${JSON.stringify(r.location)} is missing`));
+        continue;
+      }
+      const end = (r.offset ?? 0) + (r.length ?? 0);
+      if (r.length !== null && end > target.size) out.push(finding('low', 'onnx.external-data-range', display, where, `external data [${r.offset ?? 0}, ${end}) is past the end of ${JSON.stringify(r.location)} (${target.size} bytes)`));
+    }
+  }
+
+  private kerasConfig(config: unknown, display: string, where: string, out: Finding[]): void {
+    const a = keras.analyzeConfig(config);
+    for (const l of a.lambdas) {
+      const bad = l.names.filter((n) => DANGEROUS_CODE_NAMES.test(n) || n.split('.').some((p) => DANGEROUS_CODE_NAMES.test(p)));
+      const sev: Severity = bad.length ? 'critical' : 'high';
+      const names = l.names.length ? `; names in the code: ${l.names.slice(0, 12).join(', ')}` : '';
+      out.push(finding(sev, 'keras.lambda', display, `${where} ${l.path}`, `Lambda layer ${JSON.stringify(l.layer)} carries ${l.encoding === 'bytecode' ? 'marshalled Python bytecode' : l.encoding === 'source' ? 'Python source' : `a reference to ${l.names.join('.')}`} that runs when the model is loaded or called${bad.length ? ` (references ${bad.join(', ')})` : ''}${names}`));
+    }
+    for (const c of a.customObjects.slice(0, 50)) {
+      const cls = classifyImport(c.module, c.className);
+      const sev: Severity = cls.kind === 'dangerous' ? cls.severity : 'medium';
+      out.push(finding(sev, 'keras.custom-object', display, `${where} ${c.path}`, `layer ${JSON.stringify(c.className)} comes from module ${JSON.stringify(c.module)}: deserialising imports it`));
+    }
+  }
+
+  private async savedModel(src: ByteSource, display: string, out: Finding[]): Promise<void> {
+    const s = await savedmodel.read(src, TF_INTERESTING);
+    const counted = new Map<string, number>();
+    for (const n of s.flagged) {
+      const op = TF_OPS[n.op];
+      const k = `${n.op}\0${n.scope}`;
+      counted.set(k, (counted.get(k) ?? 0) + 1);
+      if ((counted.get(k) ?? 0) > 5) continue;
+      if (op) out.push(finding(op.severity, op.rule, display, `node ${JSON.stringify(n.name)} (${n.scope})`, `${n.op} ${op.why}`));
+      else if ((n.op === 'PrintV2' || n.op === 'Print') && n.attrs.output_stream?.startsWith('file://')) {
+        out.push(finding('high', 'tf.file-io-op', display, `node ${JSON.stringify(n.name)} (${n.scope})`, `${n.op} writes to ${JSON.stringify(n.attrs.output_stream)}`));
+      }
+    }
+  }
+
+  private hfConfig(v: unknown, display: string, out: Finding[]): void {
+    const o = (v ?? {}) as { auto_map?: unknown };
+    if (o.auto_map && typeof o.auto_map === 'object') {
+      const refs = Object.values(o.auto_map as Record<string, unknown>).flat().map(String).slice(0, 10);
+      const remote = refs.filter((r) => r.includes('--'));
+      out.push(finding('medium', 'hf.remote-code', display, 'auto_map', `config maps to custom classes (${refs.join(', ')}): loading with trust_remote_code=True imports and runs Python files${remote.length ? ` from other repositories (${remote.join(', ')})` : ' shipped with the model'}`));
+    }
+  }
+
+  private hfIndex(v: unknown, display: string, out: Finding[]): void {
+    const wm = ((v ?? {}) as { weight_map?: Record<string, unknown> }).weight_map ?? {};
+    const seen = new Set<string>();
+    for (const [tensor, shard] of Object.entries(wm)) {
+      const s = String(shard);
+      if (seen.has(s)) continue;
+      seen.add(s);
+      const esc = hf.escapesFolder(s);
+      if (esc) out.push(finding('high', 'hf.shard-escape', display, `weight_map ${JSON.stringify(tensor)}`, `shard ${JSON.stringify(s)} ${esc}: loaders open whatever file that resolves to`));
+      if (seen.size > 100_000) break;
+    }
+  }
+
+  // ---- archives ---------------------------------------------------------------------------
+
+  private async zip(src: ByteSource, display: string, depth: number, ctx: Ctx, format: FormatId, out: Finding[]): Promise<void> {
+    const z = await ZipArchive.for(src);
+    {
+      const entries = z.entries;
+      const names = new Map<string, number>();
+      let declared = 0;
+      for (const e of entries) {
+        const loc = `entry ${JSON.stringify(e.name)}`;
+        const p = memberPathProblem(e.name);
+        if (p) out.push(finding('high', p.rule, display, loc, p.why));
+        if (e.unixMode !== null && (e.unixMode & 0o170000) === 0o120000) out.push(finding('high', 'archive.symlink', display, loc, `entry ${JSON.stringify(e.name)} is a symbolic link: extracting it redirects later files outside the folder`));
+        if (e.encrypted) out.push(finding('medium', 'archive.encrypted', display, loc, `entry ${JSON.stringify(e.name)} is encrypted and cannot be scanned`));
+        names.set(e.name, (names.get(e.name) ?? 0) + 1);
+        declared += e.size;
+        if (e.size > 10 << 20 && e.size / Math.max(1, e.compressedSize) > this.opts.bombRatio) {
+          out.push(finding('high', 'archive.bomb', display, loc, `entry ${JSON.stringify(e.name)} inflates ${e.compressedSize} bytes to ${e.size} (ratio ${Math.round(e.size / Math.max(1, e.compressedSize))}:1)`));
+        }
+      }
+      for (const [n, c] of names) if (c > 1) out.push(finding('high', 'archive.duplicate-entry', display, `entry ${JSON.stringify(n)}`, `${c} entries are named ${JSON.stringify(n)}: Python's zipfile (and torch.load) use the last one, other tools the first`));
+      if (declared > this.opts.maxInflatedTotal * 4) out.push(finding('high', 'archive.bomb', display, 'central directory', `entries claim ${declared} bytes uncompressed from a ${src.size}-byte archive`));
+      const sorted = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+      for (let i = 1; i < sorted.length; i++) {
+        const prev = sorted[i - 1]!;
+        const cur = sorted[i]!;
+        if (cur.localHeaderOffset < prev.localHeaderOffset + 30 + Buffer.byteLength(prev.name) + prev.compressedSize) {
+          out.push(finding('high', 'archive.bomb', display, `entry ${JSON.stringify(cur.name)}`, `entry data overlaps ${JSON.stringify(prev.name)} (overlapping entries: a non-recursive zip bomb or a parser-confusion trick)`));
+          break;
+        }
+      }
+      for (const e of entries) {
+        this.check();
+        if (e.name.endsWith('/') || e.encrypted || e.size === 0) continue;
+        if (e.unixMode !== null && (e.unixMode & 0o170000) === 0o120000) continue;
+        await this.zipMember(z, e, display, depth, ctx, format, out);
+      }
+    }
+  }
+
+  private async zipMember(z: ZipArchive, e: ZipEntry, display: string, depth: number, ctx: Ctx, format: FormatId, out: Finding[]): Promise<void> {
+    const member = `${display}!${e.name}`;
+    // torch never unpickles storages (data/<key>): raw tensor bytes, skipped without reading.
+    if ((format === 'pytorch' || format === 'torchscript') && /(^|\/)data\/\d+$/.test(e.name)) return;
+    if (e.method !== 0 && e.method !== 8) {
+      out.push(finding('medium', 'file.unscannable', member, 'entry', `compression method ${e.method} is not supported: member not scanned`));
+      return;
+    }
+    let head: Buffer;
+    try {
+      head = await z.head(e, HEAD_SIZE);
+    } catch (err) {
+      out.push(finding('medium', 'archive.malformed', member, 'entry', (err as Error).message));
+      return;
+    }
+    const det = await detectSource(new BufferSource(member, head));
+    const pklName = /\.(pkl|pickle)$/i.test(e.name);
+    const interesting = pklName || det.format !== 'unknown';
+    if (!interesting) return;
+    const isArchive = ['zip', 'pytorch', 'torchscript', 'npz', 'keras', 'tar'].includes(det.format) || det.compression !== undefined;
+    if (isArchive && depth + 1 > this.opts.maxDepth) {
+      out.push(finding('medium', 'archive.nested-depth', member, 'entry', `archive nested deeper than ${this.opts.maxDepth} levels: not scanned`));
+      return;
+    }
+    const left = this.opts.maxInflatedTotal - ctx.inflated;
+    const cap = Math.min(this.opts.maxMemberBytes, left);
+    if (e.method === 8 && e.size > cap) {
+      out.push(finding(left <= 0 ? 'high' : 'medium', left <= 0 ? 'archive.bomb' : 'file.unscannable', member, 'entry', `member inflates to ${e.size} bytes, over the ${cap}-byte scan cap: not scanned`));
+      return;
+    }
+    let src: ByteSource;
+    try {
+      src = await z.source(e, cap, member);
+    } catch (err) {
+      out.push(finding('medium', 'archive.malformed', member, 'entry', (err as Error).message));
+      return;
+    }
+    if (e.method === 8) ctx.inflated += src.size;
+    const full = await detectSource(src);
+    // A .pkl member that is not recognisable as anything is still analysed as a pickle.
+    const d = full.format === 'unknown' && pklName ? { format: 'pickle' as const } : full;
+    const r = await this.source(src, member, depth + 1, { ...ctx, sibling: null }, d);
+    out.push(...r.findings);
+  }
+
+  private async tar(src: ByteSource, display: string, depth: number, ctx: Ctx, d: Detection, out: Finding[]): Promise<void> {
+    const checkEntry = (e: tar.TarEntry): void => {
+      const loc = `entry ${JSON.stringify(e.name)}`;
+      const p = memberPathProblem(e.name);
+      if (p) out.push(finding('high', p.rule, display, loc, p.why));
+      if (e.type === 'symlink' || e.type === 'hardlink') {
+        const esc = hf.escapesFolder(e.linkname) ?? (e.type === 'symlink' ? hf.escapesFolder(path.posix.join(path.posix.dirname(e.name), e.linkname)) : null);
+        out.push(finding(esc ? 'high' : 'medium', 'archive.symlink', display, loc, `${e.type} ${JSON.stringify(e.name)} → ${JSON.stringify(e.linkname)}${esc ? ` (${esc}: extraction exposes or overwrites files outside the folder)` : ''}`));
+      } else if (e.type === 'device' || e.type === 'fifo') {
+        out.push(finding('medium', 'archive.symlink', display, loc, `${e.type} node ${JSON.stringify(e.name)} in an archive`));
+      }
+    };
+    if (!d.compression) {
+      const entries = await tar.listTar(src);
+      for (const e of entries) {
+        this.check();
+        checkEntry(e);
+        if (e.type !== 'file' || e.size === 0) continue;
+        const member = `${display}!${e.name}`;
+        const msrc = tar.memberSource(src, e, member);
+        const det = await detectSource(msrc);
+        if (det.format === 'unknown' && !/\.(pkl|pickle)$/i.test(e.name)) continue;
+        const nestedArchive = ['zip', 'pytorch', 'torchscript', 'npz', 'keras', 'tar'].includes(det.format);
+        if (nestedArchive && depth + 1 > this.opts.maxDepth) {
+          out.push(finding('medium', 'archive.nested-depth', member, 'entry', `archive nested deeper than ${this.opts.maxDepth} levels: not scanned`));
+          continue;
+        }
+        const r = await this.source(msrc, member, depth + 1, { ...ctx, sibling: null }, det.format === 'unknown' ? { format: 'pickle' } : det);
+        out.push(...r.findings);
+      }
+      return;
+    }
+    if (!canInflate(d.compression)) {
+      out.push(finding('medium', 'file.unscannable', display, 'file', `${d.compression}-compressed tar cannot be decompressed`));
+      return;
+    }
+    const budget = Math.max(0, this.opts.maxInflatedTotal - ctx.inflated);
+    const keepWhole = Math.min(64 << 20, this.opts.maxMemberBytes);
+    const res = await tar.walkTarStream(
+      inflateStream(src, d.compression),
+      (e) => (e.type === 'file' ? (e.size <= keepWhole ? e.size : HEAD_SIZE) : 0),
+      async (e, data) => {
+        this.check();
+        checkEntry(e);
+        if (!data) return;
+        const member = `${display}!${e.name}`;
+        const msrc = new BufferSource(member, data);
+        const det = await detectSource(msrc);
+        if (det.format === 'unknown' && !/\.(pkl|pickle)$/i.test(e.name)) return;
+        if (data.length < e.size) {
+          out.push(finding('medium', 'file.unscannable', member, 'entry', `${det.format} member of ${e.size} bytes inside a compressed tar exceeds the ${keepWhole}-byte in-memory scan cap: not scanned`));
+          return;
+        }
+        const r = await this.source(msrc, member, depth + 1, { ...ctx, sibling: null }, det.format === 'unknown' ? { format: 'pickle' } : det);
+        out.push(...r.findings);
+      },
+      budget,
+    );
+    ctx.inflated += res.bytes;
+    if (res.truncated) out.push(finding('high', 'archive.bomb', display, 'file', `decompressed tar exceeds the ${budget}-byte scan budget (from ${src.size} compressed bytes): rest not scanned`));
+  }
+
+  // ---- files and folders --------------------------------------------------------------------
+
+  async file(abs: string, display: string, sibling: SiblingLookup | null): Promise<FileReport> {
+    let src: FileSource;
+    try {
+      src = await FileSource.open(abs);
+    } catch (e) {
+      return { path: display, format: 'unknown', bytes: 0, findings: [finding('medium', 'file.unscannable', display, 'file', `cannot read: ${(e as Error).message}`)], error: (e as Error).message };
+    }
+    try {
+      const ctx: Ctx = { opts: this.opts, inflated: 0, sibling };
+      // Names matter only for files that have no magic (keras_metadata.pb); content decides the rest.
+      if (nameOf(display) === 'keras_metadata.pb') return { path: display, format: 'tf-savedmodel', bytes: src.size, findings: await this.kerasMetadata(src, display) };
+      const r = await this.source(src, display, 0, ctx);
+      return { path: display, format: r.format, bytes: src.size, findings: r.findings };
+    } catch (e) {
+      if (e instanceof ScanCancelledError) throw e;
+      return { path: display, format: 'unknown', bytes: src.size, findings: [finding('medium', 'file.unscannable', display, 'file', `scan failed: ${(e as Error).message}`)], error: (e as Error).message };
+    } finally {
+      await src.close();
+    }
+  }
+
+  private async kerasMetadata(src: ByteSource, display: string): Promise<Finding[]> {
+    const out: Finding[] = [];
+    try {
+      const objs = await savedmodel.readKerasMetadata(src);
+      objs.forEach((o, i) => this.kerasConfig({ class_name: 'Root', config: {}, layers: [o] }, display, `object ${i}`, out));
+    } catch (e) {
+      out.push(finding('medium', 'tf.malformed', display, 'file', (e as Error).message));
+    }
+    return out;
+  }
+}
+
+/** One file to scan: where its bytes are, and the name to report (and judge names by). */
+export interface ScanItem {
+  path: string;
+  display: string;
+  /** Part of a model folder (enables folder rules such as remote-code .py files). */
+  inFolder?: boolean;
+  /** Resolves relative paths named inside the file; default: next to `path` on disk. */
+  sibling?: SiblingLookup | null;
+  /** A finding about the item itself (e.g. it was reached through a link). */
+  note?: Finding;
+  /** Known size (saves a stat for progress totals). */
+  size?: number;
+}
+
+/** Expands paths (files and folders) into the files to scan, plus link findings. */
+export async function expandPaths(paths: string[]): Promise<ScanItem[]> {
+  const out: ScanItem[] = [];
+  for (const p of paths) {
+    const st = await fs.lstat(p);
+    if (st.isDirectory()) {
+      const root = path.resolve(p);
+      const realRoot = await fs.realpath(root);
+      for (const e of await hf.listFolder(root)) {
+        const abs = path.join(root, e.rel);
+        const display = path.join(p, e.rel);
+        if (e.kind === 'file') out.push({ path: abs, display, inFolder: true, size: e.size });
+        else if (e.kind === 'symlink') {
+          const real = await fs.realpath(abs).catch(() => null);
+          const st2 = real ? await fs.stat(real).catch(() => null) : null;
+          if (!real || !st2?.isFile()) continue;
+          const outside = path.relative(realRoot, real).startsWith('..');
+          out.push({ path: real, display, inFolder: true, sibling: diskSiblings(abs), note: finding('info', 'file.symlink', display, 'file', `link to ${outside ? `${real}, outside the scanned folder` : path.relative(realRoot, real)}; the target's content was scanned`) });
+        }
+      }
+    } else if (st.isSymbolicLink()) {
+      out.push({ path: await fs.realpath(p), display: p, sibling: diskSiblings(path.resolve(p)) });
+    } else if (st.isFile()) {
+      out.push({ path: path.resolve(p), display: p, size: st.size });
+    } else {
+      throw new FormatError(`${JSON.stringify(p)} is not a file or folder (devices, sockets and pipes are not scanned)`);
+    }
+  }
+  return out;
+}
+
+const resolveOpts = (options: ScanOptions): Opts => ({ ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) });
+
+/** Scans a list of files (bytes at `path`, reported as `display`) with a small worker pool. */
+export async function scanFiles(items: ScanItem[], options: ScanOptions = {}): Promise<ScanReport> {
+  const opts = resolveOpts(options);
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  const scanner = new Scanner(opts);
+  const results: FileReport[] = new Array(items.length);
+  const sizes = await Promise.all(items.map(async (i) => i.size ?? fs.stat(i.path).then((s) => s.size).catch(() => 0)));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  let done = 0;
+  const queues = [items.map((_, i) => i).filter((i) => sizes[i]! <= LARGE_FILE), items.map((_, i) => i).filter((i) => sizes[i]! > LARGE_FILE)];
+  const worker = (queue: number[]) => async (): Promise<void> => {
+    for (;;) {
+      const i = queue.shift();
+      if (i === undefined) return;
+      if (opts.signal?.aborted) throw new ScanCancelledError();
+      const it = items[i]!;
+      const r = await scanner.file(it.path, it.display, it.sibling === undefined ? diskSiblings(it.path) : it.sibling);
+      if (it.note) r.findings.unshift(it.note);
+      results[i] = r;
+      done += sizes[i]!;
+      opts.onProgress?.(done, total, it.display);
+    }
+  };
+  await Promise.all([
+    ...Array.from({ length: Math.max(1, Math.min(opts.concurrency, queues[0]!.length)) }, () => worker(queues[0]!)()),
+    ...Array.from({ length: Math.max(1, Math.min(opts.largeConcurrency, queues[1]!.length)) }, () => worker(queues[1]!)()),
+  ]);
+  folderRules(items, results);
+  return { scanner: { name: SCANNER_NAME, version: SCANNER_VERSION }, startedAt, durationMs: Date.now() - started, files: results, summary: summarize(results) };
+}
+
+/** Scans files and folders. Order of `files` follows the input (folders expanded in name order). */
+export async function scanPaths(paths: string[], options: ScanOptions = {}): Promise<ScanReport> {
+  return scanFiles(await expandPaths(paths), options);
+}
+
+/** Cross-file rules for model folders: Python files that remote code would import. */
+function folderRules(items: ScanItem[], results: FileReport[]): void {
+  const remote = new Set(results.filter((r) => r.findings.some((f) => f.rule === 'hf.remote-code')).map((r) => path.dirname(r.path)));
+  results.forEach((r, i) => {
+    if (!items[i]!.inFolder || !r.path.endsWith('.py')) return;
+    const used = remote.has(path.dirname(r.path));
+    r.findings.push(finding(used ? 'medium' : 'info', 'hf.code-file', r.path, 'file', used ? 'Python file imported when the model is loaded with trust_remote_code=True (config.json auto_map)' : 'Python file shipped with the model'));
+  });
+}
+
+/** Findings at or above `threshold` (CLI --fail-on). */
+export function countAtLeast(report: ScanReport, threshold: Severity): number {
+  const idx = SEVERITIES.indexOf(threshold);
+  return report.files.reduce((a, f) => a + f.findings.filter((x) => SEVERITIES.indexOf(x.severity) <= idx).length, 0);
+}
+
+/** Worst severity of a report, or null when clean. */
+export function worst(report: ScanReport): Severity | null {
+  let w: Severity | null = null;
+  for (const f of report.files) for (const x of f.findings) w = w ? maxSeverity(w, x.severity) : x.severity;
+  return w;
+}
+
+/** Scans an in-memory buffer (tests, fuzzing). */
+export async function scanBuffer(name: string, buf: Buffer, options: ScanOptions = {}): Promise<{ format: FormatId; findings: Finding[] }> {
+  const opts = resolveOpts(options);
+  return new Scanner(opts).source(new BufferSource(name, buf), name, 0, { opts, inflated: 0, sibling: null });
+}

@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chatTemplates, classifyJson, escapesFolder, summarizeConfig } from '../../../electron/services/formats/hf';
+import { inspectPath } from '../../../electron/services/formats/inspect';
+import { getCorpus } from '../../fixtures/corpus/index';
+
+let root: string;
+beforeAll(async () => {
+  root = (await getCorpus()).root;
+});
+
+describe('hugging face files and folders', () => {
+  it('classifies JSON files by content', () => {
+    expect(classifyJson({ model_type: 'llama' }, 'x.json')).toBe('hf-config');
+    expect(classifyJson({ weight_map: {} }, 'x.json')).toBe('hf-index');
+    expect(classifyJson({ chat_template: 'x' }, 'x.json')).toBe('hf-tokenizer');
+    expect(classifyJson({ model: { type: 'BPE' }, added_tokens: [] }, 'x.json')).toBe('hf-tokenizer');
+    expect(classifyJson({ learner: {}, version: [2, 0, 0] }, 'x.json')).toBe('xgboost');
+    expect(classifyJson([1], 'x.json')).toBe('json');
+  });
+
+  it('summarises config and chat templates', () => {
+    expect(summarizeConfig({ model_type: 'llama', max_position_embeddings: 4096, secret: 1 })).toEqual({ model_type: 'llama', max_position_embeddings: 4096, contextLength: 4096 });
+    expect(chatTemplates({ chat_template: [{ name: 'default', template: 'a' }, { name: 'rag', template: 'b' }] })).toEqual({ default: 'a', rag: 'b' });
+  });
+
+  it('knows which paths leave a folder', () => {
+    expect(escapesFolder('model-00001.safetensors')).toBeNull();
+    expect(escapesFolder('sub/../x.bin')).toBeNull();
+    expect(escapesFolder('../x')).toMatch(/climbs/);
+    expect(escapesFolder('a/../../x')).toMatch(/climbs/);
+    expect(escapesFolder('/etc/passwd')).toMatch(/absolute/);
+    expect(escapesFolder('C:\\Windows\\x')).toMatch(/absolute/);
+    expect(escapesFolder('..\\..\\x')).toMatch(/climbs/);
+  });
+
+  it('inspects a model folder: config, tokenizer, shards, file formats', async () => {
+    const r = await inspectPath(path.join(root, 'benign/hf_model'));
+    expect(r).toMatchObject({
+      format: 'hf-folder',
+      config: { model_type: 'llama', architectures: ['LlamaForCausalLM'], contextLength: 2048 },
+      tokenizer: { tokenizerClass: 'PreTrainedTokenizerFast' },
+      shardIndexes: { 'model.safetensors.index.json': { shardCount: 2, tensorCount: 2 } },
+      weightFormats: ['safetensors'],
+    });
+    expect((r.files as Array<{ path: string; format: string }>).find((f) => f.path === 'tokenizer.json')!.format).toBe('hf-tokenizer');
+  });
+
+  it('inspects a SavedModel folder', async () => {
+    expect(await inspectPath(path.join(root, 'benign/savedmodel'))).toMatchObject({ format: 'tf-savedmodel', hasVariables: true, savedModel: { schemaVersion: 1 } });
+  });
+});

@@ -1,0 +1,74 @@
+// Every malicious sample in the corpus is detected with the rules it is about; every benign
+// look-alike is clean (no finding above info).
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { getCorpus, type Sample } from '../../fixtures/corpus/index';
+import { scanPaths, type FileReport } from '../../../electron/services/scan/scanner';
+
+let root: string;
+let samples: Sample[];
+const results = new Map<string, FileReport[]>();
+
+beforeAll(async () => {
+  ({ root, samples } = await getCorpus());
+  const report = await scanPaths(samples.map((s) => path.join(root, s.path)));
+  for (const s of samples) {
+    const abs = path.join(root, s.path);
+    results.set(s.path, report.files.filter((f) => f.path === abs || f.path.startsWith(abs + path.sep)));
+  }
+});
+
+describe('scan corpus', () => {
+  it('has a broad corpus', () => {
+    expect(samples.filter((s) => s.expect === 'malicious').length).toBeGreaterThan(100);
+    expect(samples.filter((s) => s.expect === 'benign').length).toBeGreaterThan(60);
+  });
+
+  it('detects every malicious sample with its rules', () => {
+    const misses: string[] = [];
+    for (const s of samples.filter((x) => x.expect === 'malicious')) {
+      const findings = results.get(s.path)!.flatMap((f) => f.findings);
+      const rules = new Set(findings.map((f) => f.rule));
+      const missing = s.rules.filter((r) => !rules.has(r));
+      const serious = findings.some((f) => f.severity !== 'info' && f.severity !== 'low');
+      if (missing.length || !serious) misses.push(`${s.path}: missing ${missing.join(', ') || '(no medium+ finding)'}; got ${[...rules].join(', ')}`);
+    }
+    expect(misses).toEqual([]);
+  });
+
+  it('reports nothing above info for benign look-alikes', () => {
+    const fps: string[] = [];
+    for (const s of samples.filter((x) => x.expect === 'benign')) {
+      for (const f of results.get(s.path)!.flatMap((r) => r.findings)) if (f.severity !== 'info') fps.push(`${s.path}: ${f.severity} ${f.rule} ${f.detail}`);
+    }
+    expect(fps).toEqual([]);
+  });
+
+  it('locates findings and names the callable', () => {
+    const f = results.get('malicious/os_system_p2.pkl')![0]!.findings.find((x) => x.rule === 'pickle.dangerous-import')!;
+    expect(f).toMatchObject({ severity: 'critical', location: expect.stringMatching(/^byte \d+, opcode \d+$/) });
+    expect(f.detail).toContain('posix.system');
+    expect(f.detail).toContain('echo pwned');
+    const m = results.get('malicious/torch_zip_payload.pt')![0]!.findings.find((x) => x.rule === 'pickle.dangerous-import')!;
+    expect(m.file).toMatch(/torch_zip_payload\.pt!archive\/data\.pkl$/);
+  });
+
+  it('detects formats from bytes', () => {
+    const fmt = (p: string): string => results.get(p)![0]!.format;
+    expect(fmt('benign/torch_state_dict.pt')).toBe('pytorch');
+    expect(fmt('benign/torch_legacy.pt')).toBe('pytorch-legacy');
+    expect(fmt('benign/model.joblib')).toBe('joblib');
+    expect(fmt('benign/model.joblib.gz')).toBe('joblib');
+    expect(fmt('benign/arrays.npz')).toBe('npz');
+    expect(fmt('benign/tiny-llama.gguf')).toBe('gguf');
+    expect(fmt('benign/model.safetensors')).toBe('safetensors');
+    expect(fmt('benign/model.onnx')).toBe('onnx');
+    expect(fmt('benign/model.keras')).toBe('keras');
+    expect(fmt('benign/model.h5')).toBe('keras-h5');
+    expect(fmt('benign/xgb.json')).toBe('xgboost');
+    expect(fmt('benign/lgbm.txt')).toBe('lightgbm');
+    expect(fmt('benign/model.cbm')).toBe('catboost');
+    expect(fmt('malicious/disguised.safetensors')).toBe('pickle');
+    expect(fmt('benign/bundle.tar.gz')).toBe('tar');
+  });
+});
