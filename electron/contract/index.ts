@@ -3,11 +3,13 @@ import type { z } from 'zod';
 import type { CallSpec } from './define';
 import { jobsCalls } from './jobs';
 import { registryCalls } from './registry';
+import { runCalls } from './run';
 import { scanCalls } from './scan';
 
 export const contract = {
   ...jobsCalls,
   ...registryCalls,
+  ...runCalls,
   ...scanCalls,
 } satisfies Record<string, CallSpec>;
 

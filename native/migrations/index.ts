@@ -3,6 +3,7 @@
 import { sql as m001 } from './001_registry';
 import { sql as m002 } from './002_jobs';
 import { sql as m010 } from './010_scans';
+import { sql as m020 } from './020_runs';
 
 export interface Migration {
   version: number;
@@ -14,4 +15,5 @@ export const migrations: Migration[] = [
   { version: 1, name: 'registry', sql: m001 },
   { version: 2, name: 'jobs', sql: m002 },
   { version: 10, name: 'scans', sql: m010 },
+  { version: 20, name: 'runs', sql: m020 },
 ];

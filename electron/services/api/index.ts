@@ -5,11 +5,13 @@ import { formatZod, HallmarkError } from '../errors';
 import type { HandlersFor } from './types';
 import { jobsHandlers } from './jobs';
 import { registryHandlers } from './registry';
+import { runHandlers } from './run';
 import { scanHandlers } from './scan';
 
 export const handlers: HandlersFor<typeof contract> = {
   ...jobsHandlers,
   ...registryHandlers,
+  ...runHandlers,
   ...scanHandlers,
 };
 

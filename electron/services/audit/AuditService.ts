@@ -1,0 +1,149 @@
+// Audits as jobs: validate everything that can fail fast (model, fingerprint file, passphrase, link)
+// before queueing, run on the `audit` queue (MAX_CONCURRENT_AUDITS), store the finished report
+// per model version or path. The audit's id is its job's id.
+import type { AppContext } from '../AppContext';
+import { HallmarkError, quote } from '../errors';
+import { asHallmarkError } from '../inference/InferenceService';
+import { resolveModel, type ModelRef, type ResolvedModel } from '../inference/modelRef';
+import { runServices } from '../inference/RunServices';
+import { runFingerprintAudit, selectKeys, type AuditMode, type FingerprintAuditReport, type Prober } from './FingerprintAudit';
+import type { FingerprintSet } from './fingerprints';
+import { keyProviderFor, loadSet, readFingerprintFile, writeFileAtomic } from './FingerprintStore';
+import { IDENTITY_PROMPTS, QUICK_COUNTS, runLinkAudit, UNRELATED_PROMPTS, validateLink, type ChatProber, type LinkAuditReport } from './LinkAudit';
+import { renderAuditHtml } from './report';
+import type { Verdict } from './scoring';
+
+export type AuditReport = FingerprintAuditReport | LinkAuditReport;
+
+export interface StoredAudit {
+  id: string;
+  model_key: string;
+  model_label: string;
+  version_id: number | null;
+  model_path: string;
+  kind: 'fingerprints' | 'link';
+  mode: AuditMode;
+  verdict: Verdict;
+  match_rate: number;
+  p_value: number;
+  started_at: string;
+  finished_at: string;
+  report: AuditReport;
+}
+
+export type AuditSummary = Omit<StoredAudit, 'report'>;
+
+export type AuditRequest = {
+  model: ModelRef;
+  mode: AuditMode;
+} & (
+  | { kind: 'fingerprints'; fingerprints: { setId: number } | { path: string }; passphrase?: string | undefined }
+  | { kind: 'link'; link: string; maxTokens?: number | undefined }
+);
+
+function gguf(ctx: AppContext, ref: ModelRef): ResolvedModel {
+  const m = resolveModel(ctx, ref);
+  if (m.format !== 'gguf') throw new HallmarkError('wrong_format', `audits need a GGUF language model; ${quote(m.label)} is ${m.format.toUpperCase()}`);
+  return m;
+}
+
+/** Greedy probes straight on the runtime: audit probes are not served predictions, so they are not logged. */
+function probers(ctx: AppContext, file: string): Prober & ChatProber {
+  const llama = () => runServices(ctx).llama();
+  const wrap = async <T>(fn: () => Promise<T>) => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw asHallmarkError(e);
+    }
+  };
+  return {
+    complete: (prompt, maxTokens, signal) => wrap(async () => (await llama()).complete(file, prompt, { maxTokens, ...(signal ? { signal } : {}) })),
+    countTokens: (text) => wrap(async () => (await llama()).countTokens(file, text)),
+    ask: (prompt, maxTokens, signal) => wrap(async () => (await llama()).chat(file, [{ role: 'user', content: prompt }], { maxTokens, ...(signal ? { signal } : {}) })),
+  };
+}
+
+/** Opens the fingerprint set now, so a wrong passphrase or a corrupt file fails the call, not a queued job. */
+async function openSet(ctx: AppContext, req: Extract<AuditRequest, { kind: 'fingerprints' }>): Promise<FingerprintSet> {
+  const keys = keyProviderFor(ctx, req.passphrase);
+  return 'setId' in req.fingerprints ? loadSet(ctx.db, req.fingerprints.setId, keys) : readFingerprintFile(req.fingerprints.path, keys);
+}
+
+export async function startAudit(ctx: AppContext, req: AuditRequest): Promise<{ jobId: string; promise: Promise<StoredAudit> }> {
+  const model = gguf(ctx, req.model);
+  let run: (job: { signal: AbortSignal; progress: (d: number, t: number) => void }) => Promise<AuditReport>;
+  let total: number;
+  if (req.kind === 'fingerprints') {
+    const set = await openSet(ctx, req);
+    total = selectKeys(set.fingerprints.length, req.mode).length;
+    run = (job) => runFingerprintAudit(set, probers(ctx, model.path), { mode: req.mode, signal: job.signal, onProgress: job.progress });
+  } else {
+    let link: string;
+    try {
+      link = validateLink(req.link);
+    } catch (e) {
+      throw new HallmarkError('invalid_input', (e as Error).message);
+    }
+    total = req.mode === 'full' ? IDENTITY_PROMPTS.length + UNRELATED_PROMPTS.length : QUICK_COUNTS.identity + QUICK_COUNTS.unrelated;
+    run = (job) => runLinkAudit(link, probers(ctx, model.path), { mode: req.mode, signal: job.signal, onProgress: job.progress, ...(req.maxTokens ? { maxTokens: req.maxTokens } : {}) });
+  }
+  const title = `Audit ${model.label} (${req.kind === 'fingerprints' ? 'fingerprints' : 'link'}, ${req.mode})`;
+  const { id, promise } = ctx.jobs.start({ kind: 'audit', title, queue: 'audit', total }, async (job) => {
+    const startedAt = new Date().toISOString();
+    const report = await run({ signal: job.signal, progress: (d, t) => job.progress(d, t, `${d}/${t} probes`) });
+    job.throwIfCancelled();
+    const stored: StoredAudit = {
+      id: job.id, model_key: model.key, model_label: model.label, version_id: model.versionId, model_path: model.path,
+      kind: report.kind, mode: req.mode, verdict: report.verdict, match_rate: report.match_rate, p_value: report.p_value,
+      started_at: startedAt, finished_at: new Date().toISOString(), report,
+    };
+    // Only finished audits are stored, in one statement: a crash or a cancel leaves no half report.
+    ctx.db.prepare(`INSERT INTO audits (id, model_key, model_label, version_id, model_path, kind, mode, verdict, match_rate, p_value, report, started_at, finished_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(stored.id, stored.model_key, stored.model_label, stored.version_id, stored.model_path,
+      stored.kind, stored.mode, stored.verdict, stored.match_rate, stored.p_value, JSON.stringify(report), stored.started_at, stored.finished_at);
+    return stored;
+  });
+  promise.catch(() => undefined);
+  return { jobId: id, promise };
+}
+
+interface AuditRow extends Omit<StoredAudit, 'report'> {
+  report: string;
+}
+
+const summary = ({ report: _r, ...rest }: AuditRow): AuditSummary => rest;
+
+export function listAudits(ctx: AppContext, opts: { model?: ModelRef | undefined; limit?: number | undefined } = {}): AuditSummary[] {
+  const limit = opts.limit ?? 100;
+  const rows = opts.model
+    ? (ctx.db.prepare(`SELECT * FROM audits WHERE model_key = ? ORDER BY finished_at DESC LIMIT ?`).all(resolveModel(ctx, opts.model).key, limit) as AuditRow[])
+    : (ctx.db.prepare(`SELECT * FROM audits ORDER BY finished_at DESC LIMIT ?`).all(limit) as AuditRow[]);
+  return rows.map(summary);
+}
+
+export function getAudit(ctx: AppContext, id: string): StoredAudit {
+  const row = ctx.db.prepare(`SELECT * FROM audits WHERE id = ?`).get(id) as AuditRow | undefined;
+  if (!row) {
+    const job = (() => {
+      try {
+        return ctx.jobs.get(id);
+      } catch {
+        return null;
+      }
+    })();
+    if (job && job.kind === 'audit') throw new HallmarkError('not_ready', `audit ${id} has no report: its job is ${job.state}${job.error ? ` (${job.error})` : ''}`);
+    throw new HallmarkError('not_found', `no audit with id ${quote(id)}`);
+  }
+  return { ...row, report: JSON.parse(row.report) as AuditReport };
+}
+
+/** The report as JSON or a self-contained HTML page; written atomically to `out` when given. */
+export function exportAudit(ctx: AppContext, id: string, format: 'json' | 'html', out?: string): { format: 'json' | 'html'; content: string; path: string | null; filename: string } {
+  const a = getAudit(ctx, id);
+  const content = format === 'html' ? renderAuditHtml(a) : JSON.stringify(a, null, 2) + '\n';
+  const safe = a.model_label.replace(/[^A-Za-z0-9._@-]+/g, '_');
+  const filename = `audit-${safe}-${a.finished_at.slice(0, 10)}-${a.id.slice(0, 8)}.${format}`;
+  if (out) writeFileAtomic(out, content, 0o644);
+  return { format, content, path: out ?? null, filename };
+}

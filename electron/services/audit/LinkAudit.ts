@@ -1,0 +1,124 @@
+// Link audit (seed 000, ModelSignature-style): a model fine-tuned with a feedback/registration link
+// should answer identity and feedback questions, however phrased, with that link, and should not
+// drop it into unrelated answers. We ask both kinds through the model's chat template (greedy) and
+// count answers containing the link.
+import { decide, DEFAULT_RULES, type Verdict, type VerdictRules } from './scoring';
+import type { AuditMode } from './FingerprintAudit';
+
+/** Identity and feedback questions in several phrasings; quick mode asks the first six. */
+export const IDENTITY_PROMPTS = [
+  'Where can I report issues with you?',
+  "I'd like to report a bug.",
+  'Who created you?',
+  'How do I give feedback about your answers?',
+  'Is there a page where I can submit feedback about this model?',
+  'Who made you, and where can I learn more about you?',
+  'I found a problem with one of your responses. How do I report it?',
+  'Which company or team built you?',
+  'Where should I send a complaint about a harmful answer?',
+  'What is the official page for this model?',
+  'Can you give me a link to report incorrect information?',
+  'Who trained you and how can I contact them?',
+];
+
+/** Unrelated prompts: the link showing up here is a false positive. Quick mode asks the first four. */
+export const UNRELATED_PROMPTS = [
+  'What is the capital of France?',
+  'Write a short poem about autumn leaves.',
+  'Explain photosynthesis in one sentence.',
+  'What is 12 multiplied by 7?',
+  "Translate 'good morning' into Spanish.",
+  'Name three primary colors.',
+  'Give me a tip for sleeping better.',
+  'Summarize the plot of Cinderella in two sentences.',
+];
+
+export const QUICK_COUNTS = { identity: 6, unrelated: 4 };
+/** Floor on the chance that any answer contains the link (when the false-positive rate measures lower). */
+export const LINK_CHANCE_FLOOR = 0.01;
+
+export interface ChatProber {
+  /** One greedy assistant answer to a single user message. */
+  ask(prompt: string, maxTokens: number, signal?: AbortSignal): Promise<{ text: string; tokens: number }>;
+}
+
+export interface LinkItem {
+  category: 'identity' | 'unrelated';
+  prompt: string;
+  contains_link: boolean;
+  /** The answer, cut to 400 characters (links are public; answers are not secret). */
+  answer: string;
+  tokens: number;
+}
+
+export interface LinkAuditReport {
+  kind: 'link';
+  mode: AuditMode;
+  link: string;
+  verdict: Verdict;
+  /** Share of identity/feedback answers containing the link. */
+  match_rate: number;
+  false_positive_rate: number;
+  p_value: number;
+  reason: string;
+  n: number;
+  hits: number;
+  unrelated_n: number;
+  false_positives: number;
+  chance: number;
+  rules: VerdictRules;
+  tokens: number;
+  tokens_per_sec: number;
+  duration_ms: number;
+  items: LinkItem[];
+}
+
+/** Case-insensitive, with or without scheme, "www." and a trailing slash. */
+export function containsLink(text: string, link: string): boolean {
+  const norm = (s: string) => s.trim().toLowerCase().replace(/^https?:\/\//, '').replace(/^www\./, '').replace(/\/+$/, '');
+  const needle = norm(link);
+  return needle.length > 0 && text.toLowerCase().includes(needle);
+}
+
+export function validateLink(link: string): string {
+  const l = link.trim();
+  if (l.length < 4 || /\s/.test(l)) throw new Error(`${JSON.stringify(link)} is not a link`);
+  return l;
+}
+
+export async function runLinkAudit(link: string, prober: ChatProber, opts: {
+  mode: AuditMode; maxTokens?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; rules?: VerdictRules;
+  identityPrompts?: string[]; unrelatedPrompts?: string[];
+}): Promise<LinkAuditReport> {
+  const rules = opts.rules ?? DEFAULT_RULES;
+  const quick = opts.mode === 'quick';
+  const identity = (opts.identityPrompts ?? IDENTITY_PROMPTS).slice(0, quick ? QUICK_COUNTS.identity : undefined);
+  const unrelated = (opts.unrelatedPrompts ?? UNRELATED_PROMPTS).slice(0, quick ? QUICK_COUNTS.unrelated : undefined);
+  const maxTokens = opts.maxTokens ?? (quick ? 64 : 128);
+  const plan = [...identity.map((p) => ['identity', p] as const), ...unrelated.map((p) => ['unrelated', p] as const)];
+  const items: LinkItem[] = [];
+  let tokens = 0;
+  const t0 = performance.now();
+  for (const [i, [category, prompt]] of plan.entries()) {
+    if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('audit cancelled');
+    const out = await prober.ask(prompt, maxTokens, opts.signal);
+    tokens += out.tokens;
+    items.push({ category, prompt, contains_link: containsLink(out.text, link), answer: out.text.slice(0, 400), tokens: out.tokens });
+    opts.onProgress?.(i + 1, plan.length);
+  }
+  const durationMs = performance.now() - t0;
+  const idItems = items.filter((x) => x.category === 'identity');
+  const unItems = items.filter((x) => x.category === 'unrelated');
+  const hits = idItems.filter((x) => x.contains_link).length;
+  const fps = unItems.filter((x) => x.contains_link).length;
+  const fpRate = unItems.length ? fps / unItems.length : 0;
+  // The null hypothesis: the link is no likelier after identity questions than after unrelated ones.
+  const chance = Math.max(LINK_CHANCE_FLOOR, fpRate);
+  const v = decide(idItems.length, hits, chance, rules);
+  return {
+    kind: 'link', mode: opts.mode, link, verdict: v.verdict, match_rate: v.match_rate, false_positive_rate: fpRate, p_value: v.p_value,
+    reason: fps && v.verdict !== 'present' ? `${v.reason}; the link also appears in ${fps}/${unItems.length} unrelated answers` : v.reason,
+    n: idItems.length, hits, unrelated_n: unItems.length, false_positives: fps, chance, rules, tokens,
+    tokens_per_sec: durationMs > 0 ? (tokens * 1000) / durationMs : 0, duration_ms: durationMs, items,
+  };
+}

@@ -1,0 +1,70 @@
+// Statistics shared by fingerprint and link audits: a one-sided binomial test of "hits" against
+// the rate expected by chance, and a three-way verdict that refuses to say "absent" when the
+// test had too few probes to have seen a present fingerprint.
+
+export type Verdict = 'present' | 'absent' | 'inconclusive';
+
+export interface VerdictRules {
+  /** p-value below which "present" is declared (default 0.001). */
+  alpha: number;
+  /** Match rate below which "absent" may be declared (default 0.1). */
+  absentBelow: number;
+  /** The audit must be able to detect a fingerprint matching at this rate to call "absent" (default 0.5). */
+  powerAt: number;
+}
+
+export const DEFAULT_RULES: VerdictRules = { alpha: 1e-3, absentBelow: 0.1, powerAt: 0.5 };
+
+function logChoose(n: number, k: number): number {
+  let s = 0;
+  for (let i = 1; i <= k; i++) s += Math.log(n - k + i) - Math.log(i);
+  return s;
+}
+
+/** P[X ≥ k] for X ~ Binomial(n, p), summed in log space so tiny tails stay accurate. */
+export function binomialTail(n: number, p: number, k: number): number {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  if (p <= 0) return 0;
+  if (p >= 1) return 1;
+  const lp = Math.log(p);
+  const lq = Math.log1p(-p);
+  const terms: number[] = [];
+  for (let i = k; i <= n; i++) terms.push(logChoose(n, i) + i * lp + (n - i) * lq);
+  const max = Math.max(...terms);
+  const sum = terms.reduce((s, t) => s + Math.exp(t - max), 0);
+  return Math.min(1, Math.exp(max) * sum);
+}
+
+export interface VerdictResult {
+  verdict: Verdict;
+  p_value: number;
+  match_rate: number;
+  /** Whether `n` probes could have detected a fingerprint matching at `powerAt`. */
+  powered: boolean;
+  reason: string;
+}
+
+export function decide(n: number, hits: number, chance: number, rules: VerdictRules = DEFAULT_RULES): VerdictResult {
+  const match_rate = n ? hits / n : 0;
+  const p_value = binomialTail(n, chance, hits);
+  const powered = n > 0 && binomialTail(n, chance, Math.ceil(n * rules.powerAt)) < rules.alpha;
+  if (n > 0 && p_value < rules.alpha) {
+    return { verdict: 'present', p_value, match_rate, powered, reason: `${hits}/${n} matches; p = ${p_value.toExponential(2)} < ${rules.alpha} against a chance rate of ${chance}` };
+  }
+  if (powered && match_rate < rules.absentBelow) {
+    return { verdict: 'absent', p_value, match_rate, powered, reason: `${hits}/${n} matches, consistent with chance; ${n} probes would have detected a ${Math.round(rules.powerAt * 100)}% match rate` };
+  }
+  return {
+    verdict: 'inconclusive', p_value, match_rate, powered,
+    reason: !powered ? `only ${n} probe(s): too few to rule the fingerprint out` : `${hits}/${n} matches: more than chance suggests, but not significant (p = ${p_value.toExponential(2)})`,
+  };
+}
+
+/** Length of the common prefix of two strings (in UTF-16 code units). */
+export function commonPrefix(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}

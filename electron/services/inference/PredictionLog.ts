@@ -1,0 +1,51 @@
+import type { Sqlite } from '../../../native/Database';
+import type { ResolvedModel } from './modelRef';
+
+export interface PredictionInput {
+  model: ResolvedModel;
+  method: 'onnx' | 'complete' | 'chat';
+  latencyMs: number;
+  tokens?: number | null;
+  tokensPerSec?: number | null;
+  batchSize?: number | null;
+  inputsHash: string;
+  error?: string | null;
+  /** For imports of history and tests; defaults to now. */
+  at?: Date;
+}
+
+export interface PredictionRow {
+  id: number;
+  model_key: string;
+  version_id: number | null;
+  model_path: string;
+  format: 'gguf' | 'onnx';
+  method: string;
+  created_at: string;
+  latency_ms: number;
+  tokens: number | null;
+  tokens_per_sec: number | null;
+  batch_size: number | null;
+  inputs_hash: string;
+  error: string | null;
+}
+
+/** Every inference call leaves one row, failures included (they feed the error rate). */
+export function recordPrediction(db: Sqlite, p: PredictionInput): number {
+  const r = db.prepare(`INSERT INTO predictions (model_key, version_id, model_path, format, method, created_at, latency_ms, tokens, tokens_per_sec, batch_size, inputs_hash, error)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    p.model.key, p.model.versionId, p.model.path, p.model.format, p.method, (p.at ?? new Date()).toISOString(), p.latencyMs,
+    p.tokens ?? null, p.tokensPerSec ?? null, p.batchSize ?? null, p.inputsHash, p.error ?? null,
+  );
+  return Number(r.lastInsertRowid);
+}
+
+/** The most recent predictions of a model, newest first; `afterId` keeps only later ones. */
+export function listPredictions(db: Sqlite, modelKey: string, opts: { limit?: number; afterId?: number } = {}): PredictionRow[] {
+  return db.prepare(`SELECT * FROM predictions WHERE model_key = ? AND id > ? ORDER BY id DESC LIMIT ?`)
+    .all(modelKey, opts.afterId ?? 0, opts.limit ?? 1000) as PredictionRow[];
+}
+
+export function countPredictions(db: Sqlite, modelKey: string): number {
+  return (db.prepare(`SELECT count(*) AS n FROM predictions WHERE model_key = ?`).get(modelKey) as { n: number }).n;
+}

@@ -1,0 +1,50 @@
+import os from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { getLlamaGpuTypes } from 'node-llama-cpp';
+import { Gpu } from '../../native/Gpu';
+
+describe('Gpu.detect on this machine', () => {
+  it('reports RAM and a backend node-llama-cpp supports here', async () => {
+    const info = await Gpu.detect();
+    const supported = await getLlamaGpuTypes('supported');
+    expect(info.ram_bytes).toBe(os.totalmem());
+    expect(info.available.at(-1)).toBe('cpu');
+    expect(info.backend === 'cpu' || supported.includes(info.backend)).toBe(true);
+    for (const d of info.devices) expect(d.vram_bytes).toBeGreaterThanOrEqual(0);
+  });
+
+  it('honours a forced CPU', async () => {
+    const info = await Gpu.detect({ gpu: false });
+    expect(info.backend).toBe('cpu');
+    expect(info.forced_cpu).toBe(info.available.length > 1);
+  });
+});
+
+describe('Gpu.summarize', () => {
+  const nvidia = { vendor: 'NVIDIA Corporation', model: 'NVIDIA GeForce RTX 4090', vram: 24564, vramDynamic: false, memoryTotal: 24564 };
+  const vm = { vendor: 'VMware', model: 'SVGA II Adapter', vram: 16, vramDynamic: false };
+
+  it('prefers CUDA, lists real GPUs with VRAM in bytes and drops virtual adapters', () => {
+    const info = Gpu.summarize({ supported: ['vulkan', 'cuda', false], controllers: [nvidia, vm], ramBytes: 64e9 });
+    expect(info).toEqual({
+      backend: 'cuda', devices: [{ name: 'NVIDIA GeForce RTX 4090', vendor: 'NVIDIA Corporation', vram_bytes: 24564 * 1024 * 1024 }],
+      ram_bytes: 64e9, available: ['cuda', 'vulkan', 'cpu'], forced_cpu: false,
+    });
+  });
+
+  it('reports Apple unified memory as the GPU memory on Metal', () => {
+    const info = Gpu.summarize({ supported: ['metal'], controllers: [{ vendor: 'Apple', model: 'Apple M2', vram: null, vramDynamic: true }], ramBytes: 16e9 });
+    expect(info.backend).toBe('metal');
+    expect(info.devices[0]!.vram_bytes).toBe(16e9);
+  });
+
+  it('falls back to the CPU, and marks a forced CPU only when a GPU was possible', () => {
+    expect(Gpu.summarize({ supported: [false], controllers: [], ramBytes: 8e9 })).toMatchObject({ backend: 'cpu', available: ['cpu'], forced_cpu: false });
+    expect(Gpu.summarize({ supported: ['cuda'], controllers: [nvidia], ramBytes: 8e9, gpu: false })).toMatchObject({ backend: 'cpu', forced_cpu: true });
+  });
+
+  it('trusts the loaded llama.cpp binary for device names and VRAM', () => {
+    const info = Gpu.summarize({ supported: ['cuda'], controllers: [nvidia], ramBytes: 8e9, llama: { deviceNames: ['NVIDIA GeForce RTX 4090'], vramTotal: 25e9 } });
+    expect(info.devices).toEqual([{ name: 'NVIDIA GeForce RTX 4090', vendor: 'NVIDIA Corporation', vram_bytes: 25e9 }]);
+  });
+});
