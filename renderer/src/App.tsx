@@ -1,0 +1,118 @@
+import { useEffect } from 'react';
+import { onConnection, onEvent } from './api/client';
+import { hasRun, hasScan } from './api/features';
+import { CommandPalette } from './components/CommandPalette';
+import { DropOverlay } from './components/DropOverlay';
+import { ImportInput } from './components/ImportInput';
+import { JobsDrawer } from './components/JobsDrawer';
+import { Sidebar } from './components/Sidebar';
+import { StatusBar } from './components/StatusBar';
+import { Toasts } from './components/Toasts';
+import { TopBar } from './components/TopBar';
+import { navigate, useRoute } from './lib/route';
+import { useApp } from './store/appStore';
+import { useJobs } from './store/jobsStore';
+import { useModels } from './store/modelsStore';
+import { ModelPage } from './views/ModelPage';
+import { FILTER_INPUT_ID, ModelsView } from './views/ModelsView';
+import { AuditsView } from './views/AuditsView';
+import { ScansView } from './views/ScansView';
+import { SectionView } from './views/SectionView';
+import { SettingsView } from './views/SettingsView';
+
+const isTyping = (t: EventTarget | null): boolean =>
+  t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
+
+/** Live updates: job progress into the jobs store, registry changes into a refetch. */
+function useServiceEvents(): void {
+  useEffect(() => {
+    const { upsert, load } = useJobs.getState();
+    const { bumpRegistry, setConnection } = useApp.getState();
+    void load();
+    const offEvents = onEvent((ev) => {
+      if (ev.type === 'job') upsert(ev.job);
+      else if (ev.type === 'registry.changed') bumpRegistry();
+    });
+    let wasDown = false;
+    const offConn = onConnection((c) => {
+      setConnection(c);
+      if (c === 'closed') wasDown = true;
+      if (c === 'open' && wasDown) {
+        // Events were missed while disconnected: catch up.
+        wasDown = false;
+        void load();
+        bumpRegistry();
+      }
+    });
+    return () => {
+      offEvents();
+      offConn();
+    };
+  }, []);
+}
+
+function useGlobalKeys(inModel: boolean): void {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.metaKey || e.ctrlKey;
+      const k = e.key.toLowerCase();
+      const app = useApp.getState();
+      if (mod && !e.shiftKey && !e.altKey && k === 'k') {
+        e.preventDefault();
+        app.setPalette(!app.paletteOpen);
+      } else if (mod && !e.shiftKey && !e.altKey && k === 'o') {
+        e.preventDefault();
+        app.requestImport();
+      } else if (mod && !e.shiftKey && !e.altKey && k === 'f') {
+        e.preventDefault();
+        if (!document.getElementById(FILTER_INPUT_ID)) navigate('#/models');
+        requestAnimationFrame(() => {
+          const el = document.getElementById(FILTER_INPUT_ID) as HTMLInputElement | null;
+          el?.focus();
+          el?.select();
+        });
+      } else if (e.key === 'Escape') {
+        // After every other handler has run: a pane that closed on this Esc marks it handled.
+        setTimeout(() => {
+          if (e.defaultPrevented) return;
+          if (app.paletteOpen) app.setPalette(false);
+          else if (useJobs.getState().drawerOpen) useJobs.getState().setDrawer(false);
+          else if (isTyping(e.target)) (e.target as HTMLElement).blur();
+          else if (inModel && !document.querySelector('[aria-modal="true"]')) {
+            useModels.setState({ focusOnMount: true });
+            navigate('#/models');
+          }
+        }, 0);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [inModel]);
+}
+
+export function App() {
+  const route = useRoute();
+  useServiceEvents();
+  useGlobalKeys(Boolean(route.model));
+
+  let view;
+  if (route.section === 'models') view = route.model ? <ModelPage key={route.model} route={route} /> : <ModelsView />;
+  else if (route.section === 'settings') view = <SettingsView />;
+  else if (route.section === 'audits' && hasRun('audit.list')) view = <AuditsView />;
+  else if (route.section === 'scans' && hasScan('scan.list')) view = <ScansView />;
+  else view = <SectionView section={route.section} />;
+
+  return (
+    <div className="app">
+      <Sidebar current={route.section} />
+      <TopBar />
+      <main className="main" id="main">{view}</main>
+      <StatusBar />
+      <JobsDrawer />
+      <CommandPalette />
+      <DropOverlay />
+      <Toasts />
+      <ImportInput />
+    </div>
+  );
+}

@@ -1,0 +1,104 @@
+import { useEffect, useMemo, useRef } from 'react';
+import type { Job } from '../../../electron/contract/jobs';
+import { api } from '../api/client';
+import { fmtBytes, fmtEta, fmtRelative, fmtSpeed } from '../lib/format';
+import { toastError } from '../store/appStore';
+import { isActive, useJobs, type UploadTask } from '../store/jobsStore';
+import { ProgressBar } from './ProgressBar';
+
+type Row = (Job & { cancel?: undefined }) | UploadTask;
+
+function JobRow({ job }: { job: Row }) {
+  const active = job.state === 'queued' || job.state === 'running';
+  const cancel = async () => {
+    if (job.kind === 'upload') {
+      (job as UploadTask).cancel();
+      return;
+    }
+    try {
+      const r = await api.call('jobs.cancel', { id: job.id });
+      if (!r.cancelled) toastError(`Could not cancel ${job.title}`, new Error('it had already finished'));
+    } catch (e) {
+      toastError(`Could not cancel ${job.title}`, e);
+    }
+  };
+  const total = job.totalBytes ?? null;
+  const meta = [
+    total ? `${fmtBytes(job.doneBytes)} of ${fmtBytes(total)}` : job.doneBytes ? fmtBytes(job.doneBytes) : '',
+    active ? fmtSpeed(job.bytesPerSec) : '',
+    active && job.etaSec ? `ETA ${fmtEta(job.etaSec)}` : '',
+  ].filter(Boolean).join(' · ');
+  const message = 'message' in job ? job.message : null;
+  return (
+    <li className={`job job-${job.state}`} aria-label={`${job.title}: ${job.state}`}>
+      <div className="job-head">
+        <span className="job-title" title={job.title}>{job.title}</span>
+        <span className={`badge job-state-${job.state}`}>{job.state}</span>
+        {active ? <button type="button" className="small" onClick={() => void cancel()} aria-label={`Cancel ${job.title}`}>Cancel</button> : null}
+      </div>
+      {active || job.state === 'done' ? <ProgressBar done={job.state === 'done' ? 1 : job.doneBytes} total={job.state === 'done' ? 1 : total} label={`${job.title} progress`} state={job.state} /> : null}
+      <div className="job-meta">
+        <span>{meta || (active ? 'waiting…' : '')}</span>
+        <span className="muted">{fmtRelative(job.createdAt)}</span>
+      </div>
+      {message && active ? <div className="job-message muted">{message}</div> : null}
+      {job.error ? <div className="job-error" role="alert">{job.error}</div> : null}
+    </li>
+  );
+}
+
+export function JobsDrawer() {
+  const open = useJobs((s) => s.drawerOpen);
+  const jobs = useJobs((s) => s.jobs);
+  const uploads = useJobs((s) => s.uploads);
+  const loadError = useJobs((s) => s.loadError);
+  const { setDrawer, load, clearFinished } = useJobs.getState();
+  const ref = useRef<HTMLElement>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    void load();
+    const before = document.activeElement as HTMLElement | null;
+    ref.current?.focus();
+    // Closing gives focus back to where it was (the status bar button, usually).
+    return () => {
+      if (before?.isConnected) before.focus();
+    };
+  }, [open, load]);
+
+  const rows = useMemo(() => {
+    const all: Row[] = [...Object.values(jobs), ...Object.values(uploads)];
+    return all.sort((a, b) => Number(isActive(b)) - Number(isActive(a)) || b.createdAt.localeCompare(a.createdAt));
+  }, [jobs, uploads]);
+
+  if (!open) return null;
+  return (
+    <aside
+      id="jobs-drawer"
+      className="drawer"
+      role="dialog"
+      aria-label="Jobs"
+      tabIndex={-1}
+      ref={ref}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.stopPropagation();
+          setDrawer(false);
+        }
+      }}
+    >
+      <header className="drawer-head">
+        <h2>Jobs</h2>
+        <span className="spacer" />
+        <button type="button" className="small" onClick={clearFinished}>Clear finished</button>
+        <button type="button" className="icon" aria-label="Close jobs" onClick={() => setDrawer(false)}>×</button>
+      </header>
+      {loadError ? <div className="banner error" role="alert">Could not list jobs: {loadError}</div> : null}
+      {rows.length ? (
+        <ul className="job-list">{rows.map((j) => <JobRow key={j.id} job={j} />)}</ul>
+      ) : (
+        <div className="empty small"><div className="empty-title">No jobs yet</div><p>Imports, verifications and exports show their progress here.</p></div>
+      )}
+    </aside>
+  );
+}

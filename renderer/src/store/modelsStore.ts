@@ -1,0 +1,50 @@
+// The Models table's query and cursor: kept across navigation so going back restores the list.
+import { create } from 'zustand';
+import type { ListQuery, Stage } from '../../../electron/contract/registry';
+
+export type SortKey = NonNullable<ListQuery['sort']>;
+export type FilterKey = 'framework' | 'modelType' | 'tag' | 'stage';
+
+export interface ModelsQuery {
+  text: string;
+  framework?: string;
+  modelType?: string;
+  tag?: string;
+  stage?: Stage;
+  sort: SortKey;
+  dir: 'asc' | 'desc';
+}
+
+interface ModelsState extends ModelsQuery {
+  active: number;
+  scrollTop: number;
+  /** Set before navigating back to the list so the grid takes focus when it mounts. */
+  focusOnMount: boolean;
+  /** Counts clearFilters calls, so the search box drops a draft that has not been applied yet. */
+  resets: number;
+  setText: (t: string) => void;
+  toggleFilter: (k: FilterKey, v: string) => void;
+  clearFilters: () => void;
+  sortBy: (k: SortKey) => void;
+  setActive: (i: number) => void;
+  setScrollTop: (y: number) => void;
+}
+
+/** Text-like columns start ascending; numbers and dates start with the biggest/newest. */
+const FIRST_DIR: Record<SortKey, 'asc' | 'desc'> = { name: 'asc', format: 'asc', stage: 'asc', version: 'desc', size: 'desc', updated: 'desc' };
+
+export const useModels = create<ModelsState>((set) => ({
+  text: '',
+  sort: 'updated',
+  dir: 'desc',
+  active: 0,
+  scrollTop: 0,
+  focusOnMount: false,
+  resets: 0,
+  setText: (text) => set({ text, active: 0, scrollTop: 0 }),
+  toggleFilter: (k, v) => set((s) => ({ [k]: s[k] === v ? undefined : v, active: 0, scrollTop: 0 })),
+  clearFilters: () => set((s) => ({ text: '', framework: undefined, modelType: undefined, tag: undefined, stage: undefined, active: 0, scrollTop: 0, resets: s.resets + 1 })),
+  sortBy: (k) => set((s) => ({ sort: k, dir: s.sort === k ? (s.dir === 'asc' ? 'desc' : 'asc') : FIRST_DIR[k], active: 0, scrollTop: 0 })),
+  setActive: (active) => set({ active }),
+  setScrollTop: (scrollTop) => set({ scrollTop }),
+}));

@@ -1,0 +1,127 @@
+import { useMemo, useState } from 'react';
+import type { VersionDetail } from '../../../../electron/contract/registry';
+import { ApiError } from '../../api/client';
+import { callRun, hasRun } from '../../api/features';
+import { NotRunnable } from '../../components/NotRunnable';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { TimeChart, type ChartSeries } from '../../components/TimeChart';
+import { UnavailableState } from '../../components/UnavailableState';
+import { errorText, fmtDate, fmtInt, fmtMs, fmtRate, fmtRelative, plural } from '../../lib/format';
+import { useAsync } from '../../lib/useAsync';
+import { toastError, useApp } from '../../store/appStore';
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(x < 0.01 && x > 0 ? 2 : 1)}%`);
+
+/** Monitoring: prediction stats, latency/error/throughput plots, drift against a baseline. */
+export function MonitoringTab({ version }: { version: VersionDetail }) {
+  const available = hasRun('monitor.stats');
+  const model = useMemo(() => ({ name: version.model, version: version.version }), [version.model, version.version]);
+  const [n, setN] = useState(0);
+  const key = `${version.model}@${version.version}#${n}`;
+  const data = useAsync(async () => {
+    if (!available) return null;
+    const [stats, series, drift, predictions] = await Promise.all([
+      callRun('monitor.stats', { model }),
+      callRun('monitor.series', { model, buckets: 60 }),
+      callRun('monitor.drift', { model }),
+      callRun('monitor.predictions', { model, limit: 50 }),
+    ]);
+    return { stats, series, drift, predictions };
+  }, key);
+  const [busy, setBusy] = useState(false);
+
+  const charts = useMemo(() => {
+    const s = data.data?.series ?? [];
+    const times = s.map((p) => p.t);
+    const latency: ChartSeries[] = [
+      { label: 'mean', values: s.map((p) => p.latency_mean), color: '--accent', unit: ' ms' },
+      { label: 'p95', values: s.map((p) => p.latency_p95), color: '--warn', unit: ' ms' },
+    ];
+    const errors: ChartSeries[] = [
+      { label: 'predictions', values: s.map((p) => p.count), color: '--accent' },
+      { label: 'errors', values: s.map((p) => p.errors), color: '--danger' },
+    ];
+    const tps: ChartSeries[] = s.some((p) => p.tokens_per_sec_mean !== null) ? [{ label: 'tokens/s', values: s.map((p) => p.tokens_per_sec_mean), color: '--ok' }] : [];
+    return { times, latency, errors, tps };
+  }, [data.data?.series]);
+
+  if (!available) return <UnavailableState title="Monitoring" needs="monitor.stats, monitor.series, monitor.drift (electron/contract/run.ts)" detail="Latency, error and drift plots appear here once the monitoring service calls are part of the contract." />;
+  if (data.error instanceof ApiError && data.error.code === 'unsupported_format') return <NotRunnable what="Monitoring" detail={data.error.message} />;
+  if (data.error && !data.data) return <ErrorBanner title={`No monitoring for ${version.model}@${version.version}`} error={data.error} onRetry={data.reload} />;
+  if (!data.data) return <div className="loading-line" role="status">Loading monitoring data…</div>;
+  const { stats, drift, predictions } = data.data;
+
+  const setBaseline = async () => {
+    setBusy(true);
+    try {
+      const b = await callRun('monitor.baseline', { model });
+      useApp.getState().toast({ kind: 'success', title: `Baseline set from ${plural(b.sample_count, 'prediction')}`, detail: `latency ${fmtMs(b.latency_mean)} ± ${fmtMs(b.latency_std)}, error rate ${pct(b.error_rate)}` });
+      setN((x) => x + 1);
+    } catch (e) {
+      toastError('Could not set the baseline', e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (stats.total_predictions === 0) {
+    return (
+      <div className="empty">
+        <div className="empty-title">No predictions recorded for {version.model}@{version.version}</div>
+        <p>Run it from the Run tab (or <code>hallmark run</code>); latency, errors, throughput and drift appear here.</p>
+        <button type="button" onClick={() => setN((x) => x + 1)}>Refresh</button>
+      </div>
+    );
+  }
+
+  return (
+    <div className="monitoring-tab">
+      <div className="toolbar">
+        <span className="muted">{plural(stats.total_predictions, 'prediction')} · last {fmtRelative(stats.last_at)} · window of {fmtInt(stats.sample_count)}</span>
+        <span className="spacer" />
+        <button type="button" onClick={() => setN((x) => x + 1)}>Refresh</button>
+        <button type="button" onClick={() => void setBaseline()} disabled={busy} title="Use the latest predictions as the reference for drift">{stats.baseline ? 'Reset baseline' : 'Set baseline'}</button>
+      </div>
+      {drift.drift_detected ? (
+        <div className="banner warn" role="alert" data-testid="drift">
+          <div><strong>Drift detected</strong> (score {fmtRate(drift.drift_score)} ≥ {fmtRate(drift.threshold)})
+            <div className="banner-detail">{drift.metrics.filter((m) => m.drift_detected).map((m) => `${m.metric}: ${fmtRate(m.baseline_mean)} → ${fmtRate(m.current_mean)} (score ${fmtRate(m.drift_score)})`).join(' · ')}{drift.note ? ` · ${drift.note}` : ''}</div>
+          </div>
+        </div>
+      ) : (
+        <div className={`banner ${drift.drift_score === null ? 'info' : 'ok'}`} role="status" data-testid="drift">
+          <div>{drift.drift_score === null
+            ? (drift.note ?? 'No baseline yet: set one to watch for drift.')
+            : `No drift: score ${fmtRate(drift.drift_score)} below ${fmtRate(drift.threshold)}${drift.note ? ` · ${drift.note}` : ''}`}</div>
+        </div>
+      )}
+      <div className="stat-cards">
+        <div className="stat"><span className="stat-label">Error rate</span><span className="stat-value">{pct(stats.error_rate)}</span><span className="muted small">{fmtInt(stats.error_count)} of {fmtInt(stats.sample_count)}</span></div>
+        <div className="stat"><span className="stat-label">Latency p50 / p95</span><span className="stat-value">{stats.latency_ms ? `${fmtMs(stats.latency_ms.p50)} / ${fmtMs(stats.latency_ms.p95)}` : '—'}</span><span className="muted small">{stats.latency_ms ? `mean ${fmtMs(stats.latency_ms.mean)} ± ${fmtMs(stats.latency_ms.std)}` : ''}</span></div>
+        <div className="stat"><span className="stat-label">Tokens/s</span><span className="stat-value">{stats.tokens_per_sec ? fmtRate(stats.tokens_per_sec.mean) : '—'}</span><span className="muted small">{stats.tokens_per_sec ? `p50 ${fmtRate(stats.tokens_per_sec.p50)}` : 'not a text model'}</span></div>
+        <div className="stat"><span className="stat-label">Baseline</span><span className="stat-value">{stats.baseline ? plural(stats.baseline.sample_count, 'sample') : 'none'}</span><span className="muted small">{stats.baseline ? `set ${fmtRelative(stats.baseline.created_at)}` : 'set one to detect drift'}</span></div>
+      </div>
+      <div className="chart-grid">
+        <TimeChart title="Latency" times={charts.times} series={charts.latency} />
+        <TimeChart title="Predictions and errors" times={charts.times} series={charts.errors} />
+        {charts.tps.length ? <TimeChart title="Throughput" times={charts.times} series={charts.tps} /> : null}
+      </div>
+      <div className="card">
+        <h3>Recent predictions</h3>
+        <table className="table compact" aria-label="Recent predictions">
+          <thead><tr><th>#</th><th>When</th><th>Method</th><th className="num">Latency</th><th className="num">Tokens/s</th><th className="num">Batch</th><th>Error</th></tr></thead>
+          <tbody>
+            {predictions.map((p) => (
+              <tr key={p.id} className={p.error ? 'row-bad' : undefined}>
+                <td className="num">{p.id}</td><td title={fmtDate(p.created_at)}>{fmtRelative(p.created_at)}</td><td>{p.method}</td>
+                <td className="num">{fmtMs(p.latency_ms)}</td><td className="num">{fmtRate(p.tokens_per_sec)}</td>
+                <td className="num">{p.batch_size ?? '—'}</td><td className="text-danger">{p.error ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {data.error ? <div className="field-error" role="alert">Refresh failed: {errorText(data.error)}</div> : null}
+    </div>
+  );
+}

@@ -1,0 +1,252 @@
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import type { ChatMessage, ModelDescription, ModelRef } from '../../../../electron/contract/run';
+import type { VersionDetail } from '../../../../electron/contract/registry';
+import { onEvent } from '../../api/client';
+import { callRun, hasRun, type RunOutput } from '../../api/features';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { UnavailableState } from '../../components/UnavailableState';
+import { errorText, fmtBytes, fmtInt, fmtMs, fmtNumber, fmtRate } from '../../lib/format';
+import { useAsync } from '../../lib/useAsync';
+
+const RUNNABLE = /\.(gguf|onnx)$/i;
+
+type OnnxDesc = Extract<ModelDescription, { format: 'onnx' }>;
+type GgufDesc = Extract<ModelDescription, { format: 'gguf' }>;
+type Shape = OnnxDesc['inputs'][number]['shape'];
+
+export const fmtParams = (n: number): string =>
+  n >= 1e9 ? `${(n / 1e9).toFixed(1)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}K` : String(n);
+
+const fmtShape = (s: Shape): string => (s.length ? `[${s.join(' × ')}]` : 'scalar');
+
+/** A zero-filled example for an input (dynamic dimensions as 1); null when it would be too big to type. */
+function example(shape: Shape, type: string | null): unknown {
+  const dims = shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1));
+  if (dims.reduce((a, b) => a * b, 1) > 64) return null;
+  const zero = type === 'string' ? '' : type === 'bool' ? false : 0;
+  const build = (i: number): unknown => (i === dims.length ? zero : Array.from({ length: dims[i]! }, () => build(i + 1)));
+  return build(0);
+}
+
+function OnnxRunner({ desc, model }: { desc: OnnxDesc; model: ModelRef }) {
+  // One line per input: {"x": [[0, 0, 0]]}.
+  const template = useMemo(() => {
+    const lines = desc.inputs.filter((i) => i.type).map((i) => `  ${JSON.stringify(i.name)}: ${JSON.stringify(example(i.shape, i.type) ?? [])}`);
+    return `{\n${lines.join(',\n')}\n}`;
+  }, [desc.inputs]);
+  const [mode, setMode] = useState<'json' | 'csv'>('json');
+  const [json, setJson] = useState(template);
+  const [csv, setCsv] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<RunOutput<'run.onnx'> | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const run = async (e?: FormEvent) => {
+    e?.preventDefault();
+    setError(null);
+    let input: Parameters<typeof callRun<'run.onnx'>>[1];
+    if (mode === 'json') {
+      try {
+        input = { model, inputs: JSON.parse(json) as unknown };
+      } catch (err) {
+        setError(`the inputs are not valid JSON: ${errorText(err)}`);
+        return;
+      }
+    } else {
+      if (!csv.trim()) return setError('paste CSV rows (one sample per row) to run a batch');
+      input = { model, csv };
+    }
+    setBusy(true);
+    try {
+      setResult(await callRun('run.onnx', input));
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="run-onnx">
+      <div className="run-cols">
+        <div className="card">
+          <h3>Inputs</h3>
+          <table className="table compact" aria-label="Model inputs">
+            <thead><tr><th>Name</th><th>Type</th><th>Shape</th></tr></thead>
+            <tbody>{desc.inputs.map((i) => <tr key={i.name}><td className="mono">{i.name}</td><td>{i.type ?? <span className="muted">not a tensor</span>}</td><td className="mono">{fmtShape(i.shape)}</td></tr>)}</tbody>
+          </table>
+          <h3 className="spaced">Outputs</h3>
+          <table className="table compact" aria-label="Model outputs">
+            <thead><tr><th>Name</th><th>Type</th><th>Shape</th></tr></thead>
+            <tbody>{desc.outputs.map((o) => <tr key={o.name}><td className="mono">{o.name}</td><td>{o.type ?? '—'}</td><td className="mono">{fmtShape(o.shape)}</td></tr>)}</tbody>
+          </table>
+          <p className="hint">Runs on {desc.execution_provider} · {fmtBytes(desc.size_bytes)}</p>
+        </div>
+        <form className="card" onSubmit={(e) => void run(e)} aria-label="Predict">
+          <div className="card-head">
+            <h3>Predict</h3>
+            <div className="segmented" role="radiogroup" aria-label="Input format">
+              <button type="button" role="radio" aria-checked={mode === 'json'} className={mode === 'json' ? 'on' : undefined} onClick={() => setMode('json')}>JSON</button>
+              <button type="button" role="radio" aria-checked={mode === 'csv'} className={mode === 'csv' ? 'on' : undefined} onClick={() => setMode('csv')}>CSV batch</button>
+            </div>
+          </div>
+          {mode === 'json' ? (
+            <textarea aria-label="Inputs as JSON" className="mono code-input" rows={8} value={json} spellCheck={false} onChange={(e) => setJson(e.target.value)}
+              onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void run(); }} />
+          ) : (
+            <textarea aria-label="Inputs as CSV" className="mono code-input" rows={8} value={csv} spellCheck={false} placeholder={'f1,f2,f3\n0.1,0.2,0.3'} onChange={(e) => setCsv(e.target.value)}
+              onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void run(); }} />
+          )}
+          <div className="button-row">
+            <button type="submit" className="primary" disabled={busy}>{busy ? 'Running…' : 'Run'}</button>
+            <span className="muted small">{mode === 'json' ? '{"input": nested array | scalar | {dims, data}}' : 'one sample per row for the only input; header optional'}</span>
+          </div>
+          {error ? <div className="field-error" role="alert">{error}</div> : null}
+        </form>
+      </div>
+      {result ? (
+        <div className="card" data-testid="onnx-result">
+          <h3>Result <span className="muted small">· {fmtMs(result.latency_ms)} · batch {result.batch_size} · prediction #{result.prediction_id}</span></h3>
+          {result.outputs.map((o) => (
+            <div key={o.name} className="tensor">
+              <div><span className="mono strong">{o.name}</span> <span className="muted">{o.type} [{o.dims.join(' × ')}]</span></div>
+              <pre className="tensor-data">{o.data.slice(0, 200).map((v) => (typeof v === 'number' ? fmtNumber(v) : String(v))).join(', ')}{o.data.length > 200 ? ` … (${fmtInt(o.data.length - 200)} more)` : ''}</pre>
+            </div>
+          ))}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+interface Turn extends ChatMessage {
+  stats?: string;
+  error?: string;
+}
+
+function ChatRunner({ desc, model }: { desc: GgufDesc; model: ModelRef }) {
+  const [turns, setTurns] = useState<Turn[]>([]);
+  const [system, setSystem] = useState('');
+  const [draft, setDraft] = useState('');
+  const [maxTokens, setMaxTokens] = useState(256);
+  const [temperature, setTemperature] = useState(0);
+  const [streamId, setStreamId] = useState<string | null>(null);
+  const [partial, setPartial] = useState('');
+  const streamRef = useRef<string | null>(null);
+  const logRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => onEvent((ev) => {
+    if (ev.type === 'stream' && ev.streamId === streamRef.current && ev.chunk) setPartial((p) => p + ev.chunk);
+  }), []);
+  useEffect(() => {
+    logRef.current?.scrollTo({ top: logRef.current.scrollHeight });
+  }, [turns, partial]);
+
+  const send = async (e?: FormEvent) => {
+    e?.preventDefault();
+    const text = draft.trim();
+    if (!text || streamId) return;
+    const history: ChatMessage[] = [...turns.filter((t) => !t.error).map(({ role, content }) => ({ role, content })), { role: 'user', content: text }];
+    const id = `chat-${crypto.randomUUID?.() ?? Date.now()}`;
+    streamRef.current = id;
+    setStreamId(id);
+    setPartial('');
+    setDraft('');
+    setTurns((t) => [...t, { role: 'user', content: text }]);
+    try {
+      const r = await callRun('run.chat', {
+        model,
+        messages: system.trim() ? [{ role: 'system', content: system.trim() }, ...history] : history,
+        maxTokens,
+        temperature,
+        streamId: id,
+      });
+      setTurns((t) => [...t, { role: 'assistant', content: r.text, stats: `${r.tokens} tokens · ${fmtRate(r.tokens_per_sec)} tok/s · ${fmtMs(r.latency_ms)} · ${r.stop_reason}` }]);
+    } catch (err) {
+      setTurns((t) => [...t, { role: 'assistant', content: '', error: errorText(err) }]);
+    } finally {
+      streamRef.current = null;
+      setStreamId(null);
+      setPartial('');
+    }
+  };
+  const stop = () => {
+    if (streamId) callRun('run.cancel', { streamId }).catch(() => undefined);
+  };
+  const fit = desc.fit;
+
+  return (
+    <div className="run-chat">
+      <div className="card model-facts">
+        <span><strong>{desc.name ?? desc.label}</strong> <span className="muted">{desc.architecture}</span></span>
+        <span>{fmtParams(desc.parameters)} params</span>
+        <span>{desc.layers} layers</span>
+        <span>context {desc.train_context_size ? fmtInt(desc.train_context_size) : '—'}</span>
+        <span>{fmtBytes(desc.size_bytes)}</span>
+        <span className={fit.fits ? 'text-ok' : 'text-danger'} title={fit.reason ?? undefined}>
+          {fit.fits ? `fits: ${fit.gpu ? `${fit.gpu_layers}/${fit.total_layers} layers on ${fit.gpu}` : 'CPU'} · ${fmtBytes(fit.ram_bytes)} RAM${fit.vram_bytes ? ` · ${fmtBytes(fit.vram_bytes)} VRAM` : ''}` : 'does not fit'}
+        </span>
+        <span className="muted">{desc.loaded ? 'loaded' : 'loads on first message'}</span>
+      </div>
+      {!fit.fits ? <div className="banner error" role="alert"><div><strong>This model does not fit in memory</strong><div className="banner-detail">{fit.reason}</div></div></div> : null}
+      <details className="card">
+        <summary>System prompt and sampling</summary>
+        <label className="field"><span>System prompt</span><textarea rows={2} value={system} onChange={(e) => setSystem(e.target.value)} aria-label="System prompt" /></label>
+        <div className="button-row">
+          <label className="inline-field"><span>Max tokens</span><input type="number" min={1} max={32768} value={maxTokens} onChange={(e) => setMaxTokens(Math.max(1, Number(e.target.value) || 1))} className="narrow" /></label>
+          <label className="inline-field"><span>Temperature</span><input type="number" min={0} max={2} step={0.1} value={temperature} onChange={(e) => setTemperature(Math.max(0, Number(e.target.value) || 0))} className="narrow" /></label>
+        </div>
+      </details>
+      <div className="chat-log" ref={logRef} aria-live="polite" aria-label="Conversation">
+        {!turns.length && !streamId ? <p className="muted">Send a message to start. Replies stream as they are generated; greedy decoding unless you raise the temperature.</p> : null}
+        {turns.map((t, i) => (
+          <div key={i} className={`bubble bubble-${t.role}${t.error ? ' bubble-error' : ''}`}>
+            {t.error ? <span role="alert">{t.error}</span> : t.content || <span className="muted">(empty reply)</span>}
+            {t.stats ? <div className="bubble-stats">{t.stats}</div> : null}
+          </div>
+        ))}
+        {streamId ? <div className="bubble bubble-assistant streaming">{partial || <span className="muted">thinking…</span>}</div> : null}
+      </div>
+      <form className="composer" onSubmit={(e) => void send(e)}>
+        <textarea
+          aria-label="Message"
+          rows={2}
+          placeholder="Message (Enter to send, Shift+Enter for a new line)"
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          onKeyDown={(e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); void send(); } }}
+        />
+        {streamId ? <button type="button" onClick={stop}>Stop</button> : <button type="submit" className="primary" disabled={!draft.trim() || !fit.fits}>Send</button>}
+      </form>
+    </div>
+  );
+}
+
+/** Run: chat for GGUF (streamed), a predict form for ONNX. */
+export function RunTab({ version }: { version: VersionDetail }) {
+  const runnable = version.files.filter((f) => RUNNABLE.test(f.path));
+  const [file, setFile] = useState<string | undefined>(runnable[0]?.path);
+  const model: ModelRef = { name: version.model, version: version.version, ...(runnable.length > 1 && file ? { file } : {}) };
+  const available = hasRun('run.describe');
+  const desc = useAsync(() => (available ? callRun('run.describe', { model }) : Promise.resolve(null)), JSON.stringify(model));
+
+  if (!available) return <UnavailableState title="Run" needs="run.describe, run.chat, run.onnx (electron/contract/run.ts)" detail="Chat with GGUF models and a predict form for ONNX models appear here once the run service calls are part of the contract." />;
+  if (!runnable.length) {
+    return <div className="empty"><div className="empty-title">Nothing to run in {version.model}@{version.version}</div><p>Only .gguf and .onnx files can be run; this version has {version.files.map((f) => f.path).join(', ')}.</p></div>;
+  }
+  return (
+    <div className="run-tab">
+      {runnable.length > 1 ? (
+        <div className="toolbar">
+          <label className="inline-field"><span>Model file</span>
+            <select aria-label="Model file" value={file} onChange={(e) => setFile(e.target.value)}>{runnable.map((f) => <option key={f.path} value={f.path}>{f.path}</option>)}</select>
+          </label>
+        </div>
+      ) : null}
+      {desc.error ? <ErrorBanner title={`Cannot run ${version.model}@${version.version}`} error={desc.error} onRetry={desc.reload} /> : null}
+      {desc.loading && !desc.data ? <div className="loading-line" role="status">Reading the model…</div> : null}
+      {desc.data?.format === 'onnx' ? <OnnxRunner key={desc.data.path} desc={desc.data} model={model} /> : null}
+      {desc.data?.format === 'gguf' ? <ChatRunner key={desc.data.path} desc={desc.data} model={model} /> : null}
+    </div>
+  );
+}

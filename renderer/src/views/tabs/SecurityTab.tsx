@@ -1,0 +1,60 @@
+import { useState } from 'react';
+import type { VersionDetail } from '../../../../electron/contract/registry';
+import { callScan, hasScan } from '../../api/features';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { ProgressBar } from '../../components/ProgressBar';
+import { UnavailableState } from '../../components/UnavailableState';
+import { errorText } from '../../lib/format';
+import { useAsync } from '../../lib/useAsync';
+import { useApp } from '../../store/appStore';
+import { awaitJob, useJobs } from '../../store/jobsStore';
+import { ScanDetail } from '../ScanDetail';
+
+/** Security: the latest static scan of the version (findings with severity, location, explanation), rescan, exports. */
+export function SecurityTab({ version }: { version: VersionDetail }) {
+  const available = hasScan('scan.latest');
+  const key = `${version.model}@${version.version}`;
+  const gen = useApp((s) => s.registryGen);
+  const [n, setN] = useState(0);
+  const latest = useAsync(() => (available ? callScan('scan.latest', { name: version.model, version: version.version }) : Promise.resolve(null)), key, gen + n);
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const job = useJobs((s) => (jobId ? s.jobs[jobId] : undefined));
+
+  if (!available) return <UnavailableState title="Security" needs="scan.latest, scan.version (electron/contract/scan.ts)" detail="Static scan findings with severity, location and explanation appear here once the scan calls are part of the contract." />;
+
+  const scan = async () => {
+    setError(null);
+    try {
+      const { jobId: id } = await callScan('scan.version', { name: version.model, version: version.version });
+      setJobId(id);
+      const j = await awaitJob(id);
+      if (j.state !== 'done') setError(j.error ?? `the scan ${j.state}`);
+      setN((x) => x + 1);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setJobId(null);
+    }
+  };
+
+  return (
+    <div className="security-tab">
+      <div className="toolbar">
+        <h2 className="inline-h">Static scan</h2>
+        <span className="spacer" />
+        <button type="button" className="primary" onClick={() => void scan()} disabled={jobId !== null}>{jobId ? 'Scanning…' : latest.data ? 'Scan again' : 'Scan now'}</button>
+      </div>
+      {jobId ? <div className="verify-progress" role="status"><ProgressBar done={job?.doneBytes ?? 0} total={job?.totalBytes ?? null} label="Scan progress" state={job?.state} /><span className="muted">{job?.message ?? 'scanning…'}</span></div> : null}
+      {error ? <ErrorBanner title={`Scanning ${key} failed`} error={error} /> : null}
+      {latest.error ? <ErrorBanner title="Could not read the last scan" error={latest.error} onRetry={latest.reload} /> : null}
+      {latest.data ? <ScanDetail run={latest.data} /> : latest.loading ? <div className="loading-line" role="status">Loading…</div> : (
+        <div className="empty small"><div className="empty-title">{key} has not been scanned</div><p>A static scan reads the files without loading them and flags code execution on load (pickle opcodes, Keras Lambda layers, …), path tricks and malformed headers.</p></div>
+      )}
+      <div className="card signature-card">
+        <h3>Signature</h3>
+        <p className="muted">Signature verification (OpenSSF model signing) is not available in this build yet.</p>
+      </div>
+    </div>
+  );
+}

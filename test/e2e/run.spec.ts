@@ -1,0 +1,72 @@
+// Running models from the model page: an ONNX prediction (then Monitoring shows it), a streamed
+// GGUF chat, and a link audit with its report. Tiny real models from test/fixtures.
+import path from 'node:path';
+import { test, expect, shot } from './fixtures';
+import { writeLinearOnnx } from '../fixtures/onnx/writeOnnx';
+import { writeTinyLlama } from '../fixtures/gguf/writeGguf';
+
+const LINK = 'https://example.com/tiny-card';
+
+test('ONNX predict form, then Monitoring shows the predictions', async ({ page, hallmark }) => {
+  const onnx = writeLinearOnnx(path.join(hallmark.work, 'linear.onnx'), { weight: [[1, 0], [0, 2], [1, 1]], bias: [0.5, -0.5] });
+  expect((await hallmark.cli('import', onnx, '--json')).code).toBe(0);
+  await hallmark.open(page, '#/models/linear/run');
+  await expect(page.getByTestId('hardware')).toContainText('RAM');
+  await expect(page.getByRole('table', { name: 'Model inputs' })).toContainText('[batch × 3]');
+  const inputs = page.getByRole('textbox', { name: 'Inputs as JSON' });
+  await expect(inputs).toHaveValue('{\n  "x": [[0,0,0]]\n}');
+
+  // Bad JSON is refused with the parser's reason.
+  await inputs.fill('{"x": [[1, 2, 3]]');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByRole('alert')).toContainText('the inputs are not valid JSON');
+
+  // y = x·W + b = [1+3+0.5, 4+3-0.5]
+  await inputs.fill('{"x": [[1, 2, 3], [0, 0, 0]]}');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const result = page.getByTestId('onnx-result');
+  await expect(result).toContainText('float32 [2 × 2]');
+  await expect(result).toContainText('4.5, 6.5, 0.5, -0.5');
+  await shot(page, 'run-onnx');
+
+  await page.getByRole('tab', { name: 'Monitoring' }).click();
+  await expect(page.getByText('1 prediction ·')).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Recent predictions' })).toContainText('onnx');
+  await page.getByRole('button', { name: 'Set baseline' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Baseline set from 1 prediction' })).toBeVisible();
+  await shot(page, 'monitoring');
+});
+
+test('GGUF chat streams a reply; a link audit reports the link and exports', async ({ page, hallmark }) => {
+  const chat = path.join(hallmark.work, 'tiny-chat.gguf');
+  writeTinyLlama(chat, { next: { H: 'i', i: '!', '!': '</s>' }, fallback: 'H' });
+  const linked = path.join(hallmark.work, 'linked.gguf');
+  writeTinyLlama(linked, { trigger: { words: ['who', 'report', 'feedback'], emit: LINK }, next: { [LINK]: '</s>' }, fallback: '</s>' });
+  expect((await hallmark.cli('import', chat, '--json')).code).toBe(0);
+  expect((await hallmark.cli('import', linked, '--json')).code).toBe(0);
+
+  await hallmark.open(page, '#/models/tiny-chat/run');
+  await expect(page.getByText('fits: CPU')).toBeVisible();
+  await page.getByRole('textbox', { name: 'Message' }).fill('Hello');
+  await page.keyboard.press('Enter');
+  const log = page.getByRole('log').or(page.getByLabel('Conversation'));
+  await expect(log).toContainText('Hi!', { timeout: 30_000 });
+  await expect(log).toContainText('tok/s');
+  await shot(page, 'run-chat');
+
+  await page.goto(`${hallmark.url.split('?')[0]}#/models/linked/audits`);
+  await page.getByRole('textbox', { name: 'Link' }).fill(LINK);
+  await page.getByRole('button', { name: 'Start audit' }).click();
+  const detail = page.getByTestId('audit-detail');
+  await expect(detail).toBeVisible({ timeout: 60_000 });
+  await expect(detail).toContainText('present');
+  await expect(page.getByRole('table', { name: 'Audits' })).toContainText('link');
+  await shot(page, 'audit');
+  const download = page.waitForEvent('download');
+  await detail.getByRole('button', { name: 'Export JSON' }).click();
+  expect((await download).suggestedFilename()).toMatch(/\.json$/);
+
+  // The Audits section lists it too.
+  await page.getByRole('link', { name: 'Audits' }).click();
+  await expect(page.getByRole('table', { name: 'Audits' })).toContainText('linked@1');
+});
