@@ -26,8 +26,11 @@ export interface GpuInfo {
 export interface GpuDetectOptions {
   /** `false` = the user forced the CPU. */
   gpu?: boolean;
-  /** What a loaded llama.cpp binary reports (more exact than systeminformation for VRAM). */
-  llama?: { deviceNames: string[]; vramTotal: number };
+  /**
+   * What a started llama.cpp binary reports: the backend it really loaded (it falls back to the CPU
+   * when a GPU binary fails to load) and its devices and VRAM (more exact than systeminformation).
+   */
+  llama?: { gpu?: GpuBackend | false; deviceNames: string[]; vramTotal: number };
 }
 
 /** Order node-llama-cpp itself prefers when `gpu: "auto"`. */
@@ -50,11 +53,12 @@ export class Gpu {
     controllers: Array<Pick<si.Systeminformation.GraphicsControllerData, 'vendor' | 'model' | 'vram' | 'vramDynamic'> & { name?: string; memoryTotal?: number }>;
     ramBytes: number;
     gpu?: boolean;
-    llama?: { deviceNames: string[]; vramTotal: number };
+    llama?: { gpu?: GpuBackend | false; deviceNames: string[]; vramTotal: number };
   }): GpuInfo {
     const available = PREFERENCE.filter((b) => input.supported.includes(b));
     const forced = input.gpu === false;
-    const backend: GpuBackend = forced ? 'cpu' : available[0] ?? 'cpu';
+    const loaded = input.llama?.gpu;
+    const backend: GpuBackend = forced ? 'cpu' : loaded !== undefined ? loaded || 'cpu' : available[0] ?? 'cpu';
     let devices: GpuDevice[] = input.controllers
       .filter((c) => c.model || c.name)
       // Virtual display adapters (VMs, remote desktops) cannot run compute.

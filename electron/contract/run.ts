@@ -310,13 +310,16 @@ export const runCalls = {
     out: z.string().min(1).optional(),
   }), z.object({ id: z.number(), count: z.number(), path: z.string().nullable() })),
   'fingerprints.list': call(z.object({}).default({}), z.array(FingerprintSetInfo), { readonly: true }),
-  /** Decrypts and writes the set for a trainer (plaintext: keep it private). */
+  /**
+   * Decrypts the set for a trainer (plaintext: keep it private): written to `out`, or returned as
+   * `content` when `out` is omitted (the UI downloads it).
+   */
   'fingerprints.export': call(z.object({
     source: z.union([z.object({ setId: z.number().int().positive() }).strict(), z.object({ path: z.string().min(1) }).strict()]),
     passphrase: Passphrase,
     format: z.enum(['oml', 'jsonl']).default('oml'),
-    out: z.string().min(1),
-  }), z.object({ path: z.string(), count: z.number(), format: z.enum(['oml', 'jsonl']) })),
+    out: z.string().min(1).optional(),
+  }), z.object({ path: z.string().nullable(), count: z.number(), format: z.enum(['oml', 'jsonl']), content: z.string().nullable().optional() })),
   'fingerprints.delete': call(z.object({ id: z.number().int().positive() }), z.object({ deleted: z.boolean() })),
 
   /** Validates the model, set/passphrase or link, then runs the audit as a job on the `audit` queue. The audit id is the job id. */

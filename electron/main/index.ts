@@ -3,6 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, safeStorage, session, shell } from 'electron';
 import { AppContext } from '../services/AppContext';
+import { loadOrCreateAppSecret } from '../services/audit/appSecret';
+import { appKey, setAppKeyProvider } from '../services/audit/FingerprintStore';
 import { dispatch, toApiError } from '../services/api/index';
 import { CSP } from '../services/bridge/Bridge';
 import { eventsOf } from '../services/events';
@@ -40,9 +42,27 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
-/** A key for encrypting fingerprints at rest, protected by the OS keychain where available. */
-export function safeStorageKey(): ((plain: Buffer) => Buffer) | null {
-  return safeStorage.isEncryptionAvailable() ? (plain) => safeStorage.encryptString(plain.toString('base64')) : null;
+/**
+ * Gives the services the app's fingerprint key, sealed by the OS keychain (safeStorage). Without a
+ * real keychain (Linux "basic_text" seals with a fixed, public password) there is no app key and
+ * fingerprints need a passphrase, as in CLI and browser mode; that is safer than a fake seal.
+ */
+function wireAppKey(c: AppContext): void {
+  const backend = process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : 'os';
+  if (!safeStorage.isEncryptionAvailable() || backend === 'basic_text' || backend === 'unknown') {
+    console.warn(`safeStorage unavailable (${backend}): fingerprint sets will need a passphrase`);
+    return;
+  }
+  try {
+    const { secret } = loadOrCreateAppSecret(path.join(c.home, 'app-key.sealed'), {
+      encrypt: (plain) => safeStorage.encryptString(plain),
+      decrypt: (sealed) => safeStorage.decryptString(sealed),
+    });
+    setAppKeyProvider(c, appKey(secret));
+  } catch (e) {
+    // The app still runs; passphrase sets keep working and the error says what to restore.
+    console.error(e instanceof Error ? e.message : String(e));
+  }
 }
 
 function wireIpc(c: AppContext): void {
@@ -82,6 +102,7 @@ void app.whenReady().then(() => {
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   ctx = AppContext.open({ home: process.env.HALLMARK_HOME ?? path.join(app.getPath('userData'), 'data') });
+  wireAppKey(ctx);
   wireIpc(ctx);
   menu();
   createWindow();

@@ -54,6 +54,19 @@ test('GGUF chat streams a reply; a link audit reports the link and exports', asy
   await expect(log).toContainText('tok/s');
   await shot(page, 'run-chat');
 
+  // The chat loaded the model; unload it, then load it again as a job with progress.
+  await page.getByRole('button', { name: 'Unload' }).click();
+  await expect(page.getByText('not loaded')).toBeVisible();
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Unload' })).toBeVisible({ timeout: 30_000 });
+
+  // Raw completion, greedy: the weights say H → i → ! → end.
+  await page.getByRole('textbox', { name: 'Prompt' }).fill('H');
+  await expect(page.getByRole('spinbutton', { name: 'Completion seed' })).toBeDisabled();
+  await page.getByRole('button', { name: 'Complete' }).click();
+  await expect(page.getByTestId('completion-output')).toHaveText('Hi!', { timeout: 30_000 });
+  await shot(page, 'run-completion');
+
   await page.goto(`${hallmark.url.split('?')[0]}#/models/linked/audits`);
   await page.getByRole('textbox', { name: 'Link' }).fill(LINK);
   await page.getByRole('button', { name: 'Start audit' }).click();
@@ -69,4 +82,33 @@ test('GGUF chat streams a reply; a link audit reports the link and exports', asy
   // The Audits section lists it too.
   await page.getByRole('link', { name: 'Audits' }).click();
   await expect(page.getByRole('table', { name: 'Audits' })).toContainText('linked@1');
+});
+
+test('Settings show the detected hardware; a fingerprint set exports for the trainer', async ({ page, hallmark }) => {
+  await hallmark.open(page, '#/settings');
+  const hw = page.getByTestId('hardware-settings');
+  await expect(hw).toContainText(/Backend\s*(CPU|CUDA|Metal|Vulkan)/);
+  await expect(hw).toContainText('RAM');
+  await expect(hw).toContainText(/available: .*CPU/);
+  await shot(page, 'settings-hardware');
+
+  await hallmark.open(page, '#/audits');
+  const gen = page.getByRole('form', { name: 'Generate fingerprints' });
+  await gen.getByRole('textbox', { name: 'Set name' }).fill('release');
+  await gen.getByRole('spinbutton', { name: 'count' }).fill('12');
+  await gen.getByLabel('Passphrase for the new set').fill('e2e passphrase');
+  await gen.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByRole('table', { name: 'Fingerprint sets' })).toContainText('release');
+  const exp = page.getByRole('form', { name: 'Export fingerprints for training' });
+  await exp.getByLabel('Passphrase of the set').fill('wrong');
+  await exp.getByRole('button', { name: 'Export' }).click();
+  await expect(exp.getByRole('alert')).toContainText('wrong passphrase');
+  await exp.getByLabel('Passphrase of the set').fill('e2e passphrase');
+  const download = page.waitForEvent('download');
+  await exp.getByRole('button', { name: 'Export' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('fingerprints-release.json');
+  await shot(page, 'fingerprint-sets');
+  const text = await (await file.createReadStream()).toArray();
+  expect(JSON.parse(Buffer.concat(text).toString('utf8')).fingerprints).toHaveLength(12);
 });

@@ -46,5 +46,12 @@ describe('Gpu.summarize', () => {
   it('trusts the loaded llama.cpp binary for device names and VRAM', () => {
     const info = Gpu.summarize({ supported: ['cuda'], controllers: [nvidia], ramBytes: 8e9, llama: { deviceNames: ['NVIDIA GeForce RTX 4090'], vramTotal: 25e9 } });
     expect(info.devices).toEqual([{ name: 'NVIDIA GeForce RTX 4090', vendor: 'NVIDIA Corporation', vram_bytes: 25e9 }]);
+    expect(info.backend).toBe('cuda');
+  });
+
+  it('reports the CPU when the started llama.cpp fell back from the GPU binary', () => {
+    const info = Gpu.summarize({ supported: ['cuda', 'vulkan'], controllers: [nvidia], ramBytes: 8e9, llama: { gpu: false, deviceNames: [], vramTotal: 0 } });
+    expect(info).toMatchObject({ backend: 'cpu', available: ['cuda', 'vulkan', 'cpu'], forced_cpu: false });
+    expect(info.devices.map((d) => d.name)).toEqual([nvidia.model]);
   });
 });

@@ -125,16 +125,19 @@ describe('OnnxRuntime on real tiny ONNX files', () => {
       tick();
     }, 5);
     const t0 = performance.now();
+    const before = ticks;
     const [y] = await s.run(feed);
+    const during = ticks - before;
     tick();
     const took = performance.now() - t0;
     clearInterval(timer);
-    expect(ticks).toBeGreaterThan(2);
     expect(y!.dims).toEqual([rows, n]);
-    // Eight 512×768×768 matmuls on one thread take far longer than a 5 ms tick; were the run on
-    // this thread, one gap would be as long as the whole run.
+    // Eight 512×768×768 matmuls take far longer than a 5 ms tick. Were the run on this thread, no
+    // timer could fire until it ended (during = 0) and one gap would span the whole run. The bound
+    // is loose because other processes may starve this one for a while on a busy 2-core machine.
     expect(took).toBeGreaterThan(40);
-    expect(maxGap).toBeLessThan(took / 2);
+    expect(during).toBeGreaterThan(2);
+    expect(maxGap).toBeLessThan(took * 0.8);
   });
 
   it('lists the CPU backend', () => {

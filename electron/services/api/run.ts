@@ -3,6 +3,7 @@ import { exportAudit, getAudit, listAudits, startAudit } from '../audit/AuditSer
 import { exportForTrainer, generateFingerprints } from '../audit/fingerprints';
 import { deleteSet, keyProviderFor, listSets, loadSet, readFingerprintFile, saveSet, writeFileAtomic, writeFingerprintFile } from '../audit/FingerprintStore';
 import type { AppContext } from '../AppContext';
+import { HallmarkError } from '../errors';
 import {
   cancelStream, chat, complete, describeModel, estimateFit, loadedModels, runOnnx, startLoad, unloadModel,
 } from '../inference/InferenceService';
@@ -42,17 +43,25 @@ export const runHandlers: HandlersFor<typeof runCalls> = {
   'fingerprints.generate': async ({ name, count, keyLength, responseLength, alphabet, seed, passphrase, out }, ctx) => {
     const keys = keyProviderFor(ctx, passphrase);
     const set = generateFingerprints({ count, keyLength, responseLength, ...(alphabet ? { alphabet } : {}), ...(seed ? { seed } : {}) });
-    // The file first: if it cannot be written, nothing is stored either.
-    const file = out ? (await writeFingerprintFile(out, set, keys)).path : null;
     const stored = await saveSet(ctx.db, name, set, keys);
+    let file: string | null = null;
+    try {
+      file = out ? (await writeFingerprintFile(out, set, keys)).path : null;
+    } catch (e) {
+      // All or nothing: a set whose requested file could not be written is not kept either.
+      deleteSet(ctx.db, stored.id);
+      throw new HallmarkError('write_failed', `cannot write the fingerprint file ${JSON.stringify(out)}: ${(e as Error).message}`);
+    }
     return { id: stored.id, count: stored.count, path: file };
   },
   'fingerprints.list': (_i, ctx) => listSets(ctx.db),
   'fingerprints.export': async ({ source, passphrase, format, out }, ctx) => {
     const keys = keyProviderFor(ctx, passphrase);
     const set = 'setId' in source ? await loadSet(ctx.db, source.setId, keys) : await readFingerprintFile(source.path, keys);
-    writeFileAtomic(out, exportForTrainer(set, format));
-    return { path: out, count: set.fingerprints.length, format };
+    const text = exportForTrainer(set, format);
+    if (!out) return { path: null, count: set.fingerprints.length, format, content: text };
+    writeFileAtomic(out, text);
+    return { path: out, count: set.fingerprints.length, format, content: null };
   },
   'fingerprints.delete': ({ id }, ctx) => ({ deleted: deleteSet(ctx.db, id) }),
 

@@ -86,7 +86,7 @@ export class RunServices {
       this.gpuP = (async () => {
         // A llama runtime that is already up knows the exact devices and VRAM; never start one just for this.
         const rt = this.llamaP ? await this.llamaP.catch(() => null) : null;
-        const llama = rt && rt.gpu !== false ? { deviceNames: await rt.gpuDeviceNames(), vramTotal: (await rt.vramState()).total } : undefined;
+        const llama = rt ? { gpu: rt.gpu, deviceNames: await rt.gpuDeviceNames(), vramTotal: rt.gpu === false ? 0 : (await rt.vramState()).total } : undefined;
         return Gpu.detect({ gpu, ...(llama ? { llama } : {}) });
       })();
       this.gpuP.catch(() => (this.gpuP = null));

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { ModelRef, StoredAudit } from '../../../electron/contract/run';
-import { ApiError, isElectron } from '../api/client';
+import { api, ApiError, isElectron } from '../api/client';
 import { NotRunnable } from '../components/NotRunnable';
 import { callRun, type RunOutput } from '../api/features';
 import { ErrorBanner } from '../components/ErrorBanner';
@@ -157,7 +157,10 @@ export function AuditPanel({ model }: { model?: ModelRef }) {
         {model ? <NewAudit model={model} onStarted={started} /> : null}
         {running ? (
           <div className="card" role="status">
-            <strong>Audit running…</strong> <span className="muted">{job?.message ?? ''}</span>
+            <div className="card-head">
+              <span><strong>Audit running…</strong> <span className="muted">{job?.message ?? ''}</span></span>
+              <button type="button" className="small" onClick={() => { api.call('jobs.cancel', { id: running }).catch((e: unknown) => toastError('Could not cancel the audit', e)); }}>Cancel</button>
+            </div>
             <ProgressBar done={job?.doneBytes ?? 0} total={job?.totalBytes ?? null} label="Audit progress" state={job?.state} />
           </div>
         ) : null}

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { isElectron } from '../api/client';
 import { callRun } from '../api/features';
+import { download } from '../lib/download';
 import { errorText, fmtRelative } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { toastError, useApp } from '../store/appStore';
@@ -64,7 +65,43 @@ function FingerprintSets() {
         <button type="submit" disabled={busy}>{busy ? 'Generating…' : 'Generate'}</button>
       </form>
       {error ? <div className="field-error" role="alert">{error}</div> : null}
+      {sets.data?.length ? <ExportForTrainer sets={sets.data} /> : null}
     </div>
+  );
+}
+
+/** Decrypts a set into the file a trainer fine-tunes on (OML JSON or prompt/completion JSON lines). */
+function ExportForTrainer({ sets }: { sets: Array<{ id: number; name: string; key_source: string }> }) {
+  const [setId, setSetId] = useState(String(sets[0]!.id));
+  const [format, setFormat] = useState<'oml' | 'jsonl'>('oml');
+  const [passphrase, setPassphrase] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const chosen = sets.find((x) => String(x.id) === setId) ?? sets[0]!;
+  const exportSet = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const r = await callRun('fingerprints.export', { source: { setId: chosen.id }, format, ...(passphrase ? { passphrase } : {}) });
+      const safe = chosen.name.replace(/[^A-Za-z0-9._-]+/g, '_');
+      download(`fingerprints-${safe}.${format === 'oml' ? 'json' : 'jsonl'}`, r.content ?? '', format === 'oml' ? 'application/json' : 'application/x-ndjson');
+      setPassphrase('');
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <form className="inline-form wrap" onSubmit={(e) => void exportSet(e)} aria-label="Export fingerprints for training">
+      <span className="muted">Export for the trainer (unencrypted: keep it private)</span>
+      <select aria-label="Set to export" value={setId} onChange={(e) => setSetId(e.target.value)}>
+        {sets.map((x) => <option key={x.id} value={x.id}>#{x.id} {x.name}</option>)}
+      </select>
+      <select aria-label="Trainer format" value={format} onChange={(e) => setFormat(e.target.value === 'jsonl' ? 'jsonl' : 'oml')}>
+        <option value="oml">OML JSON</option><option value="jsonl">prompt/completion JSONL</option>
+      </select>
+      {chosen.key_source === 'passphrase' ? <input aria-label="Passphrase of the set" type="password" placeholder="passphrase" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="off" /> : null}
+      <button type="submit" disabled={chosen.key_source === 'passphrase' && !passphrase}>Export</button>
+      {error ? <div className="field-error" role="alert">{error}</div> : null}
+    </form>
   );
 }
 

@@ -79,6 +79,17 @@ describe('run contract', () => {
     const exp = await call('fingerprints.export', { source: { setId: g.id }, out: path.join(dir, 'oml.json') });
     expect(JSON.parse(fs.readFileSync(exp.path, 'utf8')).fingerprints).toHaveLength(20);
     await expect(call('fingerprints.export', { source: { setId: withPw.id }, out: path.join(dir, 'x.json') })).rejects.toMatchObject({ code: 'wrong_key' });
+    expect(fs.existsSync(path.join(dir, 'x.json'))).toBe(false);
+    // Without `out` the trainer file comes back for the UI to download.
+    const jsonl = await call('fingerprints.export', { source: { setId: withPw.id }, passphrase: 'pw', format: 'jsonl' });
+    expect(jsonl).toMatchObject({ path: null, count: 20, format: 'jsonl' });
+    expect(jsonl.content.trim().split('\n').map((l: string) => Object.keys(JSON.parse(l)))).toEqual(Array(20).fill(['prompt', 'completion']));
+    // A file that cannot be written leaves no set behind either.
+    const blocker = path.join(dir, 'not-a-dir');
+    fs.writeFileSync(blocker, '');
+    const before = (await call('fingerprints.list')).length;
+    await expect(call('fingerprints.generate', { count: 4, keyLength: 8, responseLength: 4, passphrase: 'pw', out: path.join(blocker, 'x.hmfp') })).rejects.toMatchObject({ code: 'write_failed' });
+    expect((await call('fingerprints.list')).length).toBe(before);
 
     const { jobId } = await call('audit.start', { kind: 'fingerprints', model: { path: gguf }, fingerprints: { setId: g.id } });
     expect(await call('jobs.wait', { id: jobId })).toMatchObject({ state: 'done', kind: 'audit' });

@@ -72,6 +72,19 @@ describe('hallmark gpu / run', () => {
     expect(g).toMatchObject({ code: 0, json: { text: 'bc', tokens: 2, stop_reason: 'eogToken' } });
   });
 
+  it('runs a registered model by NAME and NAME@VERSION, and refuses a version that does not exist', async () => {
+    const reg = path.join(dir, 'registered.onnx');
+    fs.copyFileSync(onnx, reg);
+    expect((await hallmark('--json', 'import', reg)).code).toBe(0);
+    const j = path.join(dir, 'one.json');
+    fs.writeFileSync(j, JSON.stringify({ x: [[0, 0, 1]] }));
+    for (const ref of ['registered', 'registered@1']) {
+      const r = await hallmark('--json', 'run', ref, '--input', j, '--cpu');
+      expect(r).toMatchObject({ code: 0, json: { model: 'registered@1', outputs: [{ name: 'y', data: [5.5, 5.5] }] } });
+    }
+    expect((await hallmark('run', 'registered@2', '--input', j)).code).toBe(2);
+  });
+
   it('exits 2 with a one-line reason on bad input and on a model too large', async () => {
     const bad = path.join(dir, 'bad.json');
     fs.writeFileSync(bad, JSON.stringify({ x: [[1, 2]] }));

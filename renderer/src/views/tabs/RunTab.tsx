@@ -4,9 +4,11 @@ import type { VersionDetail } from '../../../../electron/contract/registry';
 import { onEvent } from '../../api/client';
 import { callRun, hasRun, type RunOutput } from '../../api/features';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { ProgressBar } from '../../components/ProgressBar';
 import { UnavailableState } from '../../components/UnavailableState';
 import { errorText, fmtBytes, fmtInt, fmtMs, fmtNumber, fmtRate } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
+import { awaitJob, useJobs } from '../../store/jobsStore';
 
 const RUNNABLE = /\.(gguf|onnx)$/i;
 
@@ -119,6 +121,113 @@ function OnnxRunner({ desc, model }: { desc: OnnxDesc; model: ModelRef }) {
   );
 }
 
+/** Load (a job with progress; refused with the reason when it does not fit) and unload a GGUF model. */
+function ModelLoader({ desc, model, loaded, setLoaded }: { desc: GgufDesc; model: ModelRef; loaded: boolean; setLoaded: (v: boolean) => void }) {
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const job = useJobs((st) => (jobId ? st.jobs[jobId] : undefined));
+  const load = async () => {
+    setError(null);
+    try {
+      const { jobId: id } = await callRun('run.load', { model });
+      setJobId(id);
+      const j = await awaitJob(id);
+      if (j.state === 'done') setLoaded(true);
+      else setError(j.error ?? `loading ${j.state}`);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setJobId(null);
+    }
+  };
+  const unload = async () => {
+    setError(null);
+    try {
+      await callRun('run.unload', { model });
+      setLoaded(false);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <div className="model-loader">
+      {jobId ? (
+        <div className="load-progress" role="status" style={{ minWidth: '12rem' }}>
+          <span className="muted small">Loading {desc.label}… {job?.totalBytes ? `${Math.round((job.doneBytes / job.totalBytes) * 100)}%` : ''}</span>
+          <ProgressBar done={job?.doneBytes ?? 0} total={job?.totalBytes ?? null} label="Model load progress" state={job?.state} />
+        </div>
+      ) : loaded ? (
+        <span><span className="text-ok">loaded</span> <button type="button" className="small" onClick={() => void unload()}>Unload</button></span>
+      ) : (
+        <span><span className="muted">not loaded (loads on first use; unloads when idle)</span> <button type="button" className="small" disabled={!desc.fit.fits} onClick={() => void load()}>Load</button></span>
+      )}
+      {error ? <div className="field-error" role="alert">{error}</div> : null}
+    </div>
+  );
+}
+
+/** Streams one generation's chunks into `onChunk` while `id` is the active stream. */
+function useStream(onChunk: (chunk: string) => void) {
+  const ref = useRef<string | null>(null);
+  const cb = useRef(onChunk);
+  cb.current = onChunk;
+  useEffect(() => onEvent((ev) => {
+    if (ev.type === 'stream' && ev.streamId === ref.current && ev.chunk) cb.current(ev.chunk);
+  }), []);
+  return ref;
+}
+
+/** Raw completion (no chat template): greedy by default, or sampled with a seed to reproduce a run. */
+function CompletionRunner({ desc, model }: { desc: GgufDesc; model: ModelRef }) {
+  const [prompt, setPrompt] = useState('');
+  const [maxTokens, setMaxTokens] = useState(64);
+  const [temperature, setTemperature] = useState(0);
+  const [seed, setSeed] = useState('');
+  const [partial, setPartial] = useState('');
+  const [streamId, setStreamId] = useState<string | null>(null);
+  const [result, setResult] = useState<RunOutput<'run.complete'> | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const streamRef = useStream((c) => setPartial((p) => p + c));
+  const run = async (e?: FormEvent) => {
+    e?.preventDefault();
+    if (!prompt || streamId) return;
+    const id = `complete-${crypto.randomUUID?.() ?? Date.now()}`;
+    streamRef.current = id;
+    setStreamId(id);
+    setPartial('');
+    setResult(null);
+    setError(null);
+    try {
+      setResult(await callRun('run.complete', { model, prompt, maxTokens, temperature, ...(temperature > 0 && seed !== '' ? { seed: Number(seed) } : {}), streamId: id }));
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      streamRef.current = null;
+      setStreamId(null);
+    }
+  };
+  return (
+    <form className="card" onSubmit={(e) => void run(e)} aria-label="Raw completion">
+      <h3>Raw completion</h3>
+      <textarea aria-label="Prompt" className="mono code-input" rows={3} value={prompt} spellCheck={false} onChange={(e) => setPrompt(e.target.value)}
+        onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void run(); }} />
+      <div className="button-row">
+        <label className="inline-field"><span>Max tokens</span><input aria-label="Completion max tokens" type="number" min={1} max={32768} value={maxTokens} onChange={(e) => setMaxTokens(Math.max(1, Number(e.target.value) || 1))} className="narrow" /></label>
+        <label className="inline-field"><span>Temperature</span><input aria-label="Completion temperature" type="number" min={0} max={2} step={0.1} value={temperature} onChange={(e) => setTemperature(Math.max(0, Number(e.target.value) || 0))} className="narrow" /></label>
+        <label className="inline-field"><span>Seed</span><input aria-label="Completion seed" type="number" min={0} max={4294967295} placeholder={temperature > 0 ? 'random' : 'greedy'} disabled={temperature === 0} value={seed} onChange={(e) => setSeed(e.target.value.replace(/\D/g, ''))} className="narrow" /></label>
+        {streamId ? <button type="button" onClick={() => { callRun('run.cancel', { streamId }).catch(() => undefined); }}>Stop</button>
+          : <button type="submit" className="primary" disabled={!prompt || !desc.fit.fits}>Complete</button>}
+      </div>
+      <span className="muted small">{temperature === 0 ? 'greedy: always the most likely token, so the same prompt gives the same text' : seed !== '' ? `sampled with seed ${seed}: reproducible` : 'sampled without a seed: differs run to run'}</span>
+      {streamId || result ? (
+        <pre className="tensor-data" data-testid="completion-output"><span className="muted">{prompt}</span>{streamId ? partial : result?.text}</pre>
+      ) : null}
+      {result ? <div className="muted small">{result.tokens} tokens · {fmtRate(result.tokens_per_sec)} tok/s · {fmtMs(result.latency_ms)} · {result.stop_reason}</div> : null}
+      {error ? <div className="field-error" role="alert">{error}</div> : null}
+    </form>
+  );
+}
+
 interface Turn extends ChatMessage {
   stats?: string;
   error?: string;
@@ -131,13 +240,11 @@ function ChatRunner({ desc, model }: { desc: GgufDesc; model: ModelRef }) {
   const [maxTokens, setMaxTokens] = useState(256);
   const [temperature, setTemperature] = useState(0);
   const [streamId, setStreamId] = useState<string | null>(null);
+  const [seed, setSeed] = useState('');
   const [partial, setPartial] = useState('');
-  const streamRef = useRef<string | null>(null);
+  const [loaded, setLoaded] = useState(desc.loaded);
+  const streamRef = useStream((c) => setPartial((p) => p + c));
   const logRef = useRef<HTMLDivElement>(null);
-
-  useEffect(() => onEvent((ev) => {
-    if (ev.type === 'stream' && ev.streamId === streamRef.current && ev.chunk) setPartial((p) => p + ev.chunk);
-  }), []);
   useEffect(() => {
     logRef.current?.scrollTo({ top: logRef.current.scrollHeight });
   }, [turns, partial]);
@@ -159,8 +266,10 @@ function ChatRunner({ desc, model }: { desc: GgufDesc; model: ModelRef }) {
         messages: system.trim() ? [{ role: 'system', content: system.trim() }, ...history] : history,
         maxTokens,
         temperature,
+        ...(temperature > 0 && seed !== '' ? { seed: Number(seed) } : {}),
         streamId: id,
       });
+      setLoaded(true);
       setTurns((t) => [...t, { role: 'assistant', content: r.text, stats: `${r.tokens} tokens · ${fmtRate(r.tokens_per_sec)} tok/s · ${fmtMs(r.latency_ms)} · ${r.stop_reason}` }]);
     } catch (err) {
       setTurns((t) => [...t, { role: 'assistant', content: '', error: errorText(err) }]);
@@ -186,7 +295,7 @@ function ChatRunner({ desc, model }: { desc: GgufDesc; model: ModelRef }) {
         <span className={fit.fits ? 'text-ok' : 'text-danger'} title={fit.reason ?? undefined}>
           {fit.fits ? `fits: ${fit.gpu ? `${fit.gpu_layers}/${fit.total_layers} layers on ${fit.gpu}` : 'CPU'} · ${fmtBytes(fit.ram_bytes)} RAM${fit.vram_bytes ? ` · ${fmtBytes(fit.vram_bytes)} VRAM` : ''}` : 'does not fit'}
         </span>
-        <span className="muted">{desc.loaded ? 'loaded' : 'loads on first message'}</span>
+        <ModelLoader desc={desc} model={model} loaded={loaded} setLoaded={setLoaded} />
       </div>
       {!fit.fits ? <div className="banner error" role="alert"><div><strong>This model does not fit in memory</strong><div className="banner-detail">{fit.reason}</div></div></div> : null}
       <details className="card">
@@ -195,6 +304,7 @@ function ChatRunner({ desc, model }: { desc: GgufDesc; model: ModelRef }) {
         <div className="button-row">
           <label className="inline-field"><span>Max tokens</span><input type="number" min={1} max={32768} value={maxTokens} onChange={(e) => setMaxTokens(Math.max(1, Number(e.target.value) || 1))} className="narrow" /></label>
           <label className="inline-field"><span>Temperature</span><input type="number" min={0} max={2} step={0.1} value={temperature} onChange={(e) => setTemperature(Math.max(0, Number(e.target.value) || 0))} className="narrow" /></label>
+          <label className="inline-field"><span>Seed</span><input aria-label="Chat seed" type="number" min={0} max={4294967295} placeholder={temperature > 0 ? 'random' : 'greedy'} disabled={temperature === 0} value={seed} onChange={(e) => setSeed(e.target.value.replace(/\D/g, ''))} className="narrow" /></label>
         </div>
       </details>
       <div className="chat-log" ref={logRef} aria-live="polite" aria-label="Conversation">
@@ -218,6 +328,7 @@ function ChatRunner({ desc, model }: { desc: GgufDesc; model: ModelRef }) {
         />
         {streamId ? <button type="button" onClick={stop}>Stop</button> : <button type="submit" className="primary" disabled={!draft.trim() || !fit.fits}>Send</button>}
       </form>
+      <CompletionRunner desc={desc} model={model} />
     </div>
   );
 }
