@@ -45,6 +45,29 @@ export const VersionDetail = VersionSummary.extend({
 });
 export type VersionDetail = z.infer<typeof VersionDetail>;
 
+/** The latest finished static scan of a version, as the Models table shows it. */
+export const ScanSummary = z.object({
+  id: z.number(),
+  verdict: z.enum(['clean', 'findings', 'error']),
+  worst: z.enum(['critical', 'high', 'medium', 'low', 'info']).nullable(),
+  findings: z.number(),
+  finishedAt: z.string().nullable(),
+});
+export type ScanSummary = z.infer<typeof ScanSummary>;
+
+/** The latest audit of a version (fingerprint or link audit). */
+export const AuditSummary = z.object({
+  id: z.string(),
+  kind: z.enum(['fingerprints', 'link']),
+  verdict: z.enum(['present', 'absent', 'inconclusive']),
+  matchRate: z.number(),
+  finishedAt: z.string(),
+});
+export type AuditSummary = z.infer<typeof AuditSummary>;
+
+/** Scan verdict of a model's latest version, for filtering; `not_scanned` when it never finished a scan. */
+export const ScanVerdictFilter = z.enum(['clean', 'findings', 'error', 'not_scanned']);
+
 export const ModelRow = z.object({
   id: z.number(),
   name: z.string(),
@@ -59,6 +82,10 @@ export const ModelRow = z.object({
   totalSize: z.number().nullable(),
   versionCount: z.number(),
   updatedAt: z.string(),
+  /** Parameters of the latest version, summed over its inspected weight files; null until inspected or when no tensors were counted. */
+  parameters: z.number().nullable(),
+  scan: ScanSummary.nullable(),
+  audit: AuditSummary.nullable(),
 });
 export type ModelRow = z.infer<typeof ModelRow>;
 
@@ -99,7 +126,9 @@ export const ListQuery = z.object({
   modelType: z.string().optional(),
   tag: z.string().optional(),
   stage: Stage.optional(),
-  sort: z.enum(['name', 'updated', 'size', 'version', 'stage', 'format']).default('updated'),
+  /** Scan verdict of the latest version (Models table only). */
+  scanVerdict: ScanVerdictFilter.optional(),
+  sort: z.enum(['name', 'updated', 'size', 'version', 'stage', 'format', 'params', 'scan', 'signature', 'audit']).default('updated'),
   dir: z.enum(['asc', 'desc']).default('desc'),
   limit: z.number().int().min(1).max(5000).default(200),
   offset: z.number().int().min(0).default(0),
@@ -116,6 +145,9 @@ export const VerifyResult = z.object({
 });
 export type VerifyResult = z.infer<typeof VerifyResult>;
 
+export const CompareFinding = z.object({ severity: z.string(), rule: z.string(), file: z.string(), location: z.string(), detail: z.string() });
+export type CompareFinding = z.infer<typeof CompareFinding>;
+
 export const CompareResult = z.object({
   a: z.number(),
   b: z.number(),
@@ -126,6 +158,15 @@ export const CompareResult = z.object({
     changed: z.array(z.object({ path: z.string(), a: FileEntry, b: FileEntry })),
     unchanged: z.number(),
   }),
+  /** Latest scan of each side and which findings (rule + file + location) appeared or went away. */
+  scan: z.object({
+    a: ScanSummary.nullable(),
+    b: ScanSummary.nullable(),
+    added: z.array(CompareFinding),
+    resolved: z.array(CompareFinding),
+  }),
+  /** Latest audit of each side. */
+  audit: z.object({ a: AuditSummary.nullable(), b: AuditSummary.nullable() }),
 });
 export type CompareResult = z.infer<typeof CompareResult>;
 
@@ -156,6 +197,8 @@ export const registryCalls = {
     modelTypes: z.array(z.object({ value: z.string(), count: z.number() })),
     tags: z.array(z.object({ value: z.string(), count: z.number() })),
     stages: z.array(z.object({ value: z.string(), count: z.number() })),
+    /** Models by the scan verdict of their latest version (not_scanned included). */
+    scanVerdicts: z.array(z.object({ value: z.string(), count: z.number() })),
     models: z.number(),
     versions: z.number(),
   }), { readonly: true }),

@@ -65,9 +65,11 @@ function useGlobalKeys(inModel: boolean): void {
         app.requestImport();
       } else if (mod && !e.shiftKey && !e.altKey && k === 'f') {
         e.preventDefault();
-        if (!document.getElementById(FILTER_INPUT_ID)) navigate('#/models');
+        // The current list's own filter (Scans…), else the Models filter.
+        const here = document.querySelector<HTMLInputElement>('main input[data-list-filter]');
+        if (!here) navigate('#/models');
         requestAnimationFrame(() => {
-          const el = document.getElementById(FILTER_INPUT_ID) as HTMLInputElement | null;
+          const el = here ?? (document.getElementById(FILTER_INPUT_ID) as HTMLInputElement | null);
           el?.focus();
           el?.select();
         });

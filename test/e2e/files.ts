@@ -22,3 +22,11 @@ export function writeModel(dir: string, name: string, n = 256, seed = 1): { path
 }
 
 export const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** protocol-2 pickle: os.system("echo pwned") on load (the scanner flags it). */
+export function evilPickle(): Buffer {
+  const arg = Buffer.from('echo pwned');
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(arg.length);
+  return Buffer.concat([Buffer.from('\x80\x02cos\nsystem\nq\x00X', 'latin1'), len, arg, Buffer.from('q\x01\x85q\x02Rq\x03.', 'latin1')]);
+}

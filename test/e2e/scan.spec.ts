@@ -25,8 +25,9 @@ test('a code-executing pickle is flagged; scans list, filter and export; Inspect
 
   await hallmark.open(page, '#/models/evil-model/security');
   const detail = page.getByTestId('scan-detail');
-  // Scanned on import; if this build does not, scan from the tab.
-  if (!(await detail.isVisible().catch(() => false))) {
+  // Scanned on import; if this build does not, scan from the tab (after the tab has loaded).
+  await expect(detail.or(page.getByText('has not been scanned'))).toBeVisible();
+  if (!(await detail.isVisible())) {
     const scanNow = page.getByRole('button', { name: /Scan now|Scan again/ });
     if (await scanNow.isVisible()) await scanNow.click();
   }
@@ -48,7 +49,7 @@ test('a code-executing pickle is flagged; scans list, filter and export; Inspect
   const table = page.getByRole('table', { name: 'Scans' });
   await expect(table).toContainText('evil-model@1');
   await expect(table).not.toContainText('linear@1');
-  await table.getByRole('row', { name: /evil-model@1/ }).click();
+  await table.getByRole('row', { name: /evil-model@1/ }).first().click();
   await expect(page.getByTestId('scan-detail')).toBeVisible();
   await shot(page, 'scans');
   const download = page.waitForEvent('download');

@@ -1,6 +1,6 @@
 import type { Sqlite } from '../../../native/Database';
 import type {
-  CompareResult, FileEntry, ListQuery, ModelDetail, ModelRow, Stage, VersionDetail, VersionSummary,
+  AuditSummary, CompareFinding, CompareResult, FileEntry, ScanSummary, ListQuery, ModelDetail, ModelRow, Stage, VersionDetail, VersionSummary,
 } from '../../contract/registry';
 import { ListQuery as ListQuerySchema } from '../../contract/registry';
 import { HallmarkError, quote } from '../errors';
@@ -44,6 +44,59 @@ const VERSION_SELECT = `
     (SELECT group_concat(tag, ' ') FROM model_tags t WHERE t.model_id = m.id) AS tags,
     (SELECT p.number FROM versions p WHERE p.id = v.parent_id) AS parent_number
   FROM versions v JOIN models m ON m.id = v.model_id`;
+
+// The Models table reads the latest version's newest finished scan and newest audit (lv = latest version).
+const LATEST_SCAN_ID = `(SELECT s.id FROM scans s WHERE s.version_id = lv.id AND s.status != 'running' ORDER BY s.id DESC LIMIT 1)`;
+const LATEST_AUDIT_ROWID = `(SELECT a.rowid FROM audits a WHERE a.version_id = lv.id ORDER BY a.finished_at DESC, a.rowid DESC LIMIT 1)`;
+const SCAN_COLS = `ls.id AS scan_id, ls.verdict AS scan_verdict, ls.worst AS scan_worst, ls.critical + ls.high + ls.medium + ls.low + ls.info AS scan_findings, ls.finished_at AS scan_finished`;
+const AUDIT_COLS = `la.id AS audit_id, la.kind AS audit_kind, la.verdict AS audit_verdict, la.match_rate AS audit_rate, la.finished_at AS audit_finished`;
+/** Sort rank of a scan: not scanned < clean < error < findings by worst severity, so "descending" lists the riskiest first. */
+const SCAN_RANK = (t: string) => `CASE ${t}.verdict WHEN 'clean' THEN 1 WHEN 'error' THEN 2 WHEN 'findings' THEN 3 + CASE ${t}.worst WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END ELSE 0 END`;
+/** Sort rank of an audit: none < absent < inconclusive < present (the fingerprint was found). */
+const AUDIT_RANK = (t: string) => `CASE ${t}.verdict WHEN 'absent' THEN 1 WHEN 'inconclusive' THEN 2 WHEN 'present' THEN 3 ELSE 0 END`;
+const MODEL_SELECT = `
+  SELECT m.*, lv.id AS latest_id, lv.number AS latest, lv.stage AS stage, lv.format AS format, lv.total_size AS total_size,
+    (SELECT count(*) FROM versions c WHERE c.model_id = m.id) AS version_count,
+    (SELECT p.number FROM versions p WHERE p.model_id = m.id AND +p.stage = 'production') AS production, -- + keeps the per-model index
+    (SELECT group_concat(tag, ' ') FROM model_tags t WHERE t.model_id = m.id) AS tags,
+    (SELECT nullif(sum(json_extract(fi.metadata, '$.parameterCount')), 0) FROM version_file_inspections fi WHERE fi.version_id = lv.id) AS parameters,
+    ${SCAN_COLS}, ${AUDIT_COLS}
+  FROM models m
+    LEFT JOIN versions lv ON lv.id = m.latest_version_id
+    LEFT JOIN scans ls ON ls.id = ${LATEST_SCAN_ID}
+    LEFT JOIN audits la ON la.rowid = ${LATEST_AUDIT_ROWID}`;
+const MODEL_ORDER: Record<ReturnType<typeof ListQuerySchema.parse>['sort'], string> = {
+  name: 'm.name', updated: 'm.updated_at', size: 'lv.total_size', version: 'lv.number', stage: 'lv.stage', format: 'lv.format',
+  params: 'parameters', scan: SCAN_RANK('ls'), audit: AUDIT_RANK('la'),
+  // Signing is a later feature: every version is unsigned until then, so this keeps the tie-break order.
+  signature: `'unsigned'`,
+};
+
+interface ScanCols { scan_id: number | null; scan_verdict: ScanSummary['verdict'] | null; scan_worst: ScanSummary['worst']; scan_findings: number | null; scan_finished: string | null }
+interface AuditCols { audit_id: string | null; audit_kind: AuditSummary['kind'] | null; audit_verdict: AuditSummary['verdict'] | null; audit_rate: number | null; audit_finished: string | null }
+type ModelListDbRow = ModelDbRow & ScanCols & AuditCols & {
+  latest: number | null; stage: Stage | null; format: string | null; total_size: number | null; version_count: number;
+  production: number | null; tags: string | null; parameters: number | null;
+};
+
+function scanSummary(r: ScanCols): ScanSummary | null {
+  if (r.scan_id === null) return null;
+  return { id: r.scan_id, verdict: r.scan_verdict ?? 'error', worst: r.scan_worst, findings: r.scan_findings ?? 0, finishedAt: r.scan_finished };
+}
+
+function auditSummary(r: AuditCols): AuditSummary | null {
+  if (r.audit_id === null) return null;
+  return { id: r.audit_id, kind: r.audit_kind!, verdict: r.audit_verdict!, matchRate: r.audit_rate ?? 0, finishedAt: r.audit_finished ?? '' };
+}
+
+function toModelRow(r: ModelListDbRow): ModelRow {
+  return {
+    id: r.id, name: r.name, description: r.description, framework: r.framework, modelType: r.model_type,
+    tags: r.tags ? r.tags.split(' ').sort() : [], latestVersion: r.latest, productionVersion: r.production,
+    stage: r.stage, format: r.format, totalSize: r.total_size, versionCount: r.version_count, updatedAt: r.updated_at,
+    parameters: r.parameters, scan: scanSummary(r), audit: auditSummary(r),
+  };
+}
 
 /** Turns what a user types into a safe FTS5 query: every word a quoted prefix term. */
 export function ftsQuery(q: string): string | null {
@@ -196,7 +249,13 @@ export class Registry {
     if (q.stage) { parts.push(`v.stage = ?`); args.push(q.stage); }
     const fts = q.query ? ftsQuery(q.query) : null;
     if (fts) { parts.push(`v.id IN (SELECT rowid FROM versions_fts WHERE versions_fts MATCH ?)`); args.push(fts); }
-    const order = { name: 'm.name', updated: 'v.created_at', size: 'v.total_size', version: 'v.number', stage: 'v.stage', format: 'v.format' }[q.sort];
+    const order = {
+      name: 'm.name', updated: 'v.created_at', size: 'v.total_size', version: 'v.number', stage: 'v.stage', format: 'v.format',
+      params: `(SELECT sum(json_extract(fi.metadata, '$.parameterCount')) FROM version_file_inspections fi WHERE fi.version_id = v.id)`,
+      scan: `(SELECT ${SCAN_RANK('s')} FROM scans s WHERE s.version_id = v.id AND s.status != 'running' ORDER BY s.id DESC LIMIT 1)`,
+      audit: `(SELECT ${AUDIT_RANK('a')} FROM audits a WHERE a.version_id = v.id ORDER BY a.finished_at DESC LIMIT 1)`,
+      signature: `'unsigned'`,
+    }[q.sort];
     const where = parts.join(' AND ');
     const total = (this.db.prepare(`SELECT count(*) AS n FROM versions v JOIN models m ON m.id = v.model_id WHERE ${where}`).get(...args) as { n: number }).n;
     const rows = this.db.prepare(`${VERSION_SELECT} WHERE ${where} ORDER BY ${order} ${q.dir === 'asc' ? 'ASC' : 'DESC'}, v.id DESC LIMIT ? OFFSET ?`)
@@ -213,25 +272,17 @@ export class Registry {
     if (q.stage) { parts.push(`EXISTS (SELECT 1 FROM versions s WHERE s.model_id = m.id AND s.stage = ?)`); args.push(q.stage); }
     const fts = q.query ? ftsQuery(q.query) : null;
     if (fts) { parts.push(`m.id IN (SELECT v2.model_id FROM versions v2 WHERE v2.id IN (SELECT rowid FROM versions_fts WHERE versions_fts MATCH ?))`); args.push(fts); }
+    if (q.scanVerdict) {
+      if (q.scanVerdict === 'not_scanned') parts.push(`${LATEST_SCAN_ID} IS NULL`);
+      else { parts.push(`(SELECT s.verdict FROM scans s WHERE s.id = ${LATEST_SCAN_ID}) = ?`); args.push(q.scanVerdict); }
+    }
     const where = parts.join(' AND ');
-    const order = { name: 'm.name', updated: 'm.updated_at', size: 'lv.total_size', version: 'lv.number', stage: 'lv.stage', format: 'lv.format' }[q.sort];
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM models m WHERE ${where}`).get(...args) as { n: number }).n;
-    const rows = this.db.prepare(`
-      SELECT m.*, lv.number AS latest, lv.stage AS stage, lv.format AS format, lv.total_size AS total_size,
-        (SELECT count(*) FROM versions c WHERE c.model_id = m.id) AS version_count,
-        (SELECT p.number FROM versions p WHERE p.model_id = m.id AND p.stage = 'production') AS production,
-        (SELECT group_concat(tag, ' ') FROM model_tags t WHERE t.model_id = m.id) AS tags
-      FROM models m LEFT JOIN versions lv ON lv.id = m.latest_version_id
-      WHERE ${where} ORDER BY ${order} ${q.dir === 'asc' ? 'ASC' : 'DESC'}, m.id DESC LIMIT ? OFFSET ?`)
-      .all(...args, q.limit, q.offset) as Array<ModelDbRow & { latest: number | null; stage: Stage | null; format: string | null; total_size: number | null; version_count: number; production: number | null; tags: string | null }>;
-    return {
-      total,
-      rows: rows.map((r) => ({
-        id: r.id, name: r.name, description: r.description, framework: r.framework, modelType: r.model_type,
-        tags: r.tags ? r.tags.split(' ').sort() : [], latestVersion: r.latest, productionVersion: r.production,
-        stage: r.stage, format: r.format, totalSize: r.total_size, versionCount: r.version_count, updatedAt: r.updated_at,
-      })),
-    };
+    const order = MODEL_ORDER[q.sort];
+    // Counting needs the latest version only when a filter reads it.
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM models m LEFT JOIN versions lv ON lv.id = m.latest_version_id WHERE ${where}`).get(...args) as { n: number }).n;
+    const rows = this.db.prepare(`${MODEL_SELECT} WHERE ${where} ORDER BY ${order} ${q.dir === 'asc' ? 'ASC' : 'DESC'}, m.id DESC LIMIT ? OFFSET ?`)
+      .all(...args, q.limit, q.offset) as ModelListDbRow[];
+    return { total, rows: rows.map(toModelRow) };
   }
 
   model(name: string): ModelDetail {
@@ -242,17 +293,20 @@ export class Registry {
   }
 
   private listModelsByIds(ids: number[]): ModelRow[] {
-    return ids.map((id) => {
-      const m = this.db.prepare(`SELECT * FROM models WHERE id = ?`).get(id) as ModelDbRow;
-      const lv = m.latest_version_id ? this.versionById(m.latest_version_id) : null;
-      const prod = this.db.prepare(`SELECT number FROM versions WHERE model_id = ? AND stage = 'production'`).get(id) as { number: number } | undefined;
-      const count = (this.db.prepare(`SELECT count(*) AS n FROM versions WHERE model_id = ?`).get(id) as { n: number }).n;
-      return {
-        id, name: m.name, description: m.description, framework: m.framework, modelType: m.model_type, tags: this.tags(id),
-        latestVersion: lv?.version ?? null, productionVersion: prod?.number ?? null, stage: lv?.stage ?? null, format: lv?.format ?? null,
-        totalSize: lv?.totalSize ?? null, versionCount: count, updatedAt: m.updated_at,
-      };
-    });
+    const one = this.db.prepare(`${MODEL_SELECT} WHERE m.id = ?`);
+    return ids.map((id) => toModelRow(one.get(id) as ModelListDbRow));
+  }
+
+  /** Latest finished scan of a version (null when none). */
+  latestScan(versionId: number): ScanSummary | null {
+    const r = this.db.prepare(`SELECT ${SCAN_COLS} FROM scans ls WHERE ls.version_id = ? AND ls.status != 'running' ORDER BY ls.id DESC LIMIT 1`).get(versionId) as ScanCols | undefined;
+    return r ? scanSummary(r) : null;
+  }
+
+  /** Latest audit of a version (null when never audited). */
+  latestAudit(versionId: number): AuditSummary | null {
+    const r = this.db.prepare(`SELECT ${AUDIT_COLS} FROM audits la WHERE la.version_id = ? ORDER BY la.finished_at DESC, la.rowid DESC LIMIT 1`).get(versionId) as AuditCols | undefined;
+    return r ? auditSummary(r) : null;
   }
 
   update(name: string, patch: { rename?: string | undefined; description?: string | undefined; framework?: string | undefined; modelType?: string | undefined; tags?: string[] | undefined }): ModelRow {
@@ -326,7 +380,19 @@ export class Registry {
       if (g.sha256 !== f.sha256) changed.push({ path: f.path, a: f, b: g });
       else unchanged++;
     }
-    return { a, b, metrics, files: { added, removed, changed, unchanged } };
+    const sa = this.latestScan(va.id);
+    const sb = this.latestScan(vb.id);
+    const findings = (id: number | undefined): CompareFinding[] => (id === undefined ? [] : this.db.prepare(`SELECT severity, rule, file, location, detail FROM scan_findings WHERE scan_id = ? ORDER BY id LIMIT 5000`).all(id) as CompareFinding[]);
+    const fkey = (f: CompareFinding) => `${f.rule}\u0000${f.file}\u0000${f.location}`;
+    const xa = findings(sa?.id);
+    const xb = findings(sb?.id);
+    const ka = new Set(xa.map(fkey));
+    const kb = new Set(xb.map(fkey));
+    return {
+      a, b, metrics, files: { added, removed, changed, unchanged },
+      scan: { a: sa, b: sb, added: xb.filter((f) => !ka.has(fkey(f))), resolved: xa.filter((f) => !kb.has(fkey(f))) },
+      audit: { a: this.latestAudit(va.id), b: this.latestAudit(vb.id) },
+    };
   }
 
   setIntegrity(versionId: number, integrity: VersionSummary['integrity']): void {
@@ -372,13 +438,15 @@ export class Registry {
     return { deletedVersions: orphans.count, freedBytes: orphans.freed.reduce((s, b) => s + b.size, 0) };
   }
 
-  facets(): { frameworks: Facet[]; modelTypes: Facet[]; tags: Facet[]; stages: Facet[]; models: number; versions: number } {
+  facets(): { frameworks: Facet[]; modelTypes: Facet[]; tags: Facet[]; stages: Facet[]; scanVerdicts: Facet[]; models: number; versions: number } {
     const f = (sql: string) => this.db.prepare(sql).all() as Facet[];
     return {
       frameworks: f(`SELECT framework AS value, count(*) AS count FROM models GROUP BY framework ORDER BY count DESC LIMIT 50`),
       modelTypes: f(`SELECT model_type AS value, count(*) AS count FROM models GROUP BY model_type ORDER BY count DESC LIMIT 50`),
       tags: f(`SELECT tag AS value, count(*) AS count FROM model_tags GROUP BY tag ORDER BY count DESC LIMIT 100`),
       stages: f(`SELECT stage AS value, count(*) AS count FROM versions GROUP BY stage ORDER BY count DESC`),
+      scanVerdicts: f(`SELECT coalesce((SELECT s.verdict FROM scans s WHERE s.id = ${LATEST_SCAN_ID}), 'not_scanned') AS value, count(*) AS count
+        FROM models m LEFT JOIN versions lv ON lv.id = m.latest_version_id GROUP BY value ORDER BY count DESC`),
       models: (this.db.prepare(`SELECT count(*) AS n FROM models`).get() as { n: number }).n,
       versions: (this.db.prepare(`SELECT count(*) AS n FROM versions`).get() as { n: number }).n,
     };

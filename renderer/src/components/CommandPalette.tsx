@@ -6,6 +6,7 @@ import { modelHref, navigate, SECTIONS, useRoute, type ModelTab } from '../lib/r
 import { useDebounced } from '../lib/useDebounced';
 import { useApp } from '../store/appStore';
 import { useJobs } from '../store/jobsStore';
+import { useModels } from '../store/modelsStore';
 import { sectionLabel } from './Sidebar';
 import { StageBadge } from './StageBadge';
 
@@ -18,7 +19,7 @@ interface Item {
   run: () => void;
 }
 
-/** ⌘K: jump to any model, version or action. */
+/** ⌘K: jump to any model, version, model tab or action. */
 export function CommandPalette() {
   const open = useApp((s) => s.paletteOpen);
   const setPalette = useApp((s) => s.setPalette);
@@ -64,12 +65,23 @@ export function CommandPalette() {
     const allActions: Item[] = [
       { id: 'import', group: 'Actions', label: 'Import model files…', hint: `${modKey()}O`, run: () => { close(); useApp.getState().requestImport(); } },
       { id: 'jobs', group: 'Actions', label: 'Show jobs', run: () => { close(); useJobs.getState().setDrawer(true); } },
+      {
+        id: 'findings', group: 'Actions', label: 'Show models whose latest scan has findings',
+        run: () => { const m = useModels.getState(); m.clearFilters(); m.toggleFilter('scanVerdict', 'findings'); navigate('#/models'); close(); },
+      },
+      {
+        id: 'unscanned', group: 'Actions', label: 'Show models not scanned yet',
+        run: () => { const m = useModels.getState(); m.clearFilters(); m.toggleFilter('scanVerdict', 'not_scanned'); navigate('#/models'); close(); },
+      },
       ...SECTIONS.map((s): Item => ({ id: `go-${s}`, group: 'Actions', label: `Go to ${sectionLabel(s)}`, run: go(`#/${s}`) })),
     ];
     const actions = allActions.filter((a) => match(a.label));
     const here: Item[] = [];
     if (route.model) {
-      const tabs: Array<[ModelTab, string]> = [['files', 'Files and verify'], ['compare', 'Compare versions'], ['export', 'Export'], ['overview', 'Overview, stage and tags']];
+      const tabs: Array<[ModelTab, string]> = [
+        ['files', 'Files and verify'], ['security', 'Security: scan findings'], ['inspect', 'Inspect format metadata'], ['compare', 'Compare versions'],
+        ['audits', 'Audits'], ['run', 'Run'], ['export', 'Export'], ['overview', 'Overview, stage and tags'],
+      ];
       for (const [tab, label] of tabs) {
         const l = `${route.model}: ${label}`;
         if (match(l) || match(label)) here.push({ id: `here-${tab}`, group: 'This model', label: l, run: go(modelHref(route.model, route.version, tab)) });

@@ -84,7 +84,7 @@ export function DropOverlay() {
             </span>
           </div>
         </div>
-        <div className="drop-foot muted">Drop on a choice, or anywhere to {active === 'in_place' ? 'register in place' : 'copy into the vault'}{electron ? ' (remembered)' : ''}.</div>
+        <div className="drop-foot muted">Drop on a choice, or anywhere to {active === 'in_place' ? 'register in place' : 'copy into the vault'}{electron ? ' (remembered in Settings)' : ''}.</div>
       </div>
     </div>
   );

@@ -68,7 +68,7 @@ export function StatusBar() {
       <span className="seg" title={countError ?? undefined}>
         {countError ? <span className="text-danger">registry unreadable</span> : counts ? `${fmtInt(counts.models)} models · ${fmtInt(counts.versions)} versions` : '…'}
       </span>
-      <span className="seg muted" title="Incident hub sync is not available in this build yet">hub: —</span>
+      <span className="seg muted" title="Incident hub sync is coming in a later release">hub: —</span>
       <span className="spacer" />
       {isElectron() ? (
         <span className="seg muted">desktop</span>

@@ -33,6 +33,15 @@ export function fmtEta(sec: number | null | undefined): string {
 
 export const fmtInt = (n: number): string => n.toLocaleString('en-US');
 
+/** Parameter counts the way model cards write them: 7.2B, 350M, 12.5K, 32. */
+export function fmtParams(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—';
+  for (const [unit, v] of [['T', 1e12], ['B', 1e9], ['M', 1e6], ['K', 1e3]] as const) {
+    if (n >= v) return `${Number((n / v).toPrecision(3))}${unit}`;
+  }
+  return String(Math.round(n));
+}
+
 export function fmtNumber(n: number | null | undefined): string {
   if (n === null || n === undefined) return '—';
   if (Number.isInteger(n)) return n.toLocaleString('en-US');

@@ -2,6 +2,7 @@
 //   #/models                      the Models table
 //   #/models/NAME[@V][/TAB]       a model page, optionally at version V and tab TAB
 //   #/scans #/audits #/training #/incidents #/evaluate #/settings
+//   #/scans?model=NAME[&version=V]  the Scans list filtered to one model (version)
 import { useSyncExternalStore } from 'react';
 
 export const SECTIONS = ['models', 'scans', 'audits', 'training', 'incidents', 'evaluate', 'settings'] as const;
@@ -15,12 +16,17 @@ export interface Route {
   model?: string;
   version?: number;
   tab: ModelTab;
+  /** `?key=value` after a section (filters of list views). */
+  params: URLSearchParams;
 }
 
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/');
+  const raw = hash.replace(/^#\/?/, '');
+  const qAt = raw.indexOf('?');
+  const parts = (qAt >= 0 ? raw.slice(0, qAt) : raw).split('/');
+  const params = new URLSearchParams(qAt >= 0 ? raw.slice(qAt + 1) : '');
   const section = (SECTIONS as readonly string[]).includes(parts[0] ?? '') ? (parts[0] as Section) : 'models';
-  const route: Route = { section, tab: 'overview' };
+  const route: Route = { section, tab: 'overview', params };
   if (section === 'models' && parts[1]) {
     let ref: string;
     try {
@@ -38,6 +44,14 @@ export function parseRoute(hash: string): Route {
 
 export function modelHref(name: string, version?: number, tab?: ModelTab): string {
   return `#/models/${encodeURIComponent(version ? `${name}@${version}` : name)}${tab && tab !== 'overview' ? `/${tab}` : ''}`;
+}
+
+/** The Scans list filtered to a model (and version). */
+export function scansHref(name?: string, version?: number): string {
+  if (!name) return '#/scans';
+  const p = new URLSearchParams({ model: name });
+  if (version) p.set('version', String(version));
+  return `#/scans?${p.toString()}`;
 }
 
 export function navigate(href: string): void {

@@ -8,9 +8,11 @@ import { useModels, type FilterKey } from '../store/modelsStore';
 type Facets = Output<'registry.facets'>;
 
 const STAGE_ORDER = ['production', 'staging', 'none', 'archived'];
+const VERDICT_ORDER = ['findings', 'error', 'clean', 'not_scanned'];
+const VERDICT_LABEL: Record<string, string> = { not_scanned: 'not scanned' };
 const MAX_TAG_CHIPS = 12;
 
-function Group({ label, k, values, current, unit }: { label: string; k: FilterKey; values: Array<{ value: string; count: number }>; current?: string; unit: string }) {
+function Group({ label, k, values, current, unit, labels }: { label: string; k: FilterKey; values: Array<{ value: string; count: number }>; current?: string; unit: string; labels?: Record<string, string> }) {
   const toggle = useModels((s) => s.toggleFilter);
   if (!values.length) return null;
   const shown = values.slice(0, MAX_TAG_CHIPS);
@@ -26,12 +28,12 @@ function Group({ label, k, values, current, unit }: { label: string; k: FilterKe
         <button
           key={v.value}
           type="button"
-          className={`chip${current === v.value ? ' on' : ''}${k === 'stage' ? ` chip-stage-${v.value}` : ''}`}
+          className={`chip${current === v.value ? ' on' : ''}${k === 'stage' ? ` chip-stage-${v.value}` : ''}${k === 'scanVerdict' ? ` chip-verdict-${v.value}` : ''}`}
           aria-pressed={current === v.value}
           title={`${fmtInt(v.count)} ${unit}`}
           onClick={() => toggle(k, v.value)}
         >
-          {v.value}<span className="chip-count">{fmtInt(v.count)}</span>
+          {labels?.[v.value] ?? v.value}<span className="chip-count">{fmtInt(v.count)}</span>
         </button>
       ))}
       {more.length ? (
@@ -44,10 +46,10 @@ function Group({ label, k, values, current, unit }: { label: string; k: FilterKe
   );
 }
 
-/** Filter chips from registry.facets: stage, framework, type, tag. */
+/** Filter chips from registry.facets: stage, scan verdict, framework, type, tag. */
 export function FilterChips() {
   const gen = useApp((s) => s.registryGen);
-  const { framework, modelType, tag, stage, text, clearFilters } = useModels();
+  const { framework, modelType, tag, stage, scanVerdict, text, clearFilters } = useModels();
   const [facets, setFacets] = useState<Facets | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -60,10 +62,12 @@ export function FilterChips() {
   if (error) return <div className="chips muted" role="alert">Filters unavailable: {error}</div>;
   if (!facets || facets.models === 0) return null;
   const stages = [...facets.stages].sort((a, b) => STAGE_ORDER.indexOf(a.value) - STAGE_ORDER.indexOf(b.value));
-  const any = framework || modelType || tag || stage || text;
+  const verdicts = [...facets.scanVerdicts].sort((a, b) => VERDICT_ORDER.indexOf(a.value) - VERDICT_ORDER.indexOf(b.value));
+  const any = framework || modelType || tag || stage || scanVerdict || text;
   return (
     <div className="chips" aria-label="Filters">
       <Group label="Stage" k="stage" values={stages} current={stage} unit="versions" />
+      <Group label="Scan" k="scanVerdict" values={verdicts} current={scanVerdict} unit="models (latest version)" labels={VERDICT_LABEL} />
       <Group label="Framework" k="framework" values={facets.frameworks} current={framework} unit="models" />
       <Group label="Type" k="modelType" values={facets.modelTypes} current={modelType} unit="models" />
       <Group label="Tag" k="tag" values={facets.tags} current={tag} unit="models" />

@@ -25,9 +25,9 @@ const TAB_LABEL: Record<ModelTab, string> = {
 };
 
 /** What each not-yet-built tab needs from the services (see electron/contract). */
-const PENDING: Partial<Record<ModelTab, { needs: string; detail: string }>> = {
+const PENDING: Partial<Record<ModelTab, { needs: string; detail: string; later?: boolean }>> = {
   ...(hasRun('audit.list') ? {} : { audits: { needs: 'audit.list, audit.start (electron/contract/run.ts)', detail: 'Fingerprint and link audit history, and starting a new audit, appear here once the audit service calls are part of the contract.' } }),
-  incidents: { needs: 'incidents', detail: 'Incidents linked to this model appear here once the incident service calls exist.' },
+  incidents: { later: true, needs: 'incidents', detail: 'Incidents linked to this model, with their sync state, will be listed here.' },
 };
 
 export function ModelPage({ route }: { route: Route }) {
@@ -73,7 +73,7 @@ export function ModelPage({ route }: { route: Route }) {
 
   let body: ReactNode;
   const pending = PENDING[tab];
-  if (pending) body = <UnavailableState title={TAB_LABEL[tab]} needs={pending.needs} detail={pending.detail} />;
+  if (pending) body = <UnavailableState title={TAB_LABEL[tab]} needs={pending.needs} detail={pending.detail} later={pending.later} />;
   else if (tab === 'compare') body = <CompareTab model={m} />;
   else if (tab === 'audits') body = <AuditPanel model={{ name: m.name, ...(version ? { version } : {}) }} />;
   else if (version === undefined) body = <div className="empty"><div className="empty-title">This model has no versions</div><p>Import a file with this model's name to add one.</p></div>;

@@ -1,65 +1,61 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
 import type { ModelRow } from '../../../electron/contract/registry';
-import type { ScanRun } from '../../../electron/contract/scan';
-import { ApiError } from '../api/client';
-import { callRun, callScan, hasRun, hasScan, type RunOutput } from '../api/features';
 import { StageBadge } from '../components/StageBadge';
-import { fmtBytes, fmtDate, fmtRelative } from '../lib/format';
+import { fmtBytes, fmtDate, fmtInt, fmtParams, fmtRelative } from '../lib/format';
 import { modelHref, navigate } from '../lib/route';
 import { useModels, type SortKey } from '../store/modelsStore';
 import type { ModelPages } from './useModelPages';
 import { ScanVerdict } from './ScanDetail';
 import { VerdictBadge } from './AuditPanel';
-import { useRowLookups, type Lookup } from './useRowLookups';
 
 const ROW_H = 30;
 const HEAD_H = 32;
 
 interface Column {
-  id: string;
+  id: SortKey;
   label: string;
-  sort?: SortKey;
   align?: 'right';
-  /** Shown as "—" until the feature that fills it exists. */
-  pending?: string;
+  /** Header tooltip: what the column means. */
+  help?: string;
 }
 
 const COLUMNS: Column[] = [
-  { id: 'name', label: 'Name', sort: 'name' },
-  { id: 'version', label: 'Latest', sort: 'version', align: 'right' },
-  { id: 'stage', label: 'Stage', sort: 'stage' },
-  { id: 'format', label: 'Format', sort: 'format' },
-  { id: 'size', label: 'Size', sort: 'size', align: 'right' },
-  { id: 'params', label: 'Params', align: 'right', pending: 'parameter counts come from format inspection, not available yet' },
-  { id: 'scan', label: 'Scan' },
-  { id: 'signature', label: 'Signature', pending: 'signature checks are not available yet' },
-  { id: 'audit', label: 'Audit' },
-  { id: 'updated', label: 'Updated', sort: 'updated' },
+  { id: 'name', label: 'Name' },
+  { id: 'version', label: 'Latest', align: 'right', help: 'latest version number' },
+  { id: 'stage', label: 'Stage', help: 'stage of the latest version' },
+  { id: 'format', label: 'Format', help: 'format detected from the bytes of the latest version' },
+  { id: 'size', label: 'Size', align: 'right' },
+  { id: 'params', label: 'Params', align: 'right', help: 'parameters counted from the tensors of the latest version' },
+  { id: 'scan', label: 'Scan', help: 'verdict of the latest static scan of the latest version' },
+  { id: 'signature', label: 'Signature', help: 'model signing arrives in a later release: every version is unsigned' },
+  { id: 'audit', label: 'Audit', help: 'verdict of the latest fingerprint or link audit of the latest version' },
+  { id: 'updated', label: 'Updated' },
 ];
 
 export interface ModelsTableHandle {
   focus: () => void;
 }
 
-type ScanCellValue = Lookup<ScanRun | null> | undefined;
-type AuditCellValue = Lookup<RunOutput<'audit.list'>[number] | null> | undefined;
-
-function ScanCell({ v }: { v: ScanCellValue }) {
-  if (v === undefined) return <span className="muted" title={hasScan('scan.latest') ? 'checking…' : 'scan verdicts are not available in this build yet'}>—</span>;
-  if (v === 'error') return <span className="muted" title="could not read the last scan">?</span>;
-  if (v === null) return <span className="muted" title="this version has not been scanned">not scanned</span>;
-  return <ScanVerdict run={v} />;
+function ScanCell({ m }: { m: ModelRow }) {
+  if (!m.latestVersion) return <span className="muted">—</span>;
+  const s = m.scan;
+  if (!s) return <span className="muted verdict-none" title={`v${m.latestVersion} has not been scanned: open it and choose Security → Scan now`}>not scanned</span>;
+  return (
+    <a className="cell-link" href={modelHref(m.name, undefined, 'security')} onClick={(e) => e.stopPropagation()}
+      title={s.verdict === 'findings' ? `${fmtInt(s.findings)} finding${s.findings === 1 ? '' : 's'}, worst ${s.worst ?? 'info'}` : s.verdict === 'clean' ? 'no findings' : 'the scan could not read every file'}>
+      <ScanVerdict run={{ status: 'done', verdict: s.verdict, worst: s.worst }} />
+    </a>
+  );
 }
 
-function AuditCell({ v }: { v: AuditCellValue }) {
-  if (v === undefined) return <span className="muted" title={hasRun('audit.list') ? 'checking…' : 'audit verdicts are not available in this build yet'}>—</span>;
-  if (v === 'error') return <span className="muted" title="could not read the audits">?</span>;
-  if (v === null) return <span className="muted" title="never audited">—</span>;
-  return <span title={`${v.kind} audit, ${(v.match_rate * 100).toFixed(0)}% match`}><VerdictBadge verdict={v.verdict} /></span>;
+function AuditCell({ m }: { m: ModelRow }) {
+  const a = m.audit;
+  if (!a) return <span className="muted" title="never audited">—</span>;
+  return <a className="cell-link" href={modelHref(m.name, undefined, 'audits')} onClick={(e) => e.stopPropagation()} title={`${a.kind} audit, ${(a.matchRate * 100).toFixed(0)}% match, ${fmtDate(a.finishedAt)}`}><VerdictBadge verdict={a.verdict} /></a>;
 }
 
-function Cells({ m, scan, audit }: { m: ModelRow; scan: ScanCellValue; audit: AuditCellValue }) {
+function Cells({ m }: { m: ModelRow }) {
   return (
     <>
       <div role="gridcell" className="cell cell-name">
@@ -73,10 +69,10 @@ function Cells({ m, scan, audit }: { m: ModelRow; scan: ScanCellValue; audit: Au
       </div>
       <div role="gridcell" className="cell">{m.format ?? <span className="muted">—</span>}</div>
       <div role="gridcell" className="cell num">{fmtBytes(m.totalSize)}</div>
-      <div role="gridcell" className="cell muted num" title={COLUMNS.find((c) => c.id === 'params')!.pending}>—</div>
-      <div role="gridcell" className="cell"><ScanCell v={scan} /></div>
-      <div role="gridcell" className="cell muted" title={COLUMNS.find((c) => c.id === 'signature')!.pending}>—</div>
-      <div role="gridcell" className="cell"><AuditCell v={audit} /></div>
+      <div role="gridcell" className={`cell num${m.parameters === null ? ' muted' : ''}`} title={m.parameters === null ? 'no tensors counted (not inspected, or a format without tensors)' : `${fmtInt(m.parameters)} parameters`}>{fmtParams(m.parameters)}</div>
+      <div role="gridcell" className="cell"><ScanCell m={m} /></div>
+      <div role="gridcell" className="cell muted" title="signing arrives in a later release">unsigned</div>
+      <div role="gridcell" className="cell"><AuditCell m={m} /></div>
       <div role="gridcell" className="cell muted" title={fmtDate(m.updatedAt)}>{fmtRelative(m.updatedAt, Date.now(), true)}</div>
     </>
   );
@@ -118,13 +114,6 @@ export const ModelsTable = forwardRef<ModelsTableHandle, { pages: ModelPages; la
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 0;
-  const onScreen = items.map((vi) => pages.row(vi.index)).filter((m): m is ModelRow => Boolean(m));
-  const scanOf = useRowLookups(onScreen, hasScan('scan.latest'), (name, version) => callScan('scan.latest', { name, version }));
-  // Only runnable versions (.gguf/.onnx) can be audited; for the others the call says so: no audit.
-  const auditOf = useRowLookups(onScreen, hasRun('audit.list'), (name, version) => callRun('audit.list', { model: { name, version }, limit: 1 }).then(
-    (r) => r[0] ?? null,
-    (e: unknown) => { if (e instanceof ApiError && e.code === 'unsupported_format') return null; throw e; },
-  ));
   useEffect(() => {
     if (total) pages.ensure(first, last);
   }, [first, last, total, pages]);
@@ -169,22 +158,18 @@ export const ModelsTable = forwardRef<ModelsTableHandle, { pages: ModelPages; la
     >
       <div className="grid-head" role="row" aria-rowindex={1} style={{ height: HEAD_H }}>
         {COLUMNS.map((c) => {
-          const sorted = c.sort && sort === c.sort;
+          const sorted = sort === c.id;
           return (
             <div
               key={c.id}
               role="columnheader"
               className={`cell${c.align ? ' num' : ''}`}
-              aria-sort={sorted ? (dir === 'asc' ? 'ascending' : 'descending') : c.sort ? 'none' : undefined}
+              aria-sort={sorted ? (dir === 'asc' ? 'ascending' : 'descending') : 'none'}
             >
-              {c.sort ? (
-                <button type="button" className="sort" onClick={() => sortBy(c.sort!)} title={`Sort by ${c.label.toLowerCase()}`}>
-                  {c.label}
-                  <span className="sort-mark" aria-hidden="true">{sorted ? (dir === 'asc' ? '▲' : '▼') : ''}</span>
-                </button>
-              ) : (
-                <span title={c.pending}>{c.label}</span>
-              )}
+              <button type="button" className="sort" onClick={() => sortBy(c.id)} title={`Sort by ${c.label.toLowerCase()}${c.help ? ` (${c.help})` : ''}`}>
+                {c.label}
+                <span className="sort-mark" aria-hidden="true">{sorted ? (dir === 'asc' ? '▲' : '▼') : ''}</span>
+              </button>
             </div>
           );
         })}
@@ -206,7 +191,7 @@ export const ModelsTable = forwardRef<ModelsTableHandle, { pages: ModelPages; la
               onClick={() => open(vi.index)}
               data-name={m?.name}
             >
-              {m ? <Cells m={m} scan={scanOf(m)} audit={auditOf(m)} /> : <div role="gridcell" className="cell skeleton-cell"><span className="skeleton" /></div>}
+              {m ? <Cells m={m} /> : <div role="gridcell" className="cell skeleton-cell"><span className="skeleton" /></div>}
             </div>
           );
         })}

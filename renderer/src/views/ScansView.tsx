@@ -1,11 +1,12 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { ScanRun, Severity } from '../../../electron/contract/scan';
-import { isElectron } from '../api/client';
-import { callScan } from '../api/features';
+import { api, ApiError, isElectron, modKey } from '../api/client';
+import { callScan, type ScanInput } from '../api/features';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { errorText, fmtBytes, fmtDate, fmtInt, fmtRelative } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { useEscape } from '../lib/useEscape';
+import { modelHref, navigate, scansHref, useRoute } from '../lib/route';
 import { useApp } from '../store/appStore';
 import { ScanDetail, ScanVerdict, SEVERITIES, SeverityCounts } from './ScanDetail';
 
@@ -41,25 +42,79 @@ function ScanPaths({ onDone }: { onDone: (scanId: number | null) => void }) {
   );
 }
 
-/** Every stored scan, newest first, filterable, with a detail pane. */
+type ScanQuery = NonNullable<ScanInput<'scan.list'>>;
+
+/**
+ * scan.list filters by one version (the latest when none is given); "every version of a model" is
+ * the union of its versions' lists, newest first. A model that does not exist has no scans.
+ */
+async function listScans(q: ScanQuery): Promise<{ total: number; runs: ScanRun[] }> {
+  if (!q.name || q.version) return callScan('scan.list', q);
+  let versions: number[];
+  try {
+    versions = (await api.call('registry.model', { name: q.name })).versions.map((v) => v.version).slice(0, 100);
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 'not_found') return { total: 0, runs: [] };
+    throw e;
+  }
+  const parts = await Promise.all(versions.map((version) => callScan('scan.list', { ...q, version })));
+  const runs = parts.flatMap((p) => p.runs).sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id - a.id);
+  return { total: parts.reduce((t, p) => t + p.total, 0), runs: runs.slice(0, q.limit ?? PAGE) };
+}
+
+/** Every stored scan, newest first, filterable (verdict, severity, model), with a detail pane. */
 export function ScansView() {
   const gen = useApp((s) => s.registryGen);
+  const route = useRoute();
+  const model = route.params.get('model') ?? '';
+  const versionParam = Number(route.params.get('version') ?? '');
+  const version = Number.isInteger(versionParam) && versionParam > 0 ? versionParam : undefined;
+  const [modelDraft, setModelDraft] = useState(model);
   const [verdict, setVerdict] = useState<'' | 'clean' | 'findings' | 'error'>('');
   const [minSeverity, setMin] = useState<'' | Severity>('');
   const [limit, setLimit] = useState(PAGE);
   const [n, setN] = useState(0);
   const [selected, setSelected] = useState<number | null>(null);
+  const rowRefs = useRef(new Map<number, HTMLTableRowElement>());
   useEscape(selected !== null, () => setSelected(null));
-  const q = { ...(verdict ? { verdict } : {}), ...(minSeverity ? { minSeverity } : {}), limit };
-  const list = useAsync(() => callScan('scan.list', q), JSON.stringify(q), gen + n);
+  useEffect(() => setModelDraft(model), [model]);
+  const q = { ...(model ? { name: model } : {}), ...(model && version ? { version } : {}), ...(verdict ? { verdict } : {}), ...(minSeverity ? { minSeverity } : {}), limit };
+  const list = useAsync(() => listScans(q), JSON.stringify(q), gen + n);
   const runs: ScanRun[] = list.data?.runs ?? [];
   const current = runs.find((r) => r.id === selected);
+  const filtered = Boolean(verdict || minSeverity || model);
+  const filterText = [model && `model ${JSON.stringify(model)}${version ? ` v${version}` : ''}`, verdict && `verdict ${verdict}`, minSeverity && `worst at least ${minSeverity}`].filter(Boolean).join(', ');
+
+  const applyModel = (name: string) => {
+    setLimit(PAGE);
+    navigate(scansHref(name.trim() || undefined));
+  };
+  const select = (i: number) => {
+    const r = runs[Math.max(0, Math.min(runs.length - 1, i))];
+    if (!r) return;
+    setSelected(r.id);
+    rowRefs.current.get(r.id)?.focus();
+  };
+  const onRowKey = (e: KeyboardEvent, i: number, id: number) => {
+    if (e.key === 'ArrowDown') select(i + 1);
+    else if (e.key === 'ArrowUp') select(i - 1);
+    else if (e.key === 'Home') select(0);
+    else if (e.key === 'End') select(runs.length - 1);
+    else if (e.key === 'Enter' || e.key === ' ') setSelected(id);
+    else return;
+    e.preventDefault();
+  };
 
   return (
     <section className="view" aria-labelledby="scans-title">
       <header className="view-head">
         <h1 id="scans-title">Scans</h1>
-        <span className="count">{list.data ? `${fmtInt(list.data.total)}${verdict || minSeverity ? ' matching' : ''}` : ''}</span>
+        <span className="count" aria-live="polite">{list.data ? `${fmtInt(list.data.total)}${filtered ? ' matching' : ''}` : ''}</span>
+        <form className="inline-field" onSubmit={(e) => { e.preventDefault(); applyModel(modelDraft); }}>
+          <span>Model</span>
+          <input type="search" data-list-filter aria-label="Filter scans by model name" placeholder={`exact model name (${modKey()}F)`} value={modelDraft} onChange={(e) => { setModelDraft(e.target.value); if (!e.target.value) applyModel(''); }} onBlur={() => { if (modelDraft.trim() !== model) applyModel(modelDraft); }} />
+        </form>
+        {model && version ? <span className="filter-pill">v{version}<button type="button" aria-label={`Show every version of ${model}`} onClick={() => navigate(scansHref(model))}>×</button></span> : null}
         <label className="inline-field"><span>Verdict</span>
           <select aria-label="Verdict" value={verdict} onChange={(e) => { setVerdict(e.target.value as typeof verdict); setLimit(PAGE); }}>
             <option value="">any</option><option value="clean">clean</option><option value="findings">findings</option><option value="error">error</option>
@@ -75,18 +130,19 @@ export function ScansView() {
       </header>
       <div className="view-body padded">
         <ScanPaths onDone={(id) => { setN((x) => x + 1); if (id) setSelected(id); }} />
-        {list.error ? <ErrorBanner title="Could not list scans" error={list.error} onRetry={list.reload} /> : null}
+        {list.error ? <ErrorBanner title={`Could not list scans${filtered ? ` (${filterText})` : ''}`} error={list.error} onRetry={list.reload} /> : null}
         <div className={`split${current ? ' with-detail' : ''}`}>
           <div className="card">
             {runs.length ? (
               <table className="table compact selectable" aria-label="Scans">
                 <thead><tr><th>When</th><th>Target</th><th>Verdict</th><th>Findings</th><th className="num">Files</th><th className="num">Size</th></tr></thead>
                 <tbody>
-                  {runs.map((r) => (
-                    <tr key={r.id} className={r.id === selected ? 'selected' : undefined} tabIndex={0} aria-selected={r.id === selected}
-                      onClick={() => setSelected(r.id)} onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); setSelected(r.id); } }}>
+                  {runs.map((r, i) => (
+                    <tr key={r.id} ref={(el) => { if (el) rowRefs.current.set(r.id, el); else rowRefs.current.delete(r.id); }}
+                      className={r.id === selected ? 'selected' : undefined} tabIndex={r.id === selected || (selected === null && i === 0) ? 0 : -1} aria-selected={r.id === selected}
+                      onClick={() => setSelected(r.id)} onKeyDown={(e) => onRowKey(e, i, r.id)}>
                       <td title={fmtDate(r.startedAt)}>{fmtRelative(r.startedAt)}</td>
-                      <td className="wrap">{r.model && r.version ? `${r.model}@${r.version}` : <span className="mono">{r.target}</span>}</td>
+                      <td className="wrap">{r.model && r.version ? <a href={modelHref(r.model, r.version, 'security')} onClick={(e) => e.stopPropagation()} tabIndex={-1}>{r.model}@{r.version}</a> : <span className="mono">{r.target}</span>}</td>
                       <td><ScanVerdict run={r} /></td>
                       <td><SeverityCounts counts={r.counts} /></td>
                       <td className="num">{fmtInt(r.fileCount)}</td>
@@ -96,11 +152,16 @@ export function ScansView() {
                 </tbody>
               </table>
             ) : list.data ? (
-              <div className="empty small"><div className="empty-title">{verdict || minSeverity ? 'No scans match these filters' : 'No scans yet'}</div><p>Import a model (it is scanned on import), scan one from its Security tab, or scan paths above.</p></div>
+              filtered ? (
+                <div className="empty small" data-testid="scans-no-match"><div className="empty-title">No scans match {filterText}</div><p>Remove a filter{model ? `, or scan ${model} from its Security tab` : ''}.</p>
+                  <button type="button" onClick={() => { setVerdict(''); setMin(''); applyModel(''); }}>Clear filters</button></div>
+              ) : (
+                <div className="empty small" data-testid="scans-empty"><div className="empty-title">No scans yet</div><p>Import a model (it is scanned on import), scan one from its Security tab, or scan paths above.</p></div>
+              )
             ) : <p className="muted">Loading…</p>}
             {list.data && list.data.total > runs.length ? <button type="button" className="link" onClick={() => setLimit((l) => l + PAGE)}>Show {Math.min(PAGE, list.data.total - runs.length)} more</button> : null}
           </div>
-          {current ? <div className="card"><ScanDetail key={current.id} run={current} showTarget /></div> : null}
+          {current ? <div className="card" role="region" aria-label="Scan detail"><ScanDetail key={current.id} run={current} showTarget /></div> : null}
         </div>
       </div>
     </section>

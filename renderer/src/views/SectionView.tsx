@@ -2,12 +2,12 @@ import { UnavailableState } from '../components/UnavailableState';
 import { sectionLabel } from '../components/Sidebar';
 import type { Section } from '../lib/route';
 
-const NEEDS: Record<Exclude<Section, 'models' | 'settings'>, { needs: string; detail: string }> = {
+const NEEDS: Record<Exclude<Section, 'models' | 'settings'>, { needs: string; detail: string; later?: boolean }> = {
   scans: { needs: 'scan (electron/contract/scan.ts)', detail: 'Static security scans of model files — newest first, filterable, with findings, severities and SARIF/JSON export — appear here once the scan service calls exist. Every run links back to its model version.' },
   audits: { needs: 'audits (electron/contract/run.ts)', detail: 'Fingerprint and link audits with verdict, match rate and p-value, exportable as JSON/HTML, appear here once the audit service calls exist.' },
-  training: { needs: 'training', detail: 'Training runs with the live loss curve, step, samples/s, ETA and a before/after audit appear here once the trainer service calls exist.' },
-  incidents: { needs: 'incidents', detail: 'Incidents with their sync state (pending / synced / failed with reason), working offline, appear here once the incident service calls exist.' },
-  evaluate: { needs: 'evaluate', detail: 'Evaluation runs against datasets appear here once the evaluation service calls exist.' },
+  training: { later: true, needs: 'training', detail: 'Fine-tuning runs with the live loss curve, step, samples/s, ETA and a before/after audit will be listed here, newest first. Until then, import trained weights from the Models list and compare versions on the model page.' },
+  incidents: { later: true, needs: 'incidents', detail: 'Incidents linked to model versions, with their sync state (pending / synced / failed with reason) and working offline, will be listed here. Until then, keep notes on the version in its Overview tab.' },
+  evaluate: { later: true, needs: 'evaluate', detail: 'Evaluation runs of a version against datasets will be listed here with their metrics. Until then, record metrics on a version in its Overview tab and compare them in Compare.' },
 };
 
 /** Sections whose services are not in this build yet: a clear state, no fake data. */
@@ -16,7 +16,7 @@ export function SectionView({ section }: { section: Exclude<Section, 'models' | 
   return (
     <section className="view" aria-labelledby="section-title">
       <header className="view-head"><h1 id="section-title">{sectionLabel(section)}</h1></header>
-      <div className="view-body padded"><UnavailableState title={sectionLabel(section)} needs={n.needs} detail={n.detail} /></div>
+      <div className="view-body padded"><UnavailableState title={sectionLabel(section)} needs={n.needs} detail={n.detail} later={n.later} /></div>
     </section>
   );
 }

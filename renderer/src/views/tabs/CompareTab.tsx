@@ -1,8 +1,12 @@
 import { useState } from 'react';
-import type { CompareResult, FileEntry, ModelDetail } from '../../../../electron/contract/registry';
+import type { AuditSummary, CompareFinding, CompareResult, FileEntry, ModelDetail, ScanSummary } from '../../../../electron/contract/registry';
+import type { Severity } from '../../../../electron/contract/scan';
+import { modelHref } from '../../lib/route';
+import { VerdictBadge } from '../AuditPanel';
+import { ScanVerdict, SeverityBadge } from '../ScanDetail';
 import { api } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
-import { fmtBytes, fmtDelta, fmtNumber, shortHash } from '../../lib/format';
+import { fmtBytes, fmtDate, fmtDelta, fmtInt, fmtNumber, fmtRelative, shortHash } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { useApp } from '../../store/appStore';
 
@@ -30,6 +34,71 @@ function FileList({ title, files, sign }: { title: string; files: FileEntry[]; s
   );
 }
 
+function ScanSide({ s, name, v }: { s: ScanSummary | null; name: string; v: number }) {
+  if (!s) return <span className="muted">not scanned — <a href={modelHref(name, v, 'security')}>scan v{v}</a></span>;
+  return (
+    <span className="side">
+      <a className="cell-link" href={modelHref(name, v, 'security')} title={`open the scan of v${v}`}><ScanVerdict run={{ status: 'done', verdict: s.verdict, worst: s.worst }} /></a>
+      <span className="muted small" title={s.finishedAt ? fmtDate(s.finishedAt) : undefined}>{fmtInt(s.findings)} finding{s.findings === 1 ? '' : 's'}{s.finishedAt ? ` · ${fmtRelative(s.finishedAt)}` : ''}</span>
+    </span>
+  );
+}
+
+function AuditSide({ a, name, v }: { a: AuditSummary | null; name: string; v: number }) {
+  if (!a) return <span className="muted">never audited</span>;
+  return (
+    <span className="side">
+      <a className="cell-link" href={modelHref(name, v, 'audits')}><VerdictBadge verdict={a.verdict} /></a>
+      <span className="muted small" title={fmtDate(a.finishedAt)}>{a.kind} · {(a.matchRate * 100).toFixed(0)}% match · {fmtRelative(a.finishedAt)}</span>
+    </span>
+  );
+}
+
+const SEV = new Set<string>(['critical', 'high', 'medium', 'low', 'info']);
+
+function FindingList({ title, items, sign }: { title: string; items: CompareFinding[]; sign: '+' | '−' }) {
+  if (!items.length) return null;
+  return (
+    <div>
+      <h4 className="finding-diff-title">{title} <span className="count">{items.length}</span></h4>
+      <ul className="finding-diff" aria-label={title}>
+        {items.slice(0, 200).map((f, i) => (
+          <li key={i}>
+            <span className={`diff-sign diff-${sign === '+' ? 'add' : 'del'}`} aria-hidden="true">{sign}</span>
+            {SEV.has(f.severity) ? <SeverityBadge severity={f.severity as Severity} /> : <span className="badge">{f.severity}</span>}
+            <span className="mono">{f.rule}</span>
+            <span className="mono muted small">{f.file} · {f.location}</span>
+            <span className="small">{f.detail}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function SecurityDiff({ r, name }: { r: CompareResult; name: string }) {
+  const same = r.scan.a && r.scan.b && !r.scan.added.length && !r.scan.resolved.length;
+  return (
+    <div className="card" data-testid="compare-security">
+      <h3>Scan and audit: v{r.a} → v{r.b}</h3>
+      <div className="compare-security">
+        <dl aria-label={`Scan and audit of v${r.a}`}>
+          <dt>v{r.a} scan</dt><dd><ScanSide s={r.scan.a} name={name} v={r.a} /></dd>
+          <dt>v{r.a} audit</dt><dd><AuditSide a={r.audit.a} name={name} v={r.a} /></dd>
+        </dl>
+        <dl aria-label={`Scan and audit of v${r.b}`}>
+          <dt>v{r.b} scan</dt><dd><ScanSide s={r.scan.b} name={name} v={r.b} /></dd>
+          <dt>v{r.b} audit</dt><dd><AuditSide a={r.audit.b} name={name} v={r.b} /></dd>
+        </dl>
+      </div>
+      {same ? <p className="muted">Both scans report the same findings.</p> : null}
+      {!r.scan.a || !r.scan.b ? <p className="muted">Findings are compared once both versions have been scanned.</p> : null}
+      <FindingList title={`New in v${r.b}`} items={r.scan.added} sign="+" />
+      <FindingList title={`Resolved since v${r.a}`} items={r.scan.resolved} sign="−" />
+    </div>
+  );
+}
+
 function Result({ r, name }: { r: CompareResult; name: string }) {
   return (
     <div className="compare-result" data-testid="compare-result">
@@ -51,6 +120,7 @@ function Result({ r, name }: { r: CompareResult; name: string }) {
           </table>
         ) : <p className="muted">Neither version of {name} has metrics.</p>}
       </div>
+      <SecurityDiff r={r} name={name} />
       <div className="diff-summary" aria-label="Files diff summary">
         <span className={r.files.added.length ? 'diff-add' : 'muted'}>+{r.files.added.length} added</span>
         <span className={r.files.removed.length ? 'diff-del' : 'muted'}>−{r.files.removed.length} removed</span>
@@ -78,7 +148,7 @@ function Result({ r, name }: { r: CompareResult; name: string }) {
   );
 }
 
-/** Pick two versions: metrics side by side with deltas, files added/removed/changed. */
+/** Pick two versions: metrics side by side with deltas, scan/audit verdicts and findings diff, files added/removed/changed. */
 export function CompareTab({ model }: { model: ModelDetail }) {
   const versions = model.versions;
   const [a, setA] = useState<number | undefined>(versions[1]?.version ?? versions[0]?.version);

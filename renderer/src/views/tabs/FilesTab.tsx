@@ -1,4 +1,4 @@
-import { Fragment, useMemo, useState } from 'react';
+import { Fragment, useMemo, useState, type KeyboardEvent } from 'react';
 import type { FileEntry, VerifyResult, VersionDetail } from '../../../../electron/contract/registry';
 import { api } from '../../api/client';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -62,7 +62,8 @@ function Rows({ node, depth, collapsed, toggle, bad }: { node: Node; depth: numb
         const mismatch = bad.get(c.path);
         return (
           <Fragment key={c.path}>
-            <tr className={mismatch ? 'row-bad' : undefined} aria-level={depth + 1} data-path={c.path}>
+            <tr className={mismatch ? 'row-bad' : undefined} aria-level={depth + 1} data-path={c.path} data-dir={isDir ? (closed ? 'closed' : 'open') : undefined}
+              aria-expanded={isDir ? !closed : undefined} tabIndex={-1}>
               <td style={{ paddingLeft: `${0.5 + depth * 1.1}rem` }}>
                 {isDir ? (
                   <button type="button" className="tree-toggle" aria-expanded={!closed} onClick={() => toggle(c.path)}>
@@ -128,6 +129,24 @@ export function FilesTab({ version, onChanged }: { version: VersionDetail; onCha
     return n;
   });
   const running = jobId !== null;
+  // Arrows move between rows, Right/Left open and close folders, Enter toggles a folder or copies a hash.
+  const onTreeKey = (e: KeyboardEvent<HTMLTableSectionElement>) => {
+    const rows = Array.from(e.currentTarget.querySelectorAll<HTMLTableRowElement>('tr'));
+    const tr = (e.target as HTMLElement).closest('tr');
+    const i = tr ? rows.indexOf(tr) : -1;
+    const dir = tr?.dataset.dir;
+    const path = tr?.dataset.path;
+    if (e.key === 'ArrowDown') rows[Math.min(rows.length - 1, i + 1)]?.focus();
+    else if (e.key === 'ArrowUp') rows[Math.max(0, i - 1)]?.focus();
+    else if (e.key === 'Home') rows[0]?.focus();
+    else if (e.key === 'End') rows[rows.length - 1]?.focus();
+    else if (path && dir && ((e.key === 'ArrowRight' && dir === 'closed') || (e.key === 'ArrowLeft' && dir === 'open') || e.key === 'Enter')) toggle(path);
+    else if (path && !dir && e.key === 'Enter') {
+      const f = version.files.find((x) => x.path === path);
+      if (f) copy(f.sha256);
+    } else return;
+    e.preventDefault();
+  };
 
   return (
     <div className="files-tab">
@@ -162,9 +181,11 @@ export function FilesTab({ version, onChanged }: { version: VersionDetail; onCha
           </div>
         </div>
       ) : null}
-      <table className="table files-table" aria-label={`Files of ${key}`}>
+      <table className="table files-table" role="treegrid" aria-label={`Files of ${key}`}>
         <thead><tr><th>Name</th><th className="num">Size</th><th>SHA-256</th></tr></thead>
-        <tbody><Rows node={tree} depth={0} collapsed={collapsed} toggle={toggle} bad={bad} /></tbody>
+        <tbody onKeyDown={onTreeKey} onFocus={(e) => { if (e.target === e.currentTarget) (e.currentTarget.querySelector('tr') as HTMLElement | null)?.focus(); }} tabIndex={0} aria-label="Files, use arrow keys">
+          <Rows node={tree} depth={0} collapsed={collapsed} toggle={toggle} bad={bad} />
+        </tbody>
       </table>
     </div>
   );

@@ -2,9 +2,12 @@ import { useState, type FormEvent } from 'react';
 import type { ModelDetail, Stage, VersionDetail } from '../../../../electron/contract/registry';
 import { Framework, ModelType, Tag } from '../../../../electron/contract/registry';
 import { api } from '../../api/client';
+import { LineageGraph } from '../../components/LineageGraph';
 import { StageBadge } from '../../components/StageBadge';
-import { errorText, fmtBytes, fmtDate, fmtNumber, fmtRelative, q, shortHash } from '../../lib/format';
-import { modelHref } from '../../lib/route';
+import { errorText, fmtBytes, fmtDate, fmtInt, fmtNumber, fmtParams, fmtRelative, q, shortHash } from '../../lib/format';
+import { VerdictBadge } from '../AuditPanel';
+import { ScanVerdict } from '../ScanDetail';
+import { modelHref, scansHref } from '../../lib/route';
 import { toastError, useApp } from '../../store/appStore';
 import { useModels } from '../../store/modelsStore';
 import type { Input } from '../../../../electron/contract/index';
@@ -213,6 +216,7 @@ function Versions({ model, version }: { model: ModelDetail; version: VersionDeta
   return (
     <div className="card">
       <h2>Versions and lineage</h2>
+      <LineageGraph model={model.name} versions={model.versions} current={version.version} />
       <ol className="lineage" aria-label="Versions, newest first">
         {model.versions.map((v) => (
           <li key={v.id} className={`lineage-item${v.version === version.version ? ' current' : ''}`}>
@@ -259,12 +263,36 @@ function Details({ model, version, onChanged }: Props) {
           </select>
         </dd>
         <dt>Format</dt><dd>{version.format ?? '—'}</dd>
+        {version.version === model.latestVersion ? (
+          <>
+            <dt>Parameters</dt><dd title={model.parameters !== null ? `${fmtInt(model.parameters)} parameters` : 'no tensors counted'}>{fmtParams(model.parameters)}</dd>
+            <dt>Scan</dt>
+            <dd>{model.scan ? <a className="cell-link" href={modelHref(model.name, version.version, 'security')}><ScanVerdict run={{ status: 'done', verdict: model.scan.verdict, worst: model.scan.worst }} /></a> : <a href={modelHref(model.name, version.version, 'security')}>not scanned</a>}</dd>
+            <dt>Audit</dt>
+            <dd>{model.audit ? <a className="cell-link" href={modelHref(model.name, version.version, 'audits')}><VerdictBadge verdict={model.audit.verdict} /></a> : <span className="muted">never audited</span>}</dd>
+            <dt>Signature</dt><dd><span className="muted" title="signing arrives in a later release">unsigned</span></dd>
+          </>
+        ) : null}
         <dt>Storage</dt><dd>{version.storage === 'in_place' ? 'registered in place' : 'vault copy'}</dd>
         {version.sourcePath ? (<><dt>Source</dt><dd className="mono wrap">{version.sourcePath}</dd></>) : null}
         <dt>Content</dt><dd className="mono" title={version.contentHash}>{shortHash(version.contentHash, 16)}…</dd>
         <dt>Created</dt><dd>{fmtDate(version.createdAt)}</dd>
         <dt>Integrity</dt><dd><span className={`integrity integrity-${version.integrity}`}>{version.integrity}</span>{version.verifiedAt ? <span className="muted"> · {fmtRelative(version.verifiedAt)}</span> : null}</dd>
       </dl>
+    </div>
+  );
+}
+
+function Runs({ model, version }: { model: ModelDetail; version: VersionDetail }) {
+  return (
+    <div className="card" data-testid="runs-card">
+      <h2>Runs</h2>
+      <ul className="link-list">
+        <li><a href={modelHref(model.name, version.version, 'security')}>Latest scan of v{version.version}</a></li>
+        <li><a href={scansHref(model.name, version.version)}>Scans of v{version.version}</a> · <a href={scansHref(model.name)}>all versions</a></li>
+        <li><a href={modelHref(model.name, version.version, 'audits')}>Audits of v{version.version}</a></li>
+        <li><a href={modelHref(model.name, undefined, 'compare')}>Compare versions</a></li>
+      </ul>
     </div>
   );
 }
@@ -280,6 +308,7 @@ export function OverviewTab(props: Props) {
       <div className="col-side">
         <StageActions {...props} />
         <TagsEditor model={props.model} onChanged={props.onChanged} />
+        <Runs model={props.model} version={props.version} />
         <Details {...props} />
       </div>
     </div>

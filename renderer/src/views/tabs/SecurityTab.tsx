@@ -9,6 +9,7 @@ import { useAsync } from '../../lib/useAsync';
 import { useApp } from '../../store/appStore';
 import { awaitJob, useJobs } from '../../store/jobsStore';
 import { ScanDetail } from '../ScanDetail';
+import { scansHref } from '../../lib/route';
 
 /** Security: the latest static scan of the version (findings with severity, location, explanation), rescan, exports. */
 export function SecurityTab({ version }: { version: VersionDetail }) {
@@ -31,6 +32,8 @@ export function SecurityTab({ version }: { version: VersionDetail }) {
       const j = await awaitJob(id);
       if (j.state !== 'done') setError(j.error ?? `the scan ${j.state}`);
       setN((x) => x + 1);
+      // The Models table shows the latest verdict.
+      useApp.getState().bumpRegistry();
     } catch (e) {
       setError(errorText(e));
     } finally {
@@ -42,6 +45,10 @@ export function SecurityTab({ version }: { version: VersionDetail }) {
     <div className="security-tab">
       <div className="toolbar">
         <h2 className="inline-h">Static scan</h2>
+        <span className="runs-links">
+          <a href={scansHref(version.model, version.version)}>Scans of v{version.version}</a>
+          <a href={scansHref(version.model)}>All scans of {version.model}</a>
+        </span>
         <span className="spacer" />
         <button type="button" className="primary" onClick={() => void scan()} disabled={jobId !== null}>{jobId ? 'Scanning…' : latest.data ? 'Scan again' : 'Scan now'}</button>
       </div>
@@ -53,7 +60,7 @@ export function SecurityTab({ version }: { version: VersionDetail }) {
       )}
       <div className="card signature-card">
         <h3>Signature</h3>
-        <p className="muted">Signature verification (OpenSSF model signing) is not available in this build yet.</p>
+        <p><span className="badge stage-archived">unsigned</span> <span className="muted">Model signing and signature verification (OpenSSF model signing) are coming in a later release; until then every version is unsigned.</span></p>
       </div>
     </div>
   );
