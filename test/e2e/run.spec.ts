@@ -91,6 +91,14 @@ test('Settings show the detected hardware; a fingerprint set exports for the tra
   await expect(hw).toContainText('RAM');
   await expect(hw).toContainText(/available: .*CPU/);
   await shot(page, 'settings-hardware');
+  // Changing the GPU setting re-detects, and the status bar asks again without a reload. (On a machine
+  // without a GPU the backend stays "CPU", so the refetch itself is what can be observed here.)
+  await expect(page.getByTestId('hardware')).toContainText('RAM');
+  const statusBarAsks = page.waitForRequest((r) => r.url().endsWith('/api/call/gpu.info') && !String(r.postData()).includes('refresh'));
+  await page.getByRole('checkbox', { name: 'use the GPU when there is one' }).uncheck();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await statusBarAsks;
+  await expect(page.getByTestId('hardware')).toContainText('CPU');
 
   await hallmark.open(page, '#/audits');
   const gen = page.getByRole('form', { name: 'Generate fingerprints' });

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { callRun, hasRun, type RunOutput } from '../api/features';
+import { useApp } from '../store/appStore';
 import { errorText, fmtGiB } from '../lib/format';
 
 type Gpu = RunOutput<'gpu.info'>;
@@ -9,13 +10,14 @@ export function HardwareStatus() {
   const available = hasRun('gpu.info');
   const [gpu, setGpu] = useState<Gpu | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const hardwareGen = useApp((s) => s.hardwareGen);
 
   useEffect(() => {
     if (!available) return;
     let live = true;
-    callRun('gpu.info', {}).then((g) => { if (live) setGpu(g); }, (e: unknown) => { if (live) setError(errorText(e)); });
+    callRun('gpu.info', {}).then((g) => { if (live) { setGpu(g); setError(null); } }, (e: unknown) => { if (live) setError(errorText(e)); });
     return () => { live = false; };
-  }, [available]);
+  }, [available, hardwareGen]);
 
   if (!available) {
     return <span className="seg muted" title="Hardware detection (gpu.info) is not available in this build yet"><span className="dot dot-muted" aria-hidden="true" /> hardware: —</span>;

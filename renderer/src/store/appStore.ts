@@ -25,6 +25,8 @@ function storedImportMode(): ImportMode {
 interface AppState {
   /** Bumped whenever the registry may have changed; data views refetch when it moves. */
   registryGen: number;
+  /** Bumped when the hardware in use may have changed (GPU re-detected, CPU forced): the status bar refetches. */
+  hardwareGen: number;
   toasts: Toast[];
   paletteOpen: boolean;
   connection: ConnectionState;
@@ -32,6 +34,7 @@ interface AppState {
   /** Incremented to ask the import input to open (⌘O, buttons, palette). */
   importRequest: number;
   bumpRegistry: () => void;
+  bumpHardware: () => void;
   toast: (t: Omit<Toast, 'id'>) => number;
   dismiss: (id: number) => void;
   setPalette: (open: boolean) => void;
@@ -44,12 +47,14 @@ let toastId = 0;
 
 export const useApp = create<AppState>((set, get) => ({
   registryGen: 0,
+  hardwareGen: 0,
   toasts: [],
   paletteOpen: false,
   connection: 'connecting',
   importMode: storedImportMode(),
   importRequest: 0,
   bumpRegistry: () => set((s) => ({ registryGen: s.registryGen + 1 })),
+  bumpHardware: () => set((s) => ({ hardwareGen: s.hardwareGen + 1 })),
   toast: (t) => {
     const id = ++toastId;
     set((s) => ({ toasts: [...s.toasts.slice(-5), { ...t, id }] }));

@@ -35,7 +35,7 @@ export function RunSettingsCard() {
   const [detecting, setDetecting] = useState(false);
   const detect = (refresh: boolean) => {
     setDetecting(true);
-    callRun('gpu.info', { refresh }).then((g) => { setGpu(g); setGpuError(null); }, (e: unknown) => setGpuError(errorText(e))).finally(() => setDetecting(false));
+    callRun('gpu.info', { refresh }).then((g) => { setGpu(g); setGpuError(null); if (refresh) useApp.getState().bumpHardware(); }, (e: unknown) => setGpuError(errorText(e))).finally(() => setDetecting(false));
   };
   useEffect(() => {
     callRun('run.settings.get', {}).then((x) => { setS(x); setDraft(x); }, (e: unknown) => setError(errorText(e)));
