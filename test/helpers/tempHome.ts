@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ImportOptions, ImportResult } from '../../electron/contract/registry';
 import { AppContext } from '../../electron/services/AppContext';
+import { importPath } from '../../electron/services/registry/Importer';
 import '../../electron/services/plugins';
 
 /** A throwaway HALLMARK_HOME with an open context; `cleanup` disposes and deletes it. */
@@ -29,4 +31,17 @@ export function bytes(n: number, seed = 1): Buffer {
     b[i] = x & 0xff;
   }
   return b;
+}
+
+/** Imports through the real importer inside a job, as the CLI and the UI do. */
+export function importInto(ctx: AppContext, o: ImportOptions): Promise<ImportResult> {
+  return ctx.jobs.run({ kind: 'import', title: 't' }, (job) => importPath(ctx, o, job));
+}
+
+/** Writes `data` at `dir/name`, creating folders; returns the path. */
+export function writeAt(dir: string, name: string, data: Buffer | string): string {
+  const p = path.join(dir, name);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, data);
+  return p;
 }

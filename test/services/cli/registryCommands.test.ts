@@ -1,29 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Cli } from '../../../electron/services/cli/Cli';
-import { runCli } from '../../../electron/services/cli/main';
+import { cliRunner } from '../../helpers/cli';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hallmark-cli-'));
 const home = path.join(dir, 'home');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function hallmark(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; json: any }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += String(d)));
-  err.on('data', (d) => (stderr += String(d)));
-  const code = await runCli(['--home', home, ...args], new Cli(out, err));
-  let json: unknown = null;
-  try {
-    json = JSON.parse(stdout);
-  } catch {}
-  return { code, stdout, stderr, json };
-}
+const hallmark = cliRunner(home);
 
 describe('hallmark CLI (registry)', () => {
   it('follows the documented JSON shapes and exit codes', async () => {

@@ -1,15 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFingerprints } from '../../../electron/services/audit/fingerprints';
 import { passphraseKey, writeFingerprintFile } from '../../../electron/services/audit/FingerprintStore';
-import { Cli } from '../../../electron/services/cli/Cli';
-import { runCli } from '../../../electron/services/cli/main';
 import { consistentSubset, writeFingerprintedModel, writeShiftModel } from '../../fixtures/gguf/fingerprintModel';
 import { writeHugeLlamaHeader, writeTinyLlama } from '../../fixtures/gguf/writeGguf';
 import { writeLinearOnnx } from '../../fixtures/onnx/writeOnnx';
+import { cliRunner } from '../../helpers/cli';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hallmark-run-cli-'));
 const home = path.join(dir, 'home');
@@ -19,20 +17,7 @@ let unmarked: string;
 let fpFile: string;
 let onnx: string;
 
-async function hallmark(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; json: any }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += String(d)));
-  err.on('data', (d) => (stderr += String(d)));
-  const code = await runCli(['--home', home, ...args], new Cli(out, err));
-  let json: unknown = null;
-  try {
-    json = JSON.parse(stdout);
-  } catch {}
-  return { code, stdout, stderr, json };
-}
+const hallmark = cliRunner(home);
 
 beforeAll(async () => {
   process.env.HM_TEST_PW = 'cli passphrase';

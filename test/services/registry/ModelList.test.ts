@@ -1,22 +1,14 @@
 // The Models table's row extras: parameters (from inspection), latest scan and audit verdicts, the
 // sort and filter on them, verdict facets, and the scan/audit part of compare.
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImportOptions } from '../../../electron/contract/registry';
-import { importPath } from '../../../electron/services/registry/Importer';
 import { Registry } from '../../../electron/services/registry/Registry';
-import { bytes, tempHome } from '../../helpers/tempHome';
+import { bytes, importInto, tempHome, writeAt } from '../../helpers/tempHome';
 
 let t: ReturnType<typeof tempHome>;
 let reg: Registry;
-const imp = (o: ImportOptions) => t.ctx.jobs.run({ kind: 'import', title: 't' }, (job) => importPath(t.ctx, o, job));
-const file = (name: string, data: Buffer | string) => {
-  const p = path.join(t.dir, name);
-  fs.mkdirSync(path.dirname(p), { recursive: true });
-  fs.writeFileSync(p, data);
-  return p;
-};
+const imp = (o: ImportOptions) => importInto(t.ctx, o);
+const file = (name: string, data: Buffer | string) => writeAt(t.dir, name, data);
 
 /** A real safetensors file: one F32 tensor of the given shape. */
 function safetensors(shape: number[]): Buffer {

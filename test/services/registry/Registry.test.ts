@@ -4,19 +4,13 @@ import yauzl from 'yauzl';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImportOptions } from '../../../electron/contract/registry';
 import { exportVersion } from '../../../electron/services/registry/exportVersion';
-import { importPath } from '../../../electron/services/registry/Importer';
 import { ftsQuery, parseRef, Registry } from '../../../electron/services/registry/Registry';
-import { bytes, tempHome } from '../../helpers/tempHome';
+import { bytes, importInto, tempHome, writeAt } from '../../helpers/tempHome';
 
 let t: ReturnType<typeof tempHome>;
 let reg: Registry;
-const imp = (o: ImportOptions) => t.ctx.jobs.run({ kind: 'import', title: 't' }, (job) => importPath(t.ctx, o, job));
-const file = (name: string, data: Buffer | string) => {
-  const p = path.join(t.dir, name);
-  fs.mkdirSync(path.dirname(p), { recursive: true });
-  fs.writeFileSync(p, data);
-  return p;
-};
+const imp = (o: ImportOptions) => importInto(t.ctx, o);
+const file = (name: string, data: Buffer | string) => writeAt(t.dir, name, data);
 
 beforeEach(() => {
   t = tempHome();
