@@ -77,13 +77,14 @@ def torch_zip(path, n_tensors, rows, cols, fill):
         z.writestr("archive/version", "3\n")
 
 
-big = os.path.join(out, "torch-1gib.pt")
+# Sizes other than the defaults get their own names, so a reduced run never poisons the cached full data.
+big = os.path.join(out, "torch-1gib.pt" if gib == 1.0 else f"torch-{gib:g}gib.pt")
 if not os.path.exists(big):
     n = max(1, int(round(gib * 128)))  # 128 tensors of 1024x2048 float32 = 8 MiB each
     torch_zip(big + ".tmp", n, 1024, 2048, 0.5)
     os.replace(big + ".tmp", big)
 
-small = os.path.join(out, "small-files")
+small = os.path.join(out, "small-files" if n_small == 2000 else f"small-files-{n_small}")
 if not os.path.isdir(small):
     tmp = small + ".tmp"
     os.makedirs(tmp, exist_ok=True)

@@ -3,7 +3,7 @@
 process per tool, for the benchmark's detection table and in-process timings.
 
   reference_scan.py detect TOOL LIST.json   -> JSON lines {"path", "flagged", "error"}
-  reference_scan.py time TOOL PATH REPEATS [WARMUP]   -> JSON {"seconds": [...]}
+  reference_scan.py time TOOL PATH REPEATS [WARMUP [WARMUP_SECONDS]]   -> JSON {"seconds": [...]}
 """
 import json
 import os
@@ -67,8 +67,14 @@ if __name__ == "__main__":
             print(json.dumps({"path": p, "flagged": bool(flagged), "error": None if err is None else str(err)[:200]}), flush=True)
     elif mode == "time":
         secs = []
-        for _ in range(int(sys.argv[5]) if len(sys.argv) > 5 else 0):
-            tool(sys.argv[3])  # warm-up: imports and caches, like the JS side's JIT warm-up
+        # warm-up: imports and caches, like the JS side's JIT warm-up; at least WARMUP calls and
+        # WARMUP_SECONDS of calls, the same rule as for Hallmark
+        warm_n = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+        warm_s = float(sys.argv[6]) if len(sys.argv) > 6 else 0.0
+        t_end, i = time.perf_counter() + warm_s, 0
+        while i < warm_n or time.perf_counter() < t_end:
+            tool(sys.argv[3])
+            i += 1
         for _ in range(int(sys.argv[4])):
             t0 = time.perf_counter()
             tool(sys.argv[3])

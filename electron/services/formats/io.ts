@@ -52,10 +52,19 @@ const readFd = (fd: number, buf: Buffer, off: number, len: number, pos: number):
 const closeFd = (fd: number): Promise<void> => new Promise((res) => fsCb.close(fd, () => res()));
 const fstatFd = (fd: number): Promise<fsCb.Stats> => new Promise((res, rej) => fsCb.fstat(fd, (e, st) => (e ? rej(e) : res(st))));
 
-export class FileSource implements ByteSource {
-  private constructor(readonly name: string, readonly size: number, private fd: number | null, private readonly whole: Buffer | null) {}
+export interface OpenOptions {
+  /**
+   * Synchronous reads: for one-shot batch processes (the CLI) where nothing else waits on the event
+   * loop, a thread-pool round trip per call costs more than the read itself. The app keeps the default.
+   */
+  sync?: boolean;
+}
 
-  static async open(file: string): Promise<FileSource> {
+export class FileSource implements ByteSource {
+  private constructor(readonly name: string, readonly size: number, private fd: number | null, private readonly whole: Buffer | null, private readonly sync = false) {}
+
+  static async open(file: string, opts: OpenOptions = {}): Promise<FileSource> {
+    if (opts.sync) return FileSource.openSync(file);
     const fd = await openFd(file);
     try {
       const st = await fstatFd(fd);
@@ -78,6 +87,31 @@ export class FileSource implements ByteSource {
     }
   }
 
+  private static openSync(file: string): FileSource {
+    const fd = fsCb.openSync(file, fsCb.constants.O_RDONLY | (fsCb.constants.O_NONBLOCK ?? 0));
+    try {
+      const st = fsCb.fstatSync(fd);
+      if (!st.isFile()) throw new FormatError(`${JSON.stringify(file)} is not a regular file`);
+      if (st.size > SMALL_FILE) return new FileSource(file, st.size, fd, null, true);
+      const buf = Buffer.allocUnsafe(st.size);
+      let got = 0;
+      while (got < st.size) {
+        const n = fsCb.readSync(fd, buf, got, st.size - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+      fsCb.closeSync(fd);
+      return new FileSource(file, got, null, got === st.size ? buf : buf.subarray(0, got), true);
+    } catch (e) {
+      try {
+        fsCb.closeSync(fd);
+      } catch {
+        // already closed above
+      }
+      throw e;
+    }
+  }
+
   async read(offset: number, length: number): Promise<Buffer> {
     const n = checkRange(this, offset, length);
     if (this.whole) return this.whole.subarray(offset, offset + n);
@@ -85,7 +119,7 @@ export class FileSource implements ByteSource {
     const buf = Buffer.allocUnsafe(n);
     let got = 0;
     while (got < n) {
-      const r = await readFd(this.fd, buf, got, n - got, offset + got);
+      const r = this.sync ? fsCb.readSync(this.fd, buf, got, n - got, offset + got) : await readFd(this.fd, buf, got, n - got, offset + got);
       if (r === 0) break; // file shrank under us
       got += r;
     }
@@ -96,7 +130,8 @@ export class FileSource implements ByteSource {
     if (this.fd !== null) {
       const fd = this.fd;
       this.fd = null;
-      await closeFd(fd);
+      if (this.sync) fsCb.closeSync(fd);
+      else await closeFd(fd);
     }
   }
 }
@@ -205,9 +240,12 @@ export class Cursor {
   }
   /** u64 as a number when safe, else Infinity (callers compare it against bounds, never allocate it). */
   u64(): number {
-    const v = this.buf.readBigUInt64LE(this.at());
+    // Two u32 halves instead of a BigInt: this runs once per vocabulary string (100k+ per GGUF).
+    const a = this.at();
+    const lo = this.buf.readUInt32LE(a);
+    const hi = this.buf.readUInt32LE(a + 4);
     this.pos += 8;
-    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : Infinity;
+    return hi < 0x200000 ? hi * 0x100000000 + lo : Infinity;
   }
   u64big(): bigint {
     const v = this.buf.readBigUInt64LE(this.at());

@@ -1,7 +1,7 @@
 // ONNX reader. ModelProto and GraphProto are walked lazily (initializer bytes are stepped over, so a
 // 2 GB model costs its graph, not its weights); nodes, value infos, opsets and functions are decoded
 // with protobufjs against the subset of onnx.proto below (field numbers from onnx/onnx.proto3).
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
 import { FormatError, ReadAheadSource, readExact, type ByteSource } from './io';
 import { plausible, walk, walkBuffer, ProtobufError } from './protobuf';
 import { safeRecord, type MatchContext } from './types';
@@ -56,11 +56,13 @@ message FunctionProto {
 }
 `;
 
-// Compiled on first use: scans that meet no ONNX file do not pay for it at start-up.
+// Loaded and compiled on first use: protobufjs takes ~10 ms to initialise, which scans and CLI runs
+// that meet no ONNX file should not pay at start-up.
 let types: Record<'NodeProto' | 'ValueInfoProto' | 'OperatorSetIdProto' | 'FunctionProto' | 'StringStringEntryProto', protobuf.Type> | null = null;
-function schema(): NonNullable<typeof types> {
+async function schema(): Promise<NonNullable<typeof types>> {
   if (!types) {
-    const root = protobuf.parse(SCHEMA, { keepCase: true }).root;
+    const pb = (await import('protobufjs')).default;
+    const root = pb.parse(SCHEMA, { keepCase: true }).root;
     const t = (n: string): protobuf.Type => root.lookupType(`onnx.${n}`);
     types = { NodeProto: t('NodeProto'), ValueInfoProto: t('ValueInfoProto'), OperatorSetIdProto: t('OperatorSetIdProto'), FunctionProto: t('FunctionProto'), StringStringEntryProto: t('StringStringEntryProto') };
   }
@@ -149,7 +151,7 @@ const str = (b: Buffer, f: { start: number; length: number }): string => b.toStr
 
 export async function read(input: ByteSource, limits: Partial<OnnxLimits> = {}): Promise<OnnxInfo> {
   const L = { ...LIMITS, ...limits };
-  const { NodeProto, ValueInfoProto, OperatorSetIdProto, FunctionProto, StringStringEntryProto } = schema();
+  const { NodeProto, ValueInfoProto, OperatorSetIdProto, FunctionProto, StringStringEntryProto } = await schema();
   const src = new ReadAheadSource(input);
   const info: OnnxInfo = {
     irVersion: null, producerName: null, producerVersion: null, domain: null, modelVersion: null, docString: null,

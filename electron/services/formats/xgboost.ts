@@ -12,12 +12,15 @@ export class XgboostError extends FormatError {
 
 export const match = (head: Buffer, _ctx?: MatchContext): boolean => {
   if (head.length >= 4 && head.toString('latin1', 0, 4) === 'binf') return true;
-  // UBJSON object whose first key is "learner" (length-prefixed, no quotes).
-  if (head[0] === 0x7b && head.length > 12) {
-    const i = head.indexOf('learner');
-    return i > 0 && i < 16 && head.indexOf(0x22) > i;
-  }
-  return false;
+  // UBJSON object whose first key is "learner": '{', an integer type marker (i U I l L, big-endian)
+  // for the key length, 7, then the bytes. JSON ('{"learner"') is left to the JSON reader.
+  if (head[0] !== 0x7b || head.length < 9) return false;
+  const width: Record<number, number> = { 0x69: 1, 0x55: 1, 0x49: 2, 0x6c: 4, 0x4c: 8 };
+  const w = width[head[1]!];
+  if (w === undefined || head.length < 2 + w + 7) return false;
+  let len = 0;
+  for (let i = 0; i < w; i++) len = len * 256 + head[2 + i]!;
+  return len === 7 && head.toString('latin1', 2 + w, 2 + w + 7) === 'learner';
 };
 
 export function summarizeJson(v: unknown): Record<string, unknown> {

@@ -78,6 +78,11 @@ class SourceReader extends yauzl.RandomAccessReader {
   }
 }
 
+function isPlainAscii(b: Buffer): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i]! < 0x20 || b[i]! > 0x7e) return false;
+  return true;
+}
+
 export class ZipArchive {
   private constructor(readonly src: ByteSource, private readonly zip: yauzl.ZipFile, readonly listing: ZipListing) {}
 
@@ -110,7 +115,12 @@ export class ZipArchive {
       for await (const e of zip.eachEntry()) {
         const nameBuf = e.fileName as unknown as Buffer;
         const utf8 = (e.generalPurposeBitFlag & 0x800) !== 0;
-        const name = yauzl.getFileNameLowLevel(e.generalPurposeBitFlag, nameBuf, e.extraFields, false) ?? (utf8 ? nameBuf.toString('utf8') : nameBuf.toString('latin1'));
+        // Printable ASCII reads the same in CP437 and UTF-8: skip yauzl's per-character decoding
+        // (its cost showed in scans of checkpoints with thousands of entries) unless a Unicode path
+        // extra field overrides the name. Backslashes become "/" as yauzl does, so "..\\x" is checked too.
+        const name = isPlainAscii(nameBuf) && !e.extraFields.some((f) => f.id === 0x7075)
+          ? nameBuf.toString('latin1').replace(/\\/g, '/')
+          : (yauzl.getFileNameLowLevel(e.generalPurposeBitFlag, nameBuf, e.extraFields, false) ?? (utf8 ? nameBuf.toString('utf8') : nameBuf.toString('latin1')));
         const madeBy = e.versionMadeBy >> 8;
         entries.push({
           name, compressedSize: e.compressedSize, size: e.uncompressedSize, method: e.compressionMethod,
@@ -130,14 +140,20 @@ export class ZipArchive {
     return this.listing.entries;
   }
 
-  /** Offset where the member's data starts (after its local header). */
+  private readonly starts = new Map<ZipEntry, number>();
+
+  /** Offset where the member's data starts (after its local header); read once per entry. */
   async dataStart(e: ZipEntry): Promise<number> {
-    try {
-      const h = await this.zip.readLocalFileHeaderPromise(e.raw, { minimal: true });
-      return h.fileDataStart;
-    } catch (err) {
-      throw new ZipError(`entry ${JSON.stringify(e.name)}: ${(err as Error).message}`, e.localHeaderOffset);
-    }
+    const known = this.starts.get(e);
+    if (known !== undefined) return known;
+    // The 30-byte local header, read directly (what yauzl's minimal read does, without its
+    // callback and object overhead per member): signature, then name and extra-field lengths.
+    const at = e.localHeaderOffset;
+    const h = at + 30 <= this.src.size ? await this.src.read(at, 30) : Buffer.alloc(0);
+    if (h.length < 30 || h.readUInt32LE(0) !== 0x04034b50) throw new ZipError(`entry ${JSON.stringify(e.name)}: no local file header at offset ${at}`, at);
+    const start = at + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
+    this.starts.set(e, start);
+    return start;
   }
 
   /**

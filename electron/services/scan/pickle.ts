@@ -33,6 +33,8 @@ export type PVal =
 export type CallOpcode = 'REDUCE' | 'NEWOBJ' | 'NEWOBJ_EX' | 'OBJ' | 'INST';
 
 const NONE: PVal = { k: 'none' };
+/** Shared values for 0..255 (BININT1, most shapes and strides): ints are never mutated, and this cuts GC work. */
+const SMALL_INTS: PVal[] = Array.from({ length: 256 }, (_, i) => ({ k: 'int', v: BigInt(i) }));
 const FLOAT: PVal = { k: 'float' };
 const UNKNOWN: PVal = { k: 'unknown' };
 const TRUE: PVal = { k: 'bool', v: true };
@@ -358,12 +360,14 @@ class PickleWalker {
   }
 
   private container(k: 'tuple' | 'list' | 'set' | 'frozenset', items: PVal[]): PVal {
+    if (items.length === 2) namePair(items);
     if (!this.alloc()) return UNKNOWN;
     const keep = items.length > this.L.keepItems ? items.slice(0, this.L.keepItems) : items;
     return { k, items: keep, more: items.length - keep.length };
   }
 
   private addItems(target: PVal, items: PVal[]): void {
+    if (target.k === 'list' && target.items.length + items.length === 2) namePair([...target.items, ...items]);
     if ((target.k === 'list' || target.k === 'set') && !this.degraded) {
       const room = Math.max(0, this.L.keepItems - target.items.length);
       for (let i = 0; i < items.length && i < room; i++) target.items.push(items[i]!);
@@ -498,7 +502,7 @@ class PickleWalker {
           break;
         case OP.BININT1:
           if (!c.has(1)) await c.ensure(1, 'BININT1');
-          push({ k: 'int', v: BigInt(c.u8()) }, at);
+          push(SMALL_INTS[c.u8()]!, at);
           break;
         case OP.BININT2:
           if (!c.has(2)) await c.ensure(2, 'BININT2');
@@ -909,17 +913,32 @@ class PickleWalker {
   }
 }
 
-/** Arguments are rendered only when a finding asks for them (most calls are allow-listed rebuilds). */
-function callSite(offset: number, opcodeIndex: number, opcode: CallOpcode, args: PVal): CallSite {
-  let text: string | null = null;
-  const site = { offset, opcodeIndex, opcode } as CallSite;
-  Object.defineProperty(site, 'args', { enumerable: true, get: () => (text ??= render(args)) });
-  return site;
+/**
+ * Arguments are rendered only when a finding asks for them (most calls are allow-listed rebuilds).
+ * A class with a prototype getter: a per-object defineProperty made every site a slow dictionary object.
+ */
+class LazyCallSite implements CallSite {
+  private text: string | null = null;
+  constructor(readonly offset: number, readonly opcodeIndex: number, readonly opcode: CallOpcode, private readonly argv: PVal) {}
+  get args(): string {
+    return (this.text ??= render(this.argv));
+  }
+  toJSON(): CallSite {
+    return { offset: this.offset, opcodeIndex: this.opcodeIndex, opcode: this.opcode, args: this.args };
+  }
 }
+const callSite = (offset: number, opcodeIndex: number, opcode: CallOpcode, args: PVal): CallSite => new LazyCallSite(offset, opcodeIndex, opcode, args);
 
 /** Values produced by `_rebuild_tensor*` calls, so a state dict's key can name them later. */
 const tensorRefs = new WeakMap<object, TorchTensorRef>();
 const tensorOf = (v: PVal): TorchTensorRef | null => tensorRefs.get(v) ?? null;
+/** `[key, tensor]` pairs: older torch pickles state dicts as OrderedDict([[key, tensor], …]). */
+function namePair(items: readonly PVal[]): void {
+  const [key, val] = items;
+  if (key?.k !== 'str' || !val) return;
+  const t = tensorOf(val);
+  if (t) t.name ??= key.v;
+}
 
 const TENSOR_REBUILDERS = new Set([
   'torch._utils._rebuild_tensor', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_tensor_v3',

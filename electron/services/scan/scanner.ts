@@ -39,6 +39,11 @@ export interface ScanOptions {
   concurrency?: number;
   /** Files over 8 MiB scanned at once (they may inflate archive members into memory). */
   largeConcurrency?: number;
+  /**
+   * Read files with synchronous calls. Right for one-shot batch processes (the CLI), where nothing
+   * else waits on the event loop; the app leaves it off so a slow disk never stalls the UI.
+   */
+  blockingIo?: boolean;
   signal?: AbortSignal;
   onProgress?: (doneBytes: number, totalBytes: number, file: string) => void;
 }
@@ -64,7 +69,7 @@ export interface ScanReport {
 // memory, so only a couple run at once.
 const DEFAULTS = { maxDepth: 3, maxMemberBytes: 512 * 2 ** 20, maxInflatedTotal: 4 * 2 ** 30, bombRatio: 100, concurrency: 16, largeConcurrency: 2 };
 const LARGE_FILE = 8 * 2 ** 20;
-type Opts = typeof DEFAULTS & Pick<ScanOptions, 'signal' | 'onProgress'>;
+type Opts = typeof DEFAULTS & Pick<ScanOptions, 'signal' | 'onProgress' | 'blockingIo'>;
 
 /** Not a FormatError on purpose: cancellation must stop the scan, not become a finding. */
 export class ScanCancelledError extends Error {
@@ -487,7 +492,8 @@ class Scanner {
       return;
     }
     if (e.method === 8) ctx.inflated += src.size;
-    const full = await detectSource(src);
+    // When the head was the whole member, detecting again would look at the same bytes.
+    const full = head.length === src.size ? det : await detectSource(src);
     // A .pkl member that is not recognisable as anything is still analysed as a pickle.
     const d = full.format === 'unknown' && pklName ? { format: 'pickle' as const } : full;
     const r = await this.source(src, member, depth + 1, { ...ctx, sibling: null }, d);
@@ -561,7 +567,7 @@ class Scanner {
   async file(abs: string, display: string, sibling: SiblingLookup | null): Promise<FileReport> {
     let src: FileSource;
     try {
-      src = await FileSource.open(abs);
+      src = await FileSource.open(abs, { sync: this.opts.blockingIo === true });
     } catch (e) {
       return { path: display, format: 'unknown', bytes: 0, findings: [finding('medium', 'file.unscannable', display, 'file', `cannot read: ${(e as Error).message}`)], error: (e as Error).message };
     }

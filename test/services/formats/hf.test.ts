@@ -1,6 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chatTemplates, classifyJson, escapesFolder, summarizeConfig } from '../../../electron/services/formats/hf';
+import { chatTemplates, classifyJson, escapesFolder, listFolder, summarizeConfig } from '../../../electron/services/formats/hf';
 import { inspectPath } from '../../../electron/services/formats/inspect';
 import { getCorpus } from '../../fixtures/corpus/index';
 
@@ -22,6 +24,24 @@ describe('hugging face files and folders', () => {
   it('summarises config and chat templates', () => {
     expect(summarizeConfig({ model_type: 'llama', max_position_embeddings: 4096, secret: 1 })).toEqual({ model_type: 'llama', max_position_embeddings: 4096, contextLength: 4096 });
     expect(chatTemplates({ chat_template: [{ name: 'default', template: 'a' }, { name: 'rag', template: 'b' }] })).toEqual({ default: 'a', rag: 'b' });
+  });
+
+  it('lists folders in name order with every file size, without following links', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-list-'));
+    try {
+      // More files than one stat batch (64), sizes all different, plus a nested folder and a link.
+      for (let i = 0; i < 150; i++) fs.writeFileSync(path.join(dir, `f${String(i).padStart(3, '0')}.bin`), Buffer.alloc(i));
+      fs.mkdirSync(path.join(dir, 'sub'));
+      fs.writeFileSync(path.join(dir, 'sub', 'a.txt'), 'abc');
+      fs.symlinkSync('/etc', path.join(dir, 'link'));
+      const es = await listFolder(dir);
+      expect(es.map((e) => e.rel)).toEqual([...Array.from({ length: 150 }, (_, i) => `f${String(i).padStart(3, '0')}.bin`), 'link', 'sub', 'sub/a.txt']);
+      expect(es.filter((e) => e.kind === 'file').map((e) => e.size)).toEqual([...Array.from({ length: 150 }, (_, i) => i), 3]);
+      expect(es.find((e) => e.rel === 'link')!.kind).toBe('symlink');
+      expect(await listFolder(dir, 10)).toHaveLength(10);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('knows which paths leave a folder', () => {

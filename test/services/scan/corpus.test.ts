@@ -53,6 +53,13 @@ describe('scan corpus', () => {
     expect(m.file).toMatch(/torch_zip_payload\.pt!archive\/data\.pkl$/);
   });
 
+  it('gives the same report with blocking reads (the CLI mode) as with async reads (the app)', async () => {
+    const paths = samples.map((s) => path.join(root, s.path));
+    const [a, b] = await Promise.all([scanPaths(paths), scanPaths(paths, { blockingIo: true })]);
+    const strip = (r: typeof a): unknown => r.files.map((f) => ({ path: f.path, format: f.format, bytes: f.bytes, findings: f.findings, error: f.error }));
+    expect(strip(b)).toEqual(strip(a));
+  });
+
   it('detects formats from bytes', () => {
     const fmt = (p: string): string => results.get(p)![0]!.format;
     expect(fmt('benign/torch_state_dict.pt')).toBe('pytorch');

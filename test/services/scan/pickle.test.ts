@@ -8,6 +8,14 @@ const S = (s: string): string => '\x8c' + String.fromCharCode(s.length) + s;
 const analyze = (buf: Buffer, opts = {}) => analyzePickle(new BufferSource('t.pkl', buf), opts);
 
 describe('pickle analyser', () => {
+  it('names tensors of old-style state dicts: OrderedDict([[key, tensor], …]) as older torch wrote them', async () => {
+    // The layout of the real lpips .pth weights on PyPI (written by pickle protocol 2 with fake torch classes).
+    const hex = '800263636f6c6c656374696f6e730a4f726465726564446963740a71005d7101285d710228580a0000006c696e2e776569676874710363746f7263682e5f7574696c730a5f72656275696c645f74656e736f725f76320a71042828580700000073746f72616765710563746f7263680a466c6f617453746f726167650a71065801000000317107580300000063707571084b40747109514b004b014b4086710a4b014b0186710b894e74710c52710d655d710e2858050000006c696e2e62710f6804282868056806580100000032711068084b40747111514b004b408571124b01857113894e74711452711565658571165271172e';
+    const a = await analyze(Buffer.from(hex, 'hex'), { torch: true });
+    expect(a.damage).toBeNull();
+    expect(a.tensors.map((x) => [x.name, x.shape])).toEqual([['lin.weight', [1, 64]], ['lin.b', [64]]]);
+  });
+
   it('tracks STACK_GLOBAL operands through the memo', async () => {
     const a = await analyze(b('\x80\x04' + S('os') + '\x94' + S('system') + '\x94' + '00' + 'h\x00h\x01\x93' + S('id') + '\x85R.'));
     expect(a.globals).toMatchObject([{ module: 'os', name: 'system', opcode: 'STACK_GLOBAL', calls: [{ opcode: 'REDUCE', args: '("id",)' }] }]);

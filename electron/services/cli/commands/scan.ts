@@ -69,7 +69,8 @@ export function registerScanCommands(program: Command, cli: Cli): void {
       for (const p of paths) if (!fs.existsSync(p)) cli.fail(`cannot scan ${JSON.stringify(p)}: no such file or folder`);
       const tty = (cli.stderr as NodeJS.WriteStream).isTTY === true;
       const show = tty ? progressPrinter(cli, 'scan') : null;
-      const report = await scanPaths(paths, show ? { onProgress: (d, t) => show(d, t) } : {});
+      // A CLI run is a batch process: synchronous reads skip a thread-pool round trip per read.
+      const report = await scanPaths(paths, { blockingIo: true, ...(show ? { onProgress: (d: number, t: number) => show(d, t) } : {}) });
       if (tty) cli.stderr.write('\n');
       if (o.sarif) cli.stdout.write(JSON.stringify(toSarif(report), null, 2) + '\n');
       else cli.out(report, () => humanReport(report, threshold as Severity | 'never'));
