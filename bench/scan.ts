@@ -17,7 +17,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { scanPaths } from '../electron/services/scan/scanner';
 import { getCorpus, type Sample } from '../test/fixtures/corpus/index';
 
@@ -62,28 +61,12 @@ function toolVersions(): Record<string, string> {
 }
 
 /**
- * The Hallmark scanner bundled as one plain-JS CLI, so its process timing is comparable to the Python
- * CLIs. Self-contained, with code split at dynamic imports so that protobufjs (ONNX only) is loaded
- * only when an ONNX file is met, as in the app and the real CLI.
+ * The real `hallmark` CLI as users run it (out/cli/hallmark.js, built by scripts/build-cli.mjs), so its
+ * process timing includes everything `hallmark scan` loads and prints.
  */
-async function bundleHallmark(): Promise<string> {
-  const outDir = path.join(dataDir, 'hallmark-scan');
-  fs.rmSync(outDir, { recursive: true, force: true });
-  fs.mkdirSync(outDir, { recursive: true });
-  const entry = path.join(outDir, 'entry.ts');
-  fs.writeFileSync(entry, `import { scanPaths } from ${JSON.stringify(path.join(repo, 'electron/services/scan/scanner.ts'))};
-// the options of \`hallmark scan\` (electron/services/cli/commands/scan.ts)
-const r = await scanPaths(process.argv.slice(2), { blockingIo: true });
-const bad = r.files.some((f) => f.findings.some((x) => x.severity === 'critical' || x.severity === 'high'));
-process.stdout.write(JSON.stringify(r.summary) + '\\n');
-process.exit(bad ? 1 : 0);
-`);
-  await build({
-    entryPoints: { 'hallmark-scan': entry }, outdir: outDir, outExtension: { '.js': '.mjs' }, nodePaths: [path.join(repo, 'node_modules')],
-    bundle: true, splitting: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error',
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  });
-  return path.join(outDir, 'hallmark-scan.mjs');
+function buildHallmarkCli(): string {
+  execFileSync(process.execPath, [path.join(repo, 'scripts', 'build-cli.mjs')], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+  return path.join(repo, 'out', 'cli', 'hallmark.js');
 }
 
 function timeProcess(cmd: string, args: string[]): number {
@@ -109,7 +92,7 @@ async function throughput(target: string, hallmarkCli: string): Promise<{ bytes:
   // CLI runs interleave the tools (one run of each per round), so that load from other processes
   // during the benchmark falls on all of them alike instead of on whichever ran at that moment.
   const clis: Array<[string, string, string[]]> = [
-    ['hallmark', process.execPath, [hallmarkCli, target]],
+    ['hallmark', process.execPath, [hallmarkCli, 'scan', '--json', target]],
     ['picklescan', bin('picklescan'), ['-p', target]],
     ['modelscan', bin('modelscan'), ['-p', target]],
   ];
@@ -303,7 +286,7 @@ async function main(): Promise<void> {
   log(`data: ${dataDir}`);
   execFileSync('python3', [path.join(here, 'make_bench_data.py'), dataDir, '--small', String(SMALL), '--gib', String(GIB)], { stdio: ['ignore', 'ignore', 'inherit'] });
   const versions = toolVersions();
-  const cli = await bundleHallmark();
+  const cli = buildHallmarkCli();
   console.log(`## Hallmark scan benchmark (${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} CPU, node ${process.version}, ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')})`);
   console.log(`CLI: median of ${REPEATS} process runs, tools interleaved (interpreter start-up included) after a warm-up read; in-process: median of ${API_REPEATS} library calls in one process after at least ${API_WARMUP} untimed ones and ${WARMUP_SECONDS} s of them, for every tool (JIT and imports warm; Hallmark with the CLI options, blocking reads).`);
   let big: Throughput | null = null;

@@ -9,6 +9,9 @@ await build({
   format: 'esm',
   target: 'node20',
   packages: 'external',
+  // Command groups are dynamic imports: split chunks so `hallmark scan` never loads the inference stack.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   sourcemap: true,
   logLevel: 'warning',
 });

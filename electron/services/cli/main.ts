@@ -1,10 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { Cli, CliExit, errorMessage } from './Cli';
-import { commands } from './commands/index';
-import '../plugins';
+import { registersFor } from './commands/index';
 
-/** Builds the `hallmark` program; every command registers itself from commands/. */
-export function buildProgram(cli: Cli): Command {
+/** Builds the `hallmark` program for argv; the command groups it needs register themselves from commands/. */
+export async function buildProgram(cli: Cli, argv: readonly string[]): Promise<Command> {
   const program = new Command('hallmark')
     .description('Hallmark: inspect, scan, register and audit ML model files')
     .option('--json', 'machine-readable output on stdout')
@@ -17,14 +16,14 @@ export function buildProgram(cli: Cli): Command {
       cli.json = Boolean(o.json);
       if (o.home) cli.home = o.home;
     });
-  for (const register of commands) register(program, cli);
+  for (const register of await registersFor(argv)) register(program, cli);
   return program;
 }
 
 /** Runs the CLI and returns the exit code (never calls process.exit itself, so tests can drive it). */
 export async function runCli(argv: string[], cli = new Cli()): Promise<number> {
-  const program = buildProgram(cli);
   try {
+    const program = await buildProgram(cli, argv);
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {

@@ -1,14 +1,40 @@
 import type { Command } from 'commander';
 import type { Cli } from '../Cli';
-import { registerRegistryCommands } from './registry';
-import { registerServeCommand } from './serve';
-import { registerRunCommands } from './run';
-import { registerScanCommands } from './scan';
 
-/** One entry per command group; each adds its subcommands to the program. */
-export const commands: Array<(program: Command, cli: Cli) => void> = [
-  registerRegistryCommands,
-  registerServeCommand,
-  registerRunCommands,
-  registerScanCommands,
+type Register = (program: Command, cli: Cli) => void;
+
+/**
+ * One entry per command group, loaded only when one of its commands runs: `hallmark scan` should not
+ * pay for node-llama-cpp, onnxruntime or the HTTP server at start-up (a CI gate calls it per file).
+ */
+export const commandGroups: Array<{ commands: readonly string[]; opensContext: boolean; load: () => Promise<Register> }> = [
+  {
+    commands: ['import', 'list', 'versions', 'show', 'verify', 'promote', 'compare', 'export', 'tag', 'metrics', 'delete', 'gc'],
+    opensContext: true,
+    load: async () => (await import('./registry')).registerRegistryCommands,
+  },
+  { commands: ['serve'], opensContext: true, load: async () => (await import('./serve')).registerServeCommand },
+  { commands: ['gpu', 'run', 'fingerprints', 'audit'], opensContext: true, load: async () => (await import('./run')).registerRunCommands },
+  // inspect and scan read files, never the registry: no context, so no feature plugins (and no zod) to load.
+  { commands: ['inspect', 'scan'], opensContext: false, load: async () => (await import('./scan')).registerScanCommands },
 ];
+
+/** The command word in argv (skipping global options), or null for help, version or no command. */
+export function commandWord(argv: readonly string[]): string | null {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--home') i++; // its value is not the command
+    else if (!a.startsWith('-')) return a;
+  }
+  return null;
+}
+
+/** The register functions needed for argv: one group when the command is known, else all (help, typos). */
+export async function registersFor(argv: readonly string[]): Promise<Register[]> {
+  const word = commandWord(argv);
+  const matched = commandGroups.filter((g) => word !== null && g.commands.includes(word));
+  const groups = matched.length ? matched : commandGroups;
+  // Feature plugins hook into every context a command opens (post-import inspect and scan).
+  if (groups.some((g) => g.opensContext)) await import('../../plugins');
+  return Promise.all(groups.map((g) => g.load()));
+}
