@@ -11,6 +11,9 @@ import {
 
 export type LlamaGpu = 'cuda' | 'metal' | 'vulkan' | false;
 
+/** A llama.cpp log line at warn level or above, numbered so a load can pick out the lines it caused. */
+interface LogLine { seq: number; error: boolean; message: string }
+
 export class LlamaRuntimeError extends Error {
   constructor(readonly code: 'invalid_model' | 'model_too_large' | 'load_failed' | 'generation_failed' | 'disposed' | 'aborted', message: string) {
     super(message);
@@ -128,26 +131,27 @@ export class LlamaRuntime {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<Entry>>();
   /** The last error lines llama.cpp logged, to explain its bare "Failed to load model". */
-  private readonly recentErrors: string[];
+  private readonly recentErrors: LogLine[];
   private disposed = false;
   /** Native loads that failed after node-llama-cpp created its model object (see dispose). */
   private failedNativeLoads = 0;
 
-  private constructor(private readonly llama: Llama, private readonly opts: Required<LlamaRuntimeOptions>, recentErrors: string[]) {
+  private constructor(private readonly llama: Llama, private readonly opts: Required<LlamaRuntimeOptions>, recentErrors: LogLine[]) {
     this.recentErrors = recentErrors;
   }
 
   /** Loads the prebuilt llama.cpp binary (never builds or downloads one). */
   static async create(opts: LlamaRuntimeOptions = {}): Promise<LlamaRuntime> {
-    const recentErrors: string[] = [];
+    const recentErrors: LogLine[] = [];
+    let seq = 0;
     const llama = await getLlama({
       build: 'never',
       gpu: opts.gpu === false ? false : 'auto',
       logLevel: LlamaLogLevel.warn,
       logger: (level, message) => {
         if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal || level === LlamaLogLevel.warn) {
-          recentErrors.push(message.trim());
-          if (recentErrors.length > 20) recentErrors.shift();
+          recentErrors.push({ seq: ++seq, error: level !== LlamaLogLevel.warn, message: message.trim() });
+          if (recentErrors.length > 40) recentErrors.shift();
         }
       },
     });
@@ -393,7 +397,7 @@ export class LlamaRuntime {
   private async loadEntry(key: string, opts: LoadOptions): Promise<Entry> {
     const { fit } = await this.analyze(key, opts.contextSize);
     if (!fit.fits) throw new LlamaRuntimeError('model_too_large', `refusing to load: ${fit.reason}`);
-    const errorsBefore = this.recentErrors.length;
+    const seqBefore = this.recentErrors.at(-1)?.seq ?? 0;
     let model: LlamaModel;
     try {
       model = await this.llama.loadModel({
@@ -406,9 +410,15 @@ export class LlamaRuntime {
     } catch (e) {
       this.failedNativeLoads++;
       if (opts.signal?.aborted) throw new LlamaRuntimeError('aborted', `loading ${path.basename(key)} was cancelled`);
-      // llama.cpp's log lines arrive on the JS thread just after the rejection; give them a moment.
-      await new Promise((r) => setTimeout(r, 30));
-      const detail = this.recentErrors.slice(errorsBefore).filter((l) => /error|fail|invalid|corrupt/i.test(l)).at(0);
+      // llama.cpp's log lines reach the JS thread after the rejection, later still on a busy machine:
+      // wait (bounded) for an error-level line, which names the cause (e.g. the missing tensor).
+      const since = () => this.recentErrors.filter((l) => l.seq > seqBefore);
+      for (let waited = 0; waited < 1000 && !since().some((l) => l.error); waited += 20) await new Promise((r) => setTimeout(r, 20));
+      const lines = since();
+      // Warnings such as "Failed simulating model resource usage" match /fail/ but are not the cause.
+      const detail = lines.find((l) => l.error && /error|fail|invalid|corrupt|missing/i.test(l.message))?.message
+        ?? lines.find((l) => l.error)?.message
+        ?? lines.find((l) => /error|invalid|corrupt|missing/i.test(l.message))?.message;
       throw new LlamaRuntimeError('load_failed', `could not load ${path.basename(key)}: ${detail ?? (e instanceof Error ? e.message : String(e))}`);
     }
     try {

@@ -20,6 +20,8 @@ function createWindow(): BrowserWindow {
     minWidth: 900,
     minHeight: 560,
     title: 'Hallmark',
+    // Linux and Windows take the window icon from here; macOS uses the bundle's.
+    icon: path.join(here, '../../resources/icons/hallmark.png'),
     show: false,
     webPreferences: {
       preload: path.join(here, '../preload/index.cjs'),

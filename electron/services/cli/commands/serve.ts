@@ -8,8 +8,12 @@ import type { Cli } from '../Cli';
 /** The built renderer: next to the bundled CLI in out/, or HALLMARK_RENDERER_DIR. */
 export function rendererDir(): string | undefined {
   if (process.env.HALLMARK_RENDERER_DIR) return process.env.HALLMARK_RENDERER_DIR;
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const c of [path.join(here, '..', 'renderer'), path.join(here, '..', '..', '..', '..', 'out', 'renderer')]) {
+  // This file runs from out/cli/chunks/ when bundled and from electron/services/cli/commands/ in
+  // development: the package root holding out/renderer is a few folders up either way. (Never the
+  // source renderer/ folder: its index.html needs Vite.)
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 6; up++, dir = path.dirname(dir)) {
+    const c = path.join(dir, 'out', 'renderer');
     if (fs.existsSync(path.join(c, 'index.html'))) return c;
   }
   return undefined;
