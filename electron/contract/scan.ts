@@ -77,6 +77,7 @@ export type VersionInspection = z.infer<typeof VersionInspection>;
 const VersionSelector = z.object({ name: z.string().min(1), version: z.number().int().positive().optional() });
 
 export const ScanListQuery = z.object({
+  /** A model's runs, all versions unless `version` is given. */
   name: z.string().optional(),
   version: z.number().int().positive().optional(),
   verdict: Verdict.optional(),

@@ -25,8 +25,12 @@ export const scanHandlers: HandlersFor<typeof scanCalls> = {
     const { id } = ctx.jobs.start({ kind: 'scan', title: `Scan ${v.label}` }, (job) => scanVersion(ctx, v.id, job));
     return { jobId: id };
   },
-  'scan.list': ({ name, version, verdict, minSeverity, rule, limit, offset }, ctx) =>
-    listScans(ctx.db, { versionId: name ? versionId(ctx, name, version).id : undefined, verdict, minSeverity, rule, limit, offset }),
+  'scan.list': ({ name, version, verdict, minSeverity, rule, limit, offset }, ctx) => listScans(ctx.db, {
+    // A name alone means every version of that model; with a version, that one.
+    versionId: name && version ? versionId(ctx, name, version).id : undefined,
+    modelId: name && !version ? new Registry(ctx.db, ctx.blobs).requireModel(name).id : undefined,
+    verdict, minSeverity, rule, limit, offset,
+  }),
   'scan.get': ({ id, minSeverity, rule, file }, ctx) => ({ run: getRun(ctx.db, id), files: getScanFiles(ctx.db, id, { minSeverity, rule, file }) }),
   'scan.latest': ({ name, version }, ctx) => latestRun(ctx.db, versionId(ctx, name, version).id),
   'scan.export': ({ id, format }, ctx) => {

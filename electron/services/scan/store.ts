@@ -58,6 +58,8 @@ export function saveFailedScan(db: Sqlite, o: { versionId: number | null; target
 
 export interface ListQuery {
   versionId?: number | undefined;
+  /** Every version of one model. */
+  modelId?: number | undefined;
   verdict?: string | undefined;
   minSeverity?: Severity | undefined;
   rule?: string | undefined;
@@ -69,6 +71,7 @@ export function listScans(db: Sqlite, q: ListQuery): { total: number; runs: Scan
   const parts: string[] = [];
   const args: unknown[] = [];
   if (q.versionId !== undefined) { parts.push('s.version_id = ?'); args.push(q.versionId); }
+  if (q.modelId !== undefined) { parts.push('s.version_id IN (SELECT id FROM versions WHERE model_id = ?)'); args.push(q.modelId); }
   if (q.verdict) { parts.push('s.verdict = ?'); args.push(q.verdict); }
   if (q.minSeverity) {
     const sev = SEVERITIES.slice(0, SEVERITIES.indexOf(q.minSeverity) + 1);

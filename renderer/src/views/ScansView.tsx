@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { ScanRun, Severity } from '../../../electron/contract/scan';
-import { api, ApiError, isElectron, modKey } from '../api/client';
+import { ApiError, isElectron, modKey } from '../api/client';
 import { callScan, type ScanInput } from '../api/features';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { errorText, fmtBytes, fmtDate, fmtInt, fmtRelative } from '../lib/format';
@@ -44,22 +44,14 @@ function ScanPaths({ onDone }: { onDone: (scanId: number | null) => void }) {
 
 type ScanQuery = NonNullable<ScanInput<'scan.list'>>;
 
-/**
- * scan.list filters by one version (the latest when none is given); "every version of a model" is
- * the union of its versions' lists, newest first. A model that does not exist has no scans.
- */
+/** scan.list: a model name alone lists every version's runs; a model that does not exist has none. */
 async function listScans(q: ScanQuery): Promise<{ total: number; runs: ScanRun[] }> {
-  if (!q.name || q.version) return callScan('scan.list', q);
-  let versions: number[];
   try {
-    versions = (await api.call('registry.model', { name: q.name })).versions.map((v) => v.version).slice(0, 100);
+    return await callScan('scan.list', q);
   } catch (e) {
-    if (e instanceof ApiError && e.code === 'not_found') return { total: 0, runs: [] };
+    if (q.name && e instanceof ApiError && e.code === 'not_found') return { total: 0, runs: [] };
     throw e;
   }
-  const parts = await Promise.all(versions.map((version) => callScan('scan.list', { ...q, version })));
-  const runs = parts.flatMap((p) => p.runs).sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id - a.id);
-  return { total: parts.reduce((t, p) => t + p.total, 0), runs: runs.slice(0, q.limit ?? PAGE) };
 }
 
 /** Every stored scan, newest first, filterable (verdict, severity, model), with a detail pane. */

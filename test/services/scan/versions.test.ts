@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql as m010 } from '../../../native/migrations/010_scans';
 import { AppContext } from '../../../electron/services/AppContext';
 import { scanHandlers } from '../../../electron/services/api/scan';
 import { importPath } from '../../../electron/services/registry/Importer';
@@ -19,8 +18,6 @@ beforeAll(async () => {
   root = (await getCorpus()).root;
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-scanver-'));
   ctx = AppContext.open({ home });
-  // Until the shared migration list includes 010 this test applies it itself.
-  if (!ctx.db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'scans'`).get()) ctx.db.exec(m010);
 });
 
 afterAll(async () => {
@@ -80,6 +77,19 @@ describe('version inspect + scan', () => {
     expect(job.state).toBe('done');
     expect(job.result).toMatchObject({ verdict: 'findings' });
     expect(((await call('scan.list', { name: 'evil', limit: 10, offset: 0 })) as { total: number }).total).toBe(2);
+  });
+
+  it('lists a model\'s runs across all its versions, or one version\'s', async () => {
+    const before = (await call('scan.list', { name: 'evil', limit: 100, offset: 0 })) as { total: number; runs: Array<{ model: string; version: number }> };
+    // A second version of the same model: its import scan joins the model's list.
+    await ctx.jobs.run({ kind: 'import', title: 'v2' }, (job) => importPath(ctx, { path: path.join(root, 'benign/model.onnx'), name: 'evil', newVersion: true }, job));
+    const all = (await call('scan.list', { name: 'evil', limit: 100, offset: 0 })) as { total: number; runs: Array<{ model: string; version: number }> };
+    expect(all.total).toBe(before.total + 1);
+    expect(new Set(all.runs.map((r) => r.version)).size).toBe(2);
+    expect(all.runs.every((r) => r.model === 'evil')).toBe(true);
+    const v1 = (await call('scan.list', { name: 'evil', version: 1, limit: 100, offset: 0 })) as { total: number };
+    expect(v1.total).toBe(before.total);
+    await expect(Promise.resolve().then(() => call('scan.list', { name: 'no-such-model', limit: 10, offset: 0 }))).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('scans ad-hoc paths and lists rules', async () => {
