@@ -1,5 +1,10 @@
-import BetterSqlite3 from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
 import { migrations, type Migration } from './migrations/index';
+
+// Loaded on first open, not at import: commands that never touch the registry (`hallmark scan`, run
+// per file by CI gates) should not pay for the native addon at start-up.
+const loadSqlite = (): typeof BetterSqlite3 => createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 
 export class DatabaseVersionError extends Error {
   constructor(readonly path: string, readonly found: number, readonly supported: number) {
@@ -12,7 +17,8 @@ export type Sqlite = BetterSqlite3.Database;
 
 /** Opens the registry database: WAL, foreign keys, numbered migrations applied in one transaction each. */
 export function openDatabase(file: string, list: Migration[] = migrations): Sqlite {
-  const db = new BetterSqlite3(file);
+  const Sqlite = loadSqlite();
+  const db = new Sqlite(file);
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
