@@ -33,9 +33,12 @@ export function CommandPalette() {
   const listRef = useRef<HTMLUListElement>(null);
 
   useEffect(() => {
-    if (!open) return;
-    setQuery('');
-    setActive(0);
+    // Clear on close, not on open: keys typed right after ⌘K must never land on the last query.
+    if (!open) {
+      setQuery('');
+      setActive(0);
+      return;
+    }
     requestAnimationFrame(() => inputRef.current?.focus());
   }, [open]);
 
