@@ -24,6 +24,8 @@ export interface Hallmark {
   /** A scratch folder for files the test creates. */
   work: string;
   cli: (...args: string[]) => Promise<CliResult>;
+  /** One typed-contract call through the bridge, as the renderer makes it (fast setup of real state). */
+  call: (method: string, input: unknown) => Promise<unknown>;
   /** Opens the app (the token URL) and waits for the frame. */
   open: (page: Page, hash?: string) => Promise<void>;
 }
@@ -97,6 +99,17 @@ export const test = base.extend<{ seed: number; hallmark: Hallmark }>({
         home,
         work,
         cli: (...args) => run(args, env),
+        call: async (method, input) => {
+          const u = new URL(server.url);
+          const res = await fetch(`${u.origin}/api/call/${method}`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${u.searchParams.get('token') ?? ''}` },
+            body: JSON.stringify(input),
+          });
+          const env = (await res.json()) as { ok: boolean; result?: unknown; error?: { message: string } };
+          if (!env.ok) throw new Error(`${method}: ${env.error?.message ?? res.status}`);
+          return env.result;
+        },
         open: async (page, hash = '') => {
           await page.goto(server.url + hash);
           await expect(page.getByRole('navigation', { name: 'Sections' })).toBeVisible();

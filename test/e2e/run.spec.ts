@@ -34,6 +34,19 @@ test('ONNX predict form, then Monitoring shows the predictions', async ({ page, 
   await expect(page.getByRole('table', { name: 'Recent predictions' })).toContainText('onnx');
   await page.getByRole('button', { name: 'Set baseline' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Baseline set from 1 prediction' })).toBeVisible();
+
+  // A real series: single rows give the baseline, then batches of 100,000 rows take far longer per
+  // call, and the latency drift shows against the baseline (z-score threshold 2.0).
+  const one = { model: { name: 'linear' }, inputs: { x: [[1, 2, 3]] } };
+  for (let i = 0; i < 24; i++) await hallmark.call('run.onnx', one);
+  await page.getByRole('button', { name: 'Reset baseline' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /Baseline set from 25 predictions/ })).toBeVisible();
+  const big = { model: { name: 'linear' }, csv: Array.from({ length: 100_000 }, (_, i) => `${i},${i % 7},1`).join('\n') };
+  for (let i = 0; i < 6; i++) await hallmark.call('run.onnx', big);
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await expect(page.getByText('31 predictions ·')).toBeVisible();
+  await expect(page.getByTestId('drift')).toContainText('Drift detected');
+  await expect(page.getByTestId('drift')).toContainText('latency_ms');
   await shot(page, 'monitoring');
 });
 

@@ -12,6 +12,22 @@ export interface ChartSeries {
 
 const cssColor = (c: string): string => (c.startsWith('--') ? getComputedStyle(document.documentElement).getPropertyValue(c).trim() || '#888' : c);
 
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/** Tick labels: tenths, seconds or minutes by the tick spacing; the date when ticks are days apart. */
+function timeTicks(splits: number[]): string[] {
+  const step = splits.length > 1 ? splits[1]! - splits[0]! : 60;
+  return splits.map((s, i) => {
+    const d = new Date(s * 1000);
+    if (step >= 86_400) return `${d.getMonth() + 1}/${d.getDate()}`;
+    const hm = `${two(d.getHours())}:${two(d.getMinutes())}`;
+    if (step >= 60) return hm;
+    const sec = `${hm}:${two(d.getSeconds())}`;
+    // Sub-second ticks: the full time once, then just the seconds, as a clock's second hand reads.
+    return step >= 1 ? sec : i === 0 ? `${sec}.${Math.floor(d.getMilliseconds() / 100)}` : `:${two(d.getSeconds())}.${Math.floor(d.getMilliseconds() / 100)}`;
+  });
+}
+
 /** A small time-series plot (uPlot): x in ISO times, one or more series, sized to its container. */
 export function TimeChart({ title, times, series, height = 160 }: { title: string; times: string[]; series: ChartSeries[]; height?: number }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -34,7 +50,8 @@ export function TimeChart({ title, times, series, height = 160 }: { title: strin
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true } },
       axes: [
-        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
+        // One short line per tick (uPlot's default stacks a date line that overlaps on narrow charts).
+        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, space: 72, values: (_u: uPlot, splits: number[]) => timeTicks(splits) },
         { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 56 },
       ],
       series: [
