@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { Metrics, Stage, Tag } from '../../../contract/registry';
-import { formatZod } from '../../api/index';
+import { formatZod } from '../../errors';
 import { exportVersion } from '../../registry/exportVersion';
 import { importPath } from '../../registry/Importer';
 import { parseRef, Registry } from '../../registry/Registry';
