@@ -1,6 +1,5 @@
 import { useEffect } from 'react';
 import { onConnection, onEvent } from './api/client';
-import { hasRun, hasScan } from './api/features';
 import { CommandPalette } from './components/CommandPalette';
 import { DropOverlay } from './components/DropOverlay';
 import { ImportInput } from './components/ImportInput';
@@ -100,8 +99,8 @@ export function App() {
   let view;
   if (route.section === 'models') view = route.model ? <ModelPage key={route.model} route={route} /> : <ModelsView />;
   else if (route.section === 'settings') view = <SettingsView />;
-  else if (route.section === 'audits' && hasRun('audit.list')) view = <AuditsView />;
-  else if (route.section === 'scans' && hasScan('scan.list')) view = <ScansView />;
+  else if (route.section === 'audits') view = <AuditsView />;
+  else if (route.section === 'scans') view = <ScansView />;
   else view = <SectionView section={route.section} />;
 
   return (

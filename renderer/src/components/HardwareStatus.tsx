@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { callRun, hasRun, type RunOutput } from '../api/features';
+import { callRun, type RunOutput } from '../api/features';
 import { useApp } from '../store/appStore';
 import { errorText, fmtGiB } from '../lib/format';
 
@@ -7,21 +7,16 @@ type Gpu = RunOutput<'gpu.info'>;
 
 /** The status bar's hardware segment: backend, device and VRAM, RAM (from gpu.info when it exists). */
 export function HardwareStatus() {
-  const available = hasRun('gpu.info');
   const [gpu, setGpu] = useState<Gpu | null>(null);
   const [error, setError] = useState<string | null>(null);
   const hardwareGen = useApp((s) => s.hardwareGen);
 
   useEffect(() => {
-    if (!available) return;
     let live = true;
     callRun('gpu.info', {}).then((g) => { if (live) { setGpu(g); setError(null); } }, (e: unknown) => { if (live) setError(errorText(e)); });
     return () => { live = false; };
-  }, [available, hardwareGen]);
+  }, [hardwareGen]);
 
-  if (!available) {
-    return <span className="seg muted" title="Hardware detection (gpu.info) is not available in this build yet"><span className="dot dot-muted" aria-hidden="true" /> hardware: —</span>;
-  }
   if (error) return <span className="seg text-danger" title={error}><span className="dot dot-danger" aria-hidden="true" /> hardware unknown</span>;
   if (!gpu) return <span className="seg muted"><span className="dot dot-muted" aria-hidden="true" /> detecting hardware…</span>;
   const dev = gpu.devices[0];

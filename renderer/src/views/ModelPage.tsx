@@ -7,7 +7,6 @@ import { fmtBytes, q } from '../lib/format';
 import { MODEL_TABS, modelHref, navigate, type ModelTab, type Route } from '../lib/route';
 import { useAsync } from '../lib/useAsync';
 import { useApp } from '../store/appStore';
-import { hasRun, hasScan } from '../api/features';
 import { AuditPanel } from './AuditPanel';
 import { CompareTab } from './tabs/CompareTab';
 import { InspectTab } from './tabs/InspectTab';
@@ -24,9 +23,8 @@ const TAB_LABEL: Record<ModelTab, string> = {
   monitoring: 'Monitoring', incidents: 'Incidents', compare: 'Compare', export: 'Export',
 };
 
-/** What each not-yet-built tab needs from the services (see electron/contract). */
+/** Tabs of features that come in a later release (see electron/contract). */
 const PENDING: Partial<Record<ModelTab, { needs: string; detail: string; later?: boolean }>> = {
-  ...(hasRun('audit.list') ? {} : { audits: { needs: 'audit.list, audit.start (electron/contract/run.ts)', detail: 'Fingerprint and link audit history, and starting a new audit, appear here once the audit service calls are part of the contract.' } }),
   incidents: { later: true, needs: 'incidents', detail: 'Incidents linked to this model, with their sync state, will be listed here.' },
 };
 
@@ -123,7 +121,7 @@ export function ModelPage({ route }: { route: Route }) {
             aria-selected={t === tab}
             aria-controls="model-tabpanel"
             tabIndex={t === tab ? 0 : -1}
-            className={`tab${t === tab ? ' active' : ''}${PENDING[t] || ((t === 'run' || t === 'monitoring') && !hasRun('run.describe')) || ((t === 'inspect' || t === 'security') && !hasScan('scan.latest')) ? ' pending' : ''}`}
+            className={`tab${t === tab ? ' active' : ''}${PENDING[t] ? ' pending' : ''}`}
             href={modelHref(m.name, route.version, t)}
             onKeyDown={(e) => onTabKey(e, i)}
           >

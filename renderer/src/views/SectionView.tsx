@@ -2,16 +2,14 @@ import { UnavailableState } from '../components/UnavailableState';
 import { sectionLabel } from '../components/Sidebar';
 import type { Section } from '../lib/route';
 
-const NEEDS: Record<Exclude<Section, 'models' | 'settings'>, { needs: string; detail: string; later?: boolean }> = {
-  scans: { needs: 'scan (electron/contract/scan.ts)', detail: 'Static security scans of model files — newest first, filterable, with findings, severities and SARIF/JSON export — appear here once the scan service calls exist. Every run links back to its model version.' },
-  audits: { needs: 'audits (electron/contract/run.ts)', detail: 'Fingerprint and link audits with verdict, match rate and p-value, exportable as JSON/HTML, appear here once the audit service calls exist.' },
+const NEEDS: Record<Exclude<Section, 'models' | 'settings' | 'scans' | 'audits'>, { needs: string; detail: string; later?: boolean }> = {
   training: { later: true, needs: 'training', detail: 'Fine-tuning runs with the live loss curve, step, samples/s, ETA and a before/after audit will be listed here, newest first. Until then, import trained weights from the Models list and compare versions on the model page.' },
   incidents: { later: true, needs: 'incidents', detail: 'Incidents linked to model versions, with their sync state (pending / synced / failed with reason) and working offline, will be listed here. Until then, keep notes on the version in its Overview tab.' },
   evaluate: { later: true, needs: 'evaluate', detail: 'Evaluation runs of a version against datasets will be listed here with their metrics. Until then, record metrics on a version in its Overview tab and compare them in Compare.' },
 };
 
-/** Sections whose services are not in this build yet: a clear state, no fake data. */
-export function SectionView({ section }: { section: Exclude<Section, 'models' | 'settings'> }) {
+/** Sections of later releases: a clear state saying what comes and what to do meanwhile, no fake data. */
+export function SectionView({ section }: { section: Exclude<Section, 'models' | 'settings' | 'scans' | 'audits'> }) {
   const n = NEEDS[section];
   return (
     <section className="view" aria-labelledby="section-title">

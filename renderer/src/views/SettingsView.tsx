@@ -1,5 +1,4 @@
 import { api, bridgeToken, isElectron, modKey } from '../api/client';
-import { hasRun } from '../api/features';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { RunSettingsCard } from './RunSettingsCard';
 import { fmtInt } from '../lib/format';
@@ -35,7 +34,7 @@ export function SettingsView() {
           </fieldset>
           {!electron ? <p className="hint">Browser mode always copies: a browser cannot hand file paths to Hallmark, so files are uploaded. Register in place from the desktop app or with <code>hallmark import PATH --in-place</code>.</p> : null}
         </div>
-        {hasRun('run.settings.get') ? <RunSettingsCard /> : null}
+        <RunSettingsCard />
         <div className="card">
           <h2>Registry</h2>
           {facets.error ? <ErrorBanner title="Could not read the registry" error={facets.error} onRetry={facets.reload} /> : null}

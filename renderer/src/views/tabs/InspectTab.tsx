@@ -1,20 +1,17 @@
 import { useState } from 'react';
 import type { VersionDetail } from '../../../../electron/contract/registry';
-import { callScan, hasScan } from '../../api/features';
+import { callScan } from '../../api/features';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { MetaView } from '../../components/MetaView';
-import { UnavailableState } from '../../components/UnavailableState';
 import { fmtDate } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 
 /** Format metadata of a version (GGUF KV pairs and tensors, ONNX inputs/outputs/op histogram, …). */
 export function InspectTab({ version }: { version: VersionDetail }) {
-  const available = hasScan('inspect.version');
   const key = `${version.model}@${version.version}`;
-  const insp = useAsync(() => (available ? callScan('inspect.version', { name: version.model, version: version.version }) : Promise.resolve(null)), key);
+  const insp = useAsync(() => callScan('inspect.version', { name: version.model, version: version.version }), key);
   const [file, setFile] = useState<string>('');
 
-  if (!available) return <UnavailableState title="Inspect" needs="inspect.version (electron/contract/scan.ts)" detail="Format metadata — GGUF key/value pairs, tensors with dtype and shape, ONNX inputs, outputs and operator histogram — appears here once the inspect calls are part of the contract." />;
   if (insp.error) return <ErrorBanner title={`Could not inspect ${key}`} error={insp.error} onRetry={insp.reload} />;
   const d = insp.data;
   if (!d) return <div className="loading-line" role="status">Reading the format metadata of {key}…</div>;

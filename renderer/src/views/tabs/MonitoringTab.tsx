@@ -1,11 +1,10 @@
 import { useMemo, useState } from 'react';
 import type { VersionDetail } from '../../../../electron/contract/registry';
 import { ApiError } from '../../api/client';
-import { callRun, hasRun } from '../../api/features';
+import { callRun } from '../../api/features';
 import { NotRunnable } from '../../components/NotRunnable';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { TimeChart, type ChartSeries } from '../../components/TimeChart';
-import { UnavailableState } from '../../components/UnavailableState';
 import { errorText, fmtDate, fmtInt, fmtMs, fmtRate, fmtRelative, plural } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { toastError, useApp } from '../../store/appStore';
@@ -14,12 +13,10 @@ const pct = (x: number | null | undefined): string => (x === null || x === undef
 
 /** Monitoring: prediction stats, latency/error/throughput plots, drift against a baseline. */
 export function MonitoringTab({ version }: { version: VersionDetail }) {
-  const available = hasRun('monitor.stats');
   const model = useMemo(() => ({ name: version.model, version: version.version }), [version.model, version.version]);
   const [n, setN] = useState(0);
   const key = `${version.model}@${version.version}#${n}`;
   const data = useAsync(async () => {
-    if (!available) return null;
     const [stats, series, drift, predictions] = await Promise.all([
       callRun('monitor.stats', { model }),
       callRun('monitor.series', { model, buckets: 60 }),
@@ -45,7 +42,6 @@ export function MonitoringTab({ version }: { version: VersionDetail }) {
     return { times, latency, errors, tps };
   }, [data.data?.series]);
 
-  if (!available) return <UnavailableState title="Monitoring" needs="monitor.stats, monitor.series, monitor.drift (electron/contract/run.ts)" detail="Latency, error and drift plots appear here once the monitoring service calls are part of the contract." />;
   if (data.error instanceof ApiError && data.error.code === 'unsupported_format') return <NotRunnable what="Monitoring" detail={data.error.message} />;
   if (data.error && !data.data) return <ErrorBanner title={`No monitoring for ${version.model}@${version.version}`} error={data.error} onRetry={data.reload} />;
   if (!data.data) return <div className="loading-line" role="status">Loading monitoring data…</div>;

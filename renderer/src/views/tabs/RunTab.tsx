@@ -2,10 +2,9 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { ChatMessage, ModelDescription, ModelRef } from '../../../../electron/contract/run';
 import type { VersionDetail } from '../../../../electron/contract/registry';
 import { onEvent } from '../../api/client';
-import { callRun, hasRun, type RunOutput } from '../../api/features';
+import { callRun, type RunOutput } from '../../api/features';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { ProgressBar } from '../../components/ProgressBar';
-import { UnavailableState } from '../../components/UnavailableState';
 import { errorText, fmtBytes, fmtInt, fmtMs, fmtNumber, fmtRate } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { awaitJob, useJobs } from '../../store/jobsStore';
@@ -338,10 +337,8 @@ export function RunTab({ version }: { version: VersionDetail }) {
   const runnable = version.files.filter((f) => RUNNABLE.test(f.path));
   const [file, setFile] = useState<string | undefined>(runnable[0]?.path);
   const model: ModelRef = { name: version.model, version: version.version, ...(runnable.length > 1 && file ? { file } : {}) };
-  const available = hasRun('run.describe');
-  const desc = useAsync(() => (available ? callRun('run.describe', { model }) : Promise.resolve(null)), JSON.stringify(model));
+  const desc = useAsync(() => callRun('run.describe', { model }), JSON.stringify(model));
 
-  if (!available) return <UnavailableState title="Run" needs="run.describe, run.chat, run.onnx (electron/contract/run.ts)" detail="Chat with GGUF models and a predict form for ONNX models appear here once the run service calls are part of the contract." />;
   if (!runnable.length) {
     return <div className="empty"><div className="empty-title">Nothing to run in {version.model}@{version.version}</div><p>Only .gguf and .onnx files can be run; this version has {version.files.map((f) => f.path).join(', ')}.</p></div>;
   }

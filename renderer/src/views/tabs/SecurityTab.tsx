@@ -1,9 +1,8 @@
 import { useState } from 'react';
 import type { VersionDetail } from '../../../../electron/contract/registry';
-import { callScan, hasScan } from '../../api/features';
+import { callScan } from '../../api/features';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { ProgressBar } from '../../components/ProgressBar';
-import { UnavailableState } from '../../components/UnavailableState';
 import { errorText } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { useApp } from '../../store/appStore';
@@ -13,16 +12,14 @@ import { scansHref } from '../../lib/route';
 
 /** Security: the latest static scan of the version (findings with severity, location, explanation), rescan, exports. */
 export function SecurityTab({ version }: { version: VersionDetail }) {
-  const available = hasScan('scan.latest');
   const key = `${version.model}@${version.version}`;
   const gen = useApp((s) => s.registryGen);
   const [n, setN] = useState(0);
-  const latest = useAsync(() => (available ? callScan('scan.latest', { name: version.model, version: version.version }) : Promise.resolve(null)), key, gen + n);
+  const latest = useAsync(() => callScan('scan.latest', { name: version.model, version: version.version }), key, gen + n);
   const [jobId, setJobId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const job = useJobs((s) => (jobId ? s.jobs[jobId] : undefined));
 
-  if (!available) return <UnavailableState title="Security" needs="scan.latest, scan.version (electron/contract/scan.ts)" detail="Static scan findings with severity, location and explanation appear here once the scan calls are part of the contract." />;
 
   const scan = async () => {
     setError(null);
