@@ -3,7 +3,7 @@
 // are silent. Known-dangerous names are critical/high. Everything else is "unknown" (medium): we never
 // silently allow a name we have not reviewed.
 import { at, finding, type Finding, type Severity } from './rules';
-import type { GlobalRef, PickleAnalysis } from './pickle';
+import type { GlobalRef, PickleAnalysis, PickleEventKind } from './pickle';
 
 export type ImportClass =
   | { kind: 'safe' }
@@ -211,6 +211,20 @@ function why(fq: string): string {
 
 const nameOf = (g: Pick<GlobalRef, 'module' | 'name'>): string => `${g.module}.${g.name}`;
 
+/**
+ * What each analyser event reports. Persistent ids outside torch files and nested loads are not
+ * findings of their own: the imports they lead to are classified like any other.
+ */
+const EVENT_FINDINGS: Record<PickleEventKind, { severity: Severity; rule: string } | null> = {
+  'dynamic-global': { severity: 'high', rule: 'pickle.dynamic-global' },
+  'extension-code': { severity: 'high', rule: 'pickle.extension-code' },
+  'build-on-global': { severity: 'high', rule: 'pickle.build-on-global' },
+  'indirect-call': { severity: 'high', rule: 'pickle.indirect-call' },
+  'out-of-band-buffer': { severity: 'medium', rule: 'pickle.out-of-band' },
+  'persistent-id-outside-torch': null,
+  'nested-load': null,
+};
+
 /** Findings for one analysed pickle stream. `file` names the stream (path or `outer!member`). */
 export function pickleFindings(a: PickleAnalysis, file: string): Finding[] {
   const out: Finding[] = [];
@@ -228,27 +242,8 @@ export function pickleFindings(a: PickleAnalysis, file: string): Finding[] {
     else out.push(finding(g.truncated ? 'high' : 'medium', 'pickle.unknown-import', file, loc, `${c.why}${trunc} [${how}${calls}]`));
   }
   for (const e of a.events) {
-    const loc = at(e.offset, e.opcodeIndex);
-    switch (e.kind) {
-      case 'dynamic-global':
-        out.push(finding('high', 'pickle.dynamic-global', file, loc, e.detail));
-        break;
-      case 'extension-code':
-        out.push(finding('high', 'pickle.extension-code', file, loc, e.detail));
-        break;
-      case 'build-on-global':
-        out.push(finding('high', 'pickle.build-on-global', file, loc, e.detail));
-        break;
-      case 'indirect-call':
-        out.push(finding('high', 'pickle.indirect-call', file, loc, e.detail));
-        break;
-      case 'out-of-band-buffer':
-        out.push(finding('medium', 'pickle.out-of-band', file, loc, e.detail));
-        break;
-      case 'persistent-id-outside-torch':
-      case 'nested-load':
-        break;
-    }
+    const r = EVENT_FINDINGS[e.kind];
+    if (r) out.push(finding(r.severity, r.rule, file, at(e.offset, e.opcodeIndex), e.detail));
   }
   if (a.damage) {
     const d = a.damage;
