@@ -1,11 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { Cli, CliExit, errorMessage } from './Cli';
 import { registersFor } from './commands/index';
+import { version } from '../../../package.json';
 
 /** Builds the `hallmark` program for argv; the command groups it needs register themselves from commands/. */
 export async function buildProgram(cli: Cli, argv: readonly string[]): Promise<Command> {
   const program = new Command('hallmark')
     .description('Hallmark: inspect, scan, register and audit ML model files')
+    .version(version, '-V, --version', 'print the version')
     .option('--json', 'machine-readable output on stdout')
     .option('--home <dir>', 'data directory (default: $HALLMARK_HOME or the per-user data folder)')
     .showHelpAfterError()

@@ -32,6 +32,10 @@ describe('bundled CLI start-up', () => {
     expect(importsOf('gpu', '--json')).toContain('node-llama-cpp');
   });
 
+  it('help and version load none of the heavy packages (the inference stack loads inside the command)', () => {
+    for (const args of [['--help'], ['--version']]) expect(importsOf(...args).filter((p) => HEAVY.includes(p)), args.join(' ')).toEqual([]);
+  });
+
   it('scan and list load none of the heavy packages', () => {
     const file = path.join(os.tmpdir(), `hallmark-startup-${process.pid}.txt`);
     fs.writeFileSync(file, 'plain text');

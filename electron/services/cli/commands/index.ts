@@ -29,9 +29,10 @@ export function commandWord(argv: readonly string[]): string | null {
   return null;
 }
 
-/** The register functions needed for argv: one group when the command is known, else all (help, typos). */
+/** The register functions needed for argv: one group when the command is known, none for the version, else all (help, typos). */
 export async function registersFor(argv: readonly string[]): Promise<Register[]> {
   const word = commandWord(argv);
+  if (word === null && argv.some((a) => a === '-V' || a === '--version')) return [];
   const matched = commandGroups.filter((g) => word !== null && g.commands.includes(word));
   const groups = matched.length ? matched : commandGroups;
   // Feature plugins hook into every context a command opens (post-import inspect and scan).

@@ -1,11 +1,16 @@
 import type { Command } from 'commander';
-import { exportAudit, startAudit } from '../../audit/AuditService';
 import { exportForTrainer, generateFingerprints } from '../../audit/fingerprints';
 import { passphraseKey, readFingerprintFile, writeFileAtomic, writeFingerprintFile } from '../../audit/FingerprintStore';
-import { runFromFile } from '../../inference/InferenceService';
 import { parseModelArg } from '../../inference/modelRef';
-import { runServices } from '../../inference/RunServices';
 import { type Cli, fmtBytes } from '../Cli';
+
+/** The inference stack (node-llama-cpp, onnxruntime, systeminformation) loads when a command runs, not for `hallmark --help`. */
+async function inference() {
+  const [{ runServices }, { runFromFile }, { exportAudit, startAudit }] = await Promise.all([
+    import('../../inference/RunServices'), import('../../inference/InferenceService'), import('../../audit/AuditService'),
+  ]);
+  return { runServices, runFromFile, exportAudit, startAudit };
+}
 
 const DEFAULT_PASSPHRASE_ENV = 'HALLMARK_PASSPHRASE';
 
@@ -36,6 +41,7 @@ export function registerRunCommands(program: Command, cli: Cli): void {
     .description('detected hardware: backend (cuda, metal, vulkan or cpu), GPUs with memory, RAM')
     .option('--cpu', 'report as if the CPU were forced')
     .action(async (o: { cpu?: boolean }) => {
+      const { runServices } = await inference();
       const rs = runServices(cli.ctx());
       if (o.cpu) rs.override({ gpu: false });
       const info = await rs.gpu(true);
@@ -59,6 +65,7 @@ export function registerRunCommands(program: Command, cli: Cli): void {
       const sampling = {
         maxTokens: int(cli, o.maxTokens, '--max-tokens'), temperature: num(cli, o.temperature, '--temperature'), seed: int(cli, o.seed, '--seed', 0),
       };
+      const { runServices, runFromFile } = await inference();
       const ctx = cli.ctx();
       if (o.cpu) runServices(ctx).override({ gpu: false });
       const r = await runFromFile(ctx, parseModelArg(model), o.input, Object.fromEntries(Object.entries(sampling).filter(([, v]) => v !== undefined)));
@@ -115,6 +122,7 @@ export function registerRunCommands(program: Command, cli: Cli): void {
       if (Boolean(o.fingerprints) === Boolean(o.link)) cli.fail('give exactly one of --fingerprints FILE or --link URL');
       if (o.mode !== 'quick' && o.mode !== 'full') cli.fail(`--mode must be quick or full, got ${JSON.stringify(o.mode)}`);
       const mode = o.mode;
+      const { runServices, startAudit, exportAudit } = await inference();
       const ctx = cli.ctx();
       if (o.cpu) runServices(ctx).override({ gpu: false });
       const ref = parseModelArg(model);

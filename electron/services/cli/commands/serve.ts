@@ -2,7 +2,6 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { Bridge } from '../../bridge/Bridge';
 import type { Cli } from '../Cli';
 
 /** The built renderer: next to the bundled CLI in out/, or HALLMARK_RENDERER_DIR. */
@@ -27,6 +26,8 @@ export function registerServeCommand(program: Command, cli: Cli): void {
     .action(async (o: { port: string; token?: string }) => {
       const ctx = cli.ctx();
       const staticDir = rendererDir();
+      // fastify and the whole API load here, not for `hallmark --help`
+      const { Bridge } = await import('../../bridge/Bridge');
       const bridge = new Bridge(ctx, { port: Number(o.port) || 0, ...(staticDir ? { staticDir } : {}), ...(o.token ? { token: o.token } : {}) });
       const url = await bridge.start();
       cli.out({ url, port: bridge.port, token: bridge.token }, () => `Hallmark is running in browser mode at:\n  ${url}${staticDir ? '' : '\n(renderer not built: run `npm run build` for the UI; the API works)'}`);
