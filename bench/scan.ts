@@ -63,12 +63,12 @@ function toolVersions(): Record<string, string> {
 }
 
 /**
- * The real `hallmark` CLI as users run it (out/cli/hallmark.js, built by scripts/build-cli.mjs), so its
- * process timing includes everything `hallmark scan` loads and prints.
+ * The real `hallmark` command as users run it (bin/hallmark.js, which loads the bundle scripts/build-cli.mjs
+ * writes to out/cli), so its process timing includes everything `hallmark scan` loads and prints.
  */
 function buildHallmarkCli(): string {
   execFileSync(process.execPath, [path.join(repo, 'scripts', 'build-cli.mjs')], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
-  return path.join(repo, 'out', 'cli', 'hallmark.js');
+  return path.join(repo, 'bin', 'hallmark.js');
 }
 
 /**
