@@ -1,4 +1,4 @@
-import { AppContext } from '../AppContext';
+import type { AppContext, AppContextOptions } from '../AppContext';
 import { HallmarkError } from '../errors';
 
 /** Thrown to leave with a given exit code: 0 ok/clean, 1 the check found something, 2 usage or could not run. */
@@ -10,15 +10,23 @@ export class CliExit extends Error {
 
 /** What every command gets: the lazily opened context and output helpers honouring --json. */
 export class Cli {
-  private ctxPromise: AppContext | null = null;
+  private context: AppContext | null = null;
   json = false;
   home: string | undefined;
+  /**
+   * Opens the registry. Set by commands/index.ts for the command groups that use one, so `hallmark scan`
+   * never loads the database layer (a CI gate may call it once per file).
+   */
+  openContext: ((opts: AppContextOptions) => AppContext) | null = null;
 
   constructor(readonly stdout: NodeJS.WritableStream = process.stdout, readonly stderr: NodeJS.WritableStream = process.stderr) {}
 
   ctx(): AppContext {
-    this.ctxPromise ??= AppContext.open(this.home ? { home: this.home } : {});
-    return this.ctxPromise;
+    if (!this.context) {
+      if (!this.openContext) throw new Error('this command group does not open the registry (opensContext in commands/index.ts)');
+      this.context = this.openContext(this.home ? { home: this.home } : {});
+    }
+    return this.context;
   }
 
   /** Machine-readable on stdout with --json, human text otherwise. */
@@ -36,8 +44,8 @@ export class Cli {
   }
 
   async close(): Promise<void> {
-    if (this.ctxPromise) await this.ctxPromise.dispose();
-    this.ctxPromise = null;
+    if (this.context) await this.context.dispose();
+    this.context = null;
   }
 }
 

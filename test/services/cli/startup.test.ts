@@ -44,6 +44,9 @@ describe('bundled CLI start-up', () => {
         const loaded = importsOf(...args);
         expect(loaded.filter((p) => HEAVY.includes(p)), args.join(' ')).toEqual([]);
       }
+      // scan opens no registry: the database layer and its hashing (node:crypto, via AppContext) stay unloaded
+      expect(importsOf('scan', file, '--json')).not.toContain('node:crypto');
+      expect(importsOf('list', '--json')).toContain('node:crypto');
     } finally {
       fs.rmSync(file, { force: true });
     }

@@ -35,7 +35,15 @@ export async function registersFor(argv: readonly string[]): Promise<Register[]>
   if (word === null && argv.some((a) => a === '-V' || a === '--version')) return [];
   const matched = commandGroups.filter((g) => word !== null && g.commands.includes(word));
   const groups = matched.length ? matched : commandGroups;
+  if (!groups.some((g) => g.opensContext)) return Promise.all(groups.map((g) => g.load()));
   // Feature plugins hook into every context a command opens (post-import inspect and scan).
-  if (groups.some((g) => g.opensContext)) await import('../../plugins');
-  return Promise.all(groups.map((g) => g.load()));
+  const [{ AppContext }] = await Promise.all([import('../../AppContext'), import('../../plugins')]);
+  return Promise.all(groups.map(async (g) => {
+    const register = await g.load();
+    if (!g.opensContext) return register;
+    return (program: Command, cli: Cli) => {
+      cli.openContext = (opts) => AppContext.open(opts);
+      register(program, cli);
+    };
+  }));
 }
