@@ -24,6 +24,8 @@ export default defineConfig({
     plugins: [react()],
     build: {
       outDir: 'out/renderer',
+      // electron-vite leaves the renderer unminified by default; browser mode serves it over HTTP.
+      minify: true,
       rollupOptions: { input: { index: resolve('renderer/index.html') } },
     },
   },

@@ -59,9 +59,9 @@ test('promote to production archives the previous one; compare shows metric delt
   await expect(result).toContainText('−1 removed');
 
   // The theme follows the OS.
-  const bg = () => page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim());
-  expect(await bg()).toBe('#ffffff');
+  const bg = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  expect(await bg()).toBe('rgb(255, 255, 255)');
   await page.emulateMedia({ colorScheme: 'dark' });
-  expect(await bg()).toBe('#16181d');
+  expect(await bg()).toBe('rgb(22, 24, 29)'); // #16181d
   await shot(page, 'compare-dark');
 });
