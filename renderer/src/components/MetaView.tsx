@@ -8,8 +8,10 @@ import { fmtInt } from '../lib/format';
 type Json = unknown;
 const isScalar = (v: Json): boolean => v === null || ['string', 'number', 'boolean'].includes(typeof v);
 const isRecord = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Words that read as acronyms once keys like irVersion or bos_token_id are split. */
+const ACRONYMS = /\b(ir|id|kv|gguf|onnx|url|json|rope|bos|eos|pad|unk|hf)\b/g;
 const humanize = (k: string): string => {
-  const s = k.replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  const s = k.replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().replace(ACRONYMS, (w) => w.toUpperCase());
   return s.charAt(0).toUpperCase() + s.slice(1);
 };
 const ROW_CAP = 500;
