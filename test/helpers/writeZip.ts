@@ -8,6 +8,10 @@ export interface RawZipEntry {
   deflate?: boolean;
   /** Unix mode for the external attributes, e.g. 0o120777 for a symlink. */
   mode?: number;
+  /** General-purpose flag bits added to UTF-8 (0x0800), e.g. 1 for "encrypted". */
+  flags?: number;
+  /** Bytes before the data, counted in the compressed size (a ZipCrypto header is 12 of them). */
+  prefix?: Buffer;
 }
 
 /**
@@ -21,13 +25,14 @@ export function writeRawZip(file: string, entries: RawZipEntry[]): void {
   for (const e of entries) {
     const name = Buffer.from(e.name, 'utf8');
     const raw = e.data ?? Buffer.alloc(0);
-    const body = e.deflate ? zlib.deflateRawSync(raw, { level: 9 }) : raw;
+    const body = Buffer.concat([e.prefix ?? Buffer.alloc(0), e.deflate ? zlib.deflateRawSync(raw, { level: 9 }) : raw]);
+    const flags = 0x0800 | (e.flags ?? 0);
     const crc = zlib.crc32(raw);
     const method = e.deflate ? 8 : 0;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6);
+    local.writeUInt16LE(flags, 6);
     local.writeUInt16LE(method, 8);
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(body.length, 18);
@@ -38,7 +43,7 @@ export function writeRawZip(file: string, entries: RawZipEntry[]): void {
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE((3 << 8) | 20, 4); // made by Unix, so the mode bits count
     central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt16LE(flags, 8);
     central.writeUInt16LE(method, 10);
     central.writeUInt32LE(crc, 16);
     central.writeUInt32LE(body.length, 20);

@@ -1,8 +1,11 @@
 // Zip container reading on top of yauzl: the central directory, raw entry names (so that "../x" and
 // "/etc/x" reach our checks instead of aborting the listing), and member access without extraction.
 // Stored members are read in place (a slice of the outer source); deflated ones are inflated into
-// memory under a cap, which is also our zip-bomb guard.
+// memory under a cap, which is also our zip-bomb guard. Members are read the way torch.load reads them:
+// the encryption flag and the CRC are not obeyed (a scanner that refuses what the loader accepts is
+// evaded), and the scanner reports both instead.
 import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { BufferSource, FormatError, ReadAheadSource, SliceSource, type ByteSource } from './io';
 import type { MatchContext } from './types';
@@ -102,7 +105,10 @@ export class ZipArchive {
   static async open(src: ByteSource): Promise<ZipArchive> {
     let zip: yauzl.ZipFile;
     try {
-      zip = await yauzl.fromRandomAccessReaderPromise(new SourceReader(src), src.size, { decodeStrings: false, validateEntrySizes: true, autoClose: false });
+      // No size validation by yauzl: it rejects the whole listing when a stored entry's two sizes differ,
+      // which is also what the encryption flag alone causes (it expects a 12-byte header); the scanner
+      // checks sizes itself and reports them.
+      zip = await yauzl.fromRandomAccessReaderPromise(new SourceReader(src), src.size, { decodeStrings: false, validateEntrySizes: false, autoClose: false });
     } catch (e) {
       throw new ZipError(`not a readable zip: ${(e as Error).message}`);
     }
@@ -113,7 +119,7 @@ export class ZipArchive {
     const entries: ZipEntry[] = [];
     try {
       for await (const e of zip.eachEntry()) {
-        const nameBuf = e.fileName as unknown as Buffer;
+        const nameBuf = e.fileNameRaw;
         const utf8 = (e.generalPurposeBitFlag & 0x800) !== 0;
         // Printable ASCII reads the same in CP437 and UTF-8: skip yauzl's per-character decoding
         // (its cost showed in scans of checkpoints with thousands of entries) unless a Unicode path
@@ -148,12 +154,25 @@ export class ZipArchive {
     if (known !== undefined) return known;
     // The 30-byte local header, read directly (what yauzl's minimal read does, without its
     // callback and object overhead per member): signature, then name and extra-field lengths.
+    // The name is read along with it: a local name that differs from the central directory's shows
+    // streaming unzippers another file than the one torch.load (which uses the directory) reads.
     const at = e.localHeaderOffset;
-    const h = at + 30 <= this.src.size ? await this.src.read(at, 30) : Buffer.alloc(0);
+    const central = e.raw.fileNameRaw;
+    const want = 30 + central.length;
+    const h = at + 30 <= this.src.size ? await this.src.read(at, Math.min(want, this.src.size - at)) : Buffer.alloc(0);
     if (h.length < 30 || h.readUInt32LE(0) !== 0x04034b50) throw new ZipError(`entry ${JSON.stringify(e.name)}: no local file header at offset ${at}`, at);
-    const start = at + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
+    const nameLength = h.readUInt16LE(26);
+    if (nameLength !== central.length || !h.subarray(30).equals(central)) this.renamed.add(e);
+    const start = at + 30 + nameLength + h.readUInt16LE(28);
     this.starts.set(e, start);
     return start;
+  }
+
+  private readonly renamed = new Set<ZipEntry>();
+
+  /** Whether the member's local header names another file than the central directory (known once read). */
+  localNameDiffers(e: ZipEntry): boolean {
+    return this.renamed.has(e);
   }
 
   /**
@@ -161,7 +180,6 @@ export class ZipArchive {
    * up to `cap` bytes (an entry claiming more, or inflating to more, is refused).
    */
   async source(e: ZipEntry, cap: number, name: string): Promise<ByteSource> {
-    if (e.encrypted) throw new ZipError(`entry ${JSON.stringify(e.name)} is encrypted`);
     if (e.method === 0) {
       const start = await this.dataStart(e);
       if (start + e.compressedSize > this.src.size) throw new ZipError(`entry ${JSON.stringify(e.name)} data [${start}, ${start + e.compressedSize}) runs past the end of the archive`, start);
@@ -174,7 +192,6 @@ export class ZipArchive {
 
   /** Up to `max` bytes from the start of the member (inflated): cheap sniffing of what a member is. */
   async head(e: ZipEntry, max: number): Promise<Buffer> {
-    if (e.encrypted) return Buffer.alloc(0);
     if (e.method === 0) {
       const start = await this.dataStart(e);
       return this.src.read(start, Math.min(max, e.compressedSize, Math.max(0, this.src.size - start)));
@@ -186,9 +203,16 @@ export class ZipArchive {
   private async readAll(e: ZipEntry, cap: number, partial = false): Promise<Buffer> {
     let stream: Readable;
     try {
-      stream = await this.zip.openReadStreamPromise(e.raw);
+      // yauzl will not inflate a flagged entry: take its raw bytes and inflate them as torch would.
+      stream = await this.zip.openReadStreamPromise(e.raw, e.encrypted ? { decodeFileData: false } : undefined);
     } catch (err) {
       throw new ZipError(`entry ${JSON.stringify(e.name)}: ${(err as Error).message}`, e.localHeaderOffset);
+    }
+    if (e.encrypted) {
+      const raw = stream;
+      stream = zlib.createInflateRaw();
+      raw.on('error', (err: Error) => stream.destroy(err));
+      raw.pipe(stream as zlib.InflateRaw);
     }
     const chunks: Buffer[] = [];
     let got = 0;

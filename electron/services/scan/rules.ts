@@ -47,7 +47,7 @@ export const RULES: Record<string, RuleInfo> = {
   'archive.bomb': { id: 'archive.bomb', title: 'Archive decompresses to far more than its size', help: 'Compression ratio or total size beyond safe limits (zip bomb), or overlapping entries.' },
   'archive.nested-depth': { id: 'archive.nested-depth', title: 'Archives nested too deep', help: 'Nested archives beyond the scan depth were not inspected.' },
   'archive.duplicate-entry': { id: 'archive.duplicate-entry', title: 'Archive has two entries with one name', help: 'Different tools pick different copies: a scanner may check one and a loader run the other.' },
-  'archive.encrypted': { id: 'archive.encrypted', title: 'Encrypted archive entry', help: 'Encrypted content cannot be scanned.' },
+  'archive.encrypted': { id: 'archive.encrypted', title: 'Encrypted archive entry', help: 'Encrypted content cannot be scanned. An encryption flag on plain data hides it from tools built on Python\'s zipfile, while torch.load ignores the flag and loads it.' },
   'archive.malformed': { id: 'archive.malformed', title: 'Damaged archive', help: 'The archive structure is invalid; parts could not be scanned.' },
   'file.unscannable': { id: 'file.unscannable', title: 'Content could not be scanned', help: 'Compressed with an unsupported codec, over a size cap, or unreadable: its safety is unknown.' },
   'file.symlink': { id: 'file.symlink', title: 'Link inside a scanned folder', help: 'The link target was scanned; links leaving the folder make its content depend on the machine.' },

@@ -143,6 +143,21 @@ function nameOf(display: string): string {
   return basename(display);
 }
 
+/**
+ * Whether an entry flagged as encrypted holds plain data after all (the flag is a known way to hide a
+ * pickle from zipfile-based scanners): stored data without the 12-byte ZipCrypto header, or deflated
+ * data that inflates.
+ */
+async function plainDespiteFlag(z: ZipArchive, e: ZipEntry): Promise<boolean> {
+  if (e.method === 0) return e.compressedSize === e.size;
+  if (e.method !== 8) return false;
+  try {
+    return (await z.head(e, 1024)).length > 0;
+  } catch {
+    return false;
+  }
+}
+
 function memberPathProblem(name: string): { rule: 'archive.absolute-path' | 'archive.path-traversal'; why: string } | null {
   if (/^([a-zA-Z]:)?[\\/]/.test(name) || /^[a-zA-Z]:/.test(name)) return { rule: 'archive.absolute-path', why: `entry ${JSON.stringify(name)} is an absolute path: extraction writes outside the target folder` };
   if (name.split(/[\\/]/).includes('..')) return { rule: 'archive.path-traversal', why: `entry ${JSON.stringify(name)} contains ".." and extracts outside the target folder (zip slip)` };
@@ -421,13 +436,23 @@ class Scanner {
     {
       const entries = z.entries;
       const names = new Map<string, number>();
+      const ciphertext = new Set<ZipEntry>();
       let declared = 0;
       for (const e of entries) {
         const loc = `entry ${JSON.stringify(e.name)}`;
         const p = memberPathProblem(e.name);
         if (p) out.push(finding('high', p.rule, display, loc, p.why));
         if (e.unixMode !== null && (e.unixMode & 0o170000) === 0o120000) out.push(finding('high', 'archive.symlink', display, loc, `entry ${JSON.stringify(e.name)} is a symbolic link: extracting it redirects later files outside the folder`));
-        if (e.encrypted) out.push(finding('medium', 'archive.encrypted', display, loc, `entry ${JSON.stringify(e.name)} is encrypted and cannot be scanned`));
+        if (e.encrypted) {
+          const plain = await plainDespiteFlag(z, e);
+          if (!plain) ciphertext.add(e);
+          out.push(plain
+            ? finding('high', 'archive.encrypted', display, loc, `entry ${JSON.stringify(e.name)} has the encryption flag set but is not encrypted: Python's zipfile (and scanners built on it) refuse to read it, torch.load ignores the flag; scanned as plain data`)
+            : finding('medium', 'archive.encrypted', display, loc, `entry ${JSON.stringify(e.name)} is encrypted and cannot be scanned`));
+        }
+        if (e.method === 0 && e.compressedSize !== e.size && !(e.encrypted && e.compressedSize === e.size + 12)) {
+          out.push(finding('medium', 'archive.malformed', display, loc, `stored entry ${JSON.stringify(e.name)} declares ${e.size} bytes but holds ${e.compressedSize}: readers disagree on which to believe`));
+        }
         names.set(e.name, (names.get(e.name) ?? 0) + 1);
         declared += e.size;
         if (e.size > 10 << 20 && e.size / Math.max(1, e.compressedSize) > this.opts.bombRatio) {
@@ -447,7 +472,7 @@ class Scanner {
       }
       for (const e of entries) {
         this.check();
-        if (e.name.endsWith('/') || e.encrypted || e.size === 0) continue;
+        if (e.name.endsWith('/') || ciphertext.has(e) || e.size === 0) continue;
         if (e.unixMode !== null && (e.unixMode & 0o170000) === 0o120000) continue;
         await this.zipMember(z, e, display, depth, ctx, format, out);
       }
@@ -469,6 +494,7 @@ class Scanner {
       out.push(finding('medium', 'archive.malformed', member, 'entry', (err as Error).message));
       return;
     }
+    if (z.localNameDiffers(e)) out.push(finding('medium', 'archive.malformed', display, `entry ${JSON.stringify(e.name)}`, `the local header of ${JSON.stringify(e.name)} names another file: tools that stream the archive see a different file list than torch.load`));
     const det = await detectSource(new BufferSource(member, head));
     const pklName = /\.(pkl|pickle)$/i.test(e.name);
     const interesting = pklName || det.format !== 'unknown';
