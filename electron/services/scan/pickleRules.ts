@@ -84,12 +84,16 @@ const DANGEROUS_MODULES: Record<string, Severity> = {
   'torch.utils.collect_env': 'critical', 'torch.utils.data.datapipes': 'high',
   'numpy.testing': 'critical', 'numpy.f2py': 'critical', 'numpy.distutils': 'critical', 'numpy.ctypeslib': 'critical',
   'numpy.lib.npyio': 'high', 'numpy.lib.format': 'high', 'pandas.io': 'high',
-  'tensorflow.io': 'high', 'tensorflow.python.ops.script_ops': 'critical', 'keras.utils.get_file': 'high',
+  'tensorflow.io': 'high', 'tensorflow.python.ops.script_ops': 'critical',
   'transformers.dynamic_module_utils': 'critical', 'huggingface_hub': 'high',
+  // found by probing bypasses reported against other scanners: each runs code, a process or a download
+  doctest: 'critical', 'mlflow.projects': 'critical', 'mlflow.utils.process': 'critical', aiohttp: 'high', httpx: 'high',
+  'keras.utils.data_utils': 'high', 'keras.src.utils.file_utils': 'high',
 };
 
 /** Specific names in otherwise-unlisted modules. */
 const DANGEROUS_NAMES: Record<string, Severity> = {
+  'uuid._get_command_stdout': 'critical', 'keras.utils.get_file': 'high', 'tensorflow.keras.utils.get_file': 'high',
   'builtins.eval': 'critical', 'builtins.exec': 'critical', 'builtins.execfile': 'critical', 'builtins.compile': 'critical',
   'builtins.open': 'critical', 'builtins.file': 'critical', 'builtins.getattr': 'critical', 'builtins.setattr': 'critical',
   'builtins.delattr': 'critical', 'builtins.__import__': 'critical', 'builtins.globals': 'critical', 'builtins.locals': 'critical',
@@ -198,11 +202,12 @@ export function classifyImport(rawModule: string, rawName: string): ImportClass 
 
 function why(fq: string): string {
   if (/builtins\.(eval|exec|compile|execfile)$/.test(fq)) return 'executes Python source';
-  if (/^(os|posix|nt|subprocess|pty|commands|popen2)\b/.test(fq) || /\.(system|popen|spawn\w*|exec\w*)$/.test(fq)) return 'runs shell commands or programs';
-  if (/builtins\.(eval|exec|compile|execfile)$/.test(fq) || /^(runpy|code|codeop|timeit|pdb|cProfile|profile|trace|pydoc)\b/.test(fq)) return 'executes Python source';
+  if (/^(os|posix|nt|subprocess|pty|commands|popen2|mlflow)\b/.test(fq) || /\.(system|popen|spawn\w*|exec\w*|_get_command_stdout)$/.test(fq)) return 'runs shell commands or programs';
+  if (/\.get_file$/.test(fq)) return 'downloads files';
+  if (/builtins\.(eval|exec|compile|execfile)$/.test(fq) || /^(runpy|code|codeop|timeit|pdb|cProfile|profile|trace|pydoc|doctest)\b/.test(fq)) return 'executes Python source';
   if (/builtins\.(getattr|setattr|delattr|globals|locals|vars|__import__)$/.test(fq) || /^(importlib|imp|operator)\b/.test(fq)) return 'reaches arbitrary attributes or modules';
   if (/^(pickle|_pickle|cPickle|dill|cloudpickle|marshal|joblib|torch\.load|torch\.serialization|numpy\.load|pandas\.read_pickle|shelve)\b/.test(fq)) return 'deserialises more data (a nested, unscanned load)';
-  if (/^(socket|_socket|http|urllib|requests|ftplib|smtplib|telnetlib|xmlrpc|webbrowser|asyncio|ssl)\b/.test(fq)) return 'opens network connections';
+  if (/^(socket|_socket|http|urllib|requests|ftplib|smtplib|telnetlib|xmlrpc|webbrowser|asyncio|ssl|aiohttp|httpx)\b/.test(fq)) return 'opens network connections';
   if (/^(types|ctypes|_ctypes)\b/.test(fq)) return 'builds code objects or calls native memory';
   if (/^(pip|ensurepip|setuptools|distutils|venv|site)\b/.test(fq) || fq.startsWith('torch.hub')) return 'installs or downloads and runs code';
   if (/^(shutil|tempfile|glob|io|_io|fileinput|mmap|os\.path)\b/.test(fq) || /\.open$/.test(fq)) return 'reads, writes or deletes files';
