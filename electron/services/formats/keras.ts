@@ -154,7 +154,9 @@ export interface ConfigAnalysis {
   customObjects: CustomObjectRef[];
 }
 
-const KERAS_MODULES = /^(keras|tf_keras|keras_hub|keras_nlp|keras_cv|tensorflow\.keras|tensorflow\.python\.keras|builtins)(\.|$)/;
+const KERAS_MODULES = /^(keras|tf_keras|keras_hub|keras_nlp|keras_cv|tensorflow\.keras|tensorflow\.python\.keras)(\.|$)/;
+/** Plain Python values Keras may name with module "builtins"; any other builtin (a function: exec, eval, open) is imported. */
+const DATA_BUILTINS = /^(dict|list|tuple|set|frozenset|str|int|float|bool|bytes|complex|slice|range|NoneType)$/;
 
 /** Printable identifiers inside marshalled code: co_names/co_consts survive as plain strings. */
 export function identifiersIn(b: Buffer): string[] {
@@ -212,8 +214,11 @@ export function analyzeConfig(config: unknown): ConfigAnalysis {
     if (cls === '__lambda__' && !path.endsWith('.config.function')) out.lambdas.push({ path, layer: '?', functionType: '__lambda__', ...decodeFunction(o) });
     const mod = typeof o.module === 'string' ? o.module : null;
     const reg = typeof o.registered_name === 'string' ? o.registered_name : null;
-    if (cls && ((mod && !KERAS_MODULES.test(mod)) || (reg && reg.includes('>') && !/^keras/i.test(reg)))) {
-      out.customObjects.push({ path: path || '(root)', module: mod ?? reg ?? '?', className: cls });
+    // Keras 3 names a function as {module, class_name: "function", config: its name} and imports module.name.
+    const name = cls === 'function' && typeof o.config === 'string' ? o.config : cls;
+    const dataBuiltin = mod === 'builtins' && name !== null && cls !== 'function' && DATA_BUILTINS.test(name);
+    if (name && ((mod && !KERAS_MODULES.test(mod) && !dataBuiltin) || (reg && reg.includes('>') && !/^keras/i.test(reg)))) {
+      out.customObjects.push({ path: path || '(root)', module: mod ?? reg ?? '?', className: name });
     }
     for (const [k, x] of Object.entries(o)) if (x && typeof x === 'object') visit(x, path ? `${path}.${k}` : k, depth + 1);
   };

@@ -388,7 +388,7 @@ class Scanner {
     for (const c of a.customObjects.slice(0, 50)) {
       const cls = classifyImport(c.module, c.className);
       const sev: Severity = cls.kind === 'dangerous' ? cls.severity : 'medium';
-      out.push(finding(sev, 'keras.custom-object', display, `${where} ${c.path}`, `layer ${JSON.stringify(c.className)} comes from module ${JSON.stringify(c.module)}: deserialising imports it`));
+      out.push(finding(sev, 'keras.custom-object', display, `${where} ${c.path}`, `the config names ${JSON.stringify(`${c.module}.${c.className}`)}; deserialising imports and uses it${cls.kind === 'dangerous' ? `: ${cls.why}` : ''}`));
     }
   }
 
