@@ -57,15 +57,18 @@ export async function read(src: ByteSource): Promise<SafetensorsInfo> {
   const len = Number(n);
   if (8 + len > src.size) throw new SafetensorsError(`header length ${len} at offset 0 runs past the end of the file (${src.size} bytes)`, 0);
   const raw = await readExact(src, 8, len, 'header');
+  const text = raw.toString('utf8');
   let header: unknown;
   try {
-    header = JSON.parse(raw.toString('utf8'));
+    header = JSON.parse(text);
   } catch (e) {
     throw new SafetensorsError(`header at offset 8 is not valid JSON: ${(e as Error).message}`, 8);
   }
   if (!header || typeof header !== 'object' || Array.isArray(header)) throw new SafetensorsError('header at offset 8 is not a JSON object', 8);
 
   const issues: SafetensorsIssue[] = [];
+  const dup = firstDuplicateKey(text);
+  if (dup !== null) issues.push({ location: `tensor ${JSON.stringify(dup)}`, message: `${JSON.stringify(dup)} is declared twice in the header: this reader keeps the last declaration, others may read the first` });
   const tensors: SafetensorsTensor[] = [];
   let metadata: Record<string, string> | null = null;
   const dtypes = safeRecord<number>();
@@ -143,4 +146,32 @@ export function summarize(info: SafetensorsInfo, maxTensors = 5000): Record<stri
     tensorsTruncated: info.tensors.length > maxTensors,
     issues: info.issues,
   };
+}
+
+/**
+ * The first key that appears twice in the top-level object of valid JSON text, or null. JSON.parse keeps
+ * the last silently; a header that means different tensors to different readers is worth reporting.
+ */
+export function firstDuplicateKey(text: string): string | null {
+  const seen = new Set<string>();
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      let j = i + 1;
+      while (j < text.length && text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c ? 2 : 1;
+      if (depth === 1) {
+        let k = j + 1;
+        while (k < text.length && (text.charCodeAt(k) <= 0x20)) k++;
+        if (text.charCodeAt(k) === 0x3a) {
+          const key = JSON.parse(text.slice(i, j + 1)) as string;
+          if (seen.has(key)) return key;
+          seen.add(key);
+        }
+      }
+      i = j;
+    } else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return null;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BufferSource } from '../../../electron/services/formats/io';
 import { inspectPath } from '../../../electron/services/formats/inspect';
-import { match, read, SafetensorsError } from '../../../electron/services/formats/safetensors';
+import { firstDuplicateKey, match, read, SafetensorsError } from '../../../electron/services/formats/safetensors';
 import { safetensorsBytes } from '../../fixtures/corpus/index';
 
 const st = { 'a.weight': { dtype: 'F32', shape: [2, 3], offsets: [0, 24] as [number, number] }, 'a.bias': { dtype: 'BF16', shape: [3], offsets: [24, 30] as [number, number] } };
@@ -51,5 +51,15 @@ describe('safetensors', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('firstDuplicateKey', () => {
+  it('finds a key declared twice at the top level only', () => {
+    expect(firstDuplicateKey('{"a": 1, "b": {"a": 2}}')).toBeNull();
+    expect(firstDuplicateKey('{"a": {"x": 1, "x": 2}}')).toBeNull(); // nested: not a tensor name
+    expect(firstDuplicateKey('{"a": 1, "b": [1, {"c": "}"}], "a" : 3}')).toBe('a');
+    expect(firstDuplicateKey('{"k\\"x": "v", "k\\u0022x": 1}')).toBe('k"x'); // the same key, spelled with two escapes
+    expect(firstDuplicateKey('{"a": "a", "b": "a"}')).toBeNull(); // values are not keys
   });
 });
