@@ -248,6 +248,13 @@ class Scanner {
         out.push(finding('medium', 'file.unscannable', display, 'file', `compressed with ${d.compression ?? 'an unknown codec'}${d.compression && canInflate(d.compression) ? ' and its content is not a known format' : ', which Hallmark cannot decompress'}: joblib and pickle files are often stored this way, so its safety is unknown`));
         return;
       case 'unknown': {
+        // Chat templates saved on their own (transformers' chat_template.jinja and additional_chat_templates/*.jinja)
+        // are rendered like the one in tokenizer_config.json.
+        if (/\.jinja2?$/i.test(nameOf(display))) {
+          const text = (await src.read(0, Math.min(src.size, 1 << 20))).toString('utf8');
+          out.push(...scanTemplate(text, display, 'template'));
+          return;
+        }
         // A pickle-looking name whose bytes do not parse: report the damage (and any import patterns).
         if (/\.(pkl|pickle|pt|pth|ckpt|joblib|dill|sav)$/i.test(nameOf(display)) && src.size > 0) {
           const a = await analyzePickle(src, { maxPickles: 1 });
