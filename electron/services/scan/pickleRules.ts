@@ -2,7 +2,7 @@
 // Allow-list first: only exact (module, name) pairs that rebuild tensors, arrays and plain containers
 // are silent. Known-dangerous names are critical/high. Everything else is "unknown" (medium): we never
 // silently allow a name we have not reviewed.
-import { at, finding, type Finding, type Severity } from './rules';
+import { at, finding, maxSeverity, type Finding, type Severity } from './rules';
 import type { GlobalRef, PickleAnalysis, PickleEventKind } from './pickle';
 
 export type ImportClass =
@@ -151,11 +151,10 @@ function moduleSeverity(module: string): Severity | null {
   let best: Severity | null = null;
   for (let i = parts.length; i >= 1; i--) {
     const s = DANGEROUS_MODULES[parts.slice(0, i).join('.')];
-    if (s && (!best || rank(s) > rank(best))) best = s;
+    if (s) best = best ? maxSeverity(best, s) : s;
   }
   return best;
 }
-const rank = (s: Severity): number => ({ critical: 4, high: 3, medium: 2, low: 1, info: 0 })[s];
 
 function normalize(module: string, name: string): [string, string] {
   const mapped = PY2_NAMES[`${module}.${name}`];

@@ -2,7 +2,7 @@
 // Templates are rendered by llama.cpp (minja), transformers (sandboxed Jinja) and many ad-hoc
 // renderers; some are not sandboxed, and sandbox escapes go through Python internals. Code inside
 // {{ }} / {% %} is checked for those gadgets; literal text for instructions injected into prompts.
-import { finding, type Finding, type Severity } from './rules';
+import { finding, severityRank, type Finding, type Severity } from './rules';
 
 interface Pattern {
   re: RegExp;
@@ -69,13 +69,19 @@ export function scanTemplate(template: string, file: string, location: string): 
   const seen = new Set<string>();
   const { code, text } = splitTemplate(template.slice(0, 1 << 20));
   for (const c of code) {
+    // One finding per code block, with every reason it matched: one gadget often trips several patterns.
     const pats = c.statement ? [...STATEMENT_PATTERNS, ...CODE_PATTERNS] : CODE_PATTERNS;
+    const hits: Array<{ p: (typeof pats)[number]; index: number }> = [];
     for (const p of pats) {
       const m = p.re.exec(c.text);
       if (!m || seen.has(p.why)) continue;
       seen.add(p.why);
-      out.push(finding(p.severity, 'template.injection', file, `${location}, char ${c.at}`, `chat template ${p.why}: ${excerpt(c.text, m.index)}`));
+      hits.push({ p, index: m.index });
     }
+    if (!hits.length) continue;
+    const worst = hits.reduce((a, b) => (severityRank(b.p.severity) > severityRank(a.p.severity) ? b : a));
+    const why = hits.map((h) => h.p.why).join('; ');
+    out.push(finding(worst.p.severity, 'template.injection', file, `${location}, char ${c.at}`, `chat template ${why}: ${excerpt(c.text, Math.min(...hits.map((h) => h.index)))}`));
   }
   for (const t of text) {
     for (const p of TEXT_PATTERNS) {

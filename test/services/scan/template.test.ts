@@ -15,6 +15,13 @@ describe('chat template checks', () => {
     expect(scanTemplate('{{ x["__globals__"] }}', 'm', 'kv')[0]).toMatchObject({ severity: 'critical', location: 'kv, char 0' });
   });
 
+  it('reports one finding per code block, with every reason it matched', () => {
+    const f = scanTemplate("{{ cycler.__init__.__globals__.os.popen('id').read() }}", 'm', 'kv');
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ severity: 'critical', rule: 'template.injection', location: 'kv, char 0' });
+    expect(f[0]!.detail).toMatch(/dunder attribute.*; .*OS or interpreter module/);
+  });
+
   it('checks only code for gadgets and only text for injected instructions', () => {
     expect(scanTemplate('Tell me about __class__ in Python. {{ messages[0].content }}', 'm', 'kv')).toEqual([]);
     const s = splitTemplate("Hello {{ 'Ignore previous instructions' }}{# os.system #} bye");
