@@ -215,7 +215,7 @@ class Scanner {
       case 'keras': {
         const head = await src.read(0, 2);
         if (head[0] === 0x50 && head[1] === 0x4b) return this.zip(src, display, depth, ctx, 'keras', out);
-        return this.kerasConfig(await hf.readJson(src), display, 'config', out);
+        return this.kerasConfig(await hf.readJson(src), display, '', out); // the member is config.json: its JSON path says where
       }
       case 'tar':
         return this.tar(src, display, depth, ctx, d, out);
@@ -390,12 +390,12 @@ class Scanner {
       const bad = l.names.filter((n) => DANGEROUS_CODE_NAMES.test(n) || n.split('.').some((p) => DANGEROUS_CODE_NAMES.test(p)));
       const sev: Severity = bad.length ? 'critical' : 'high';
       const names = l.names.length ? `; names in the code: ${l.names.slice(0, 12).join(', ')}` : '';
-      out.push(finding(sev, 'keras.lambda', display, `${where} ${l.path}`, `Lambda layer ${JSON.stringify(l.layer)} carries ${l.encoding === 'bytecode' ? 'marshalled Python bytecode' : l.encoding === 'source' ? 'Python source' : `a reference to ${l.names.join('.')}`} that runs when the model is loaded or called${bad.length ? ` (references ${bad.join(', ')})` : ''}${names}`));
+      out.push(finding(sev, 'keras.lambda', display, [where, l.path].filter(Boolean).join(' '), `Lambda layer ${JSON.stringify(l.layer)} carries ${l.encoding === 'bytecode' ? 'marshalled Python bytecode' : l.encoding === 'source' ? 'Python source' : `a reference to ${l.names.join('.')}`} that runs when the model is loaded or called${bad.length ? ` (references ${bad.join(', ')})` : ''}${names}`));
     }
     for (const c of a.customObjects.slice(0, 50)) {
       const cls = classifyImport(c.module, c.className);
       const sev: Severity = cls.kind === 'dangerous' ? cls.severity : 'medium';
-      out.push(finding(sev, 'keras.custom-object', display, `${where} ${c.path}`, `the config names ${JSON.stringify(`${c.module}.${c.className}`)}; deserialising imports and uses it${cls.kind === 'dangerous' ? `: ${cls.why}` : ''}`));
+      out.push(finding(sev, 'keras.custom-object', display, [where, c.path].filter(Boolean).join(' '), `the config names ${JSON.stringify(`${c.module}.${c.className}`)}; deserialising imports and uses it${cls.kind === 'dangerous' ? `: ${cls.why}` : ''}`));
     }
   }
 
