@@ -191,6 +191,13 @@ async function inspectFolder(dir: string, det: Detection): Promise<Inspection> {
     const tok = await readIf('tokenizer_config.json', async (s) => hf.summarizeTokenizer(await hf.readJson(s)));
     if (tok !== undefined) out.tokenizer = tok;
     out.hasTokenizerJson = entries.some((e) => e.rel === 'tokenizer.json');
+    // transformers ≥ 4.43 saves templates as files, which take precedence over tokenizer_config.json's.
+    const templateFiles = entries.filter((e) => e.kind === 'file' && (e.rel === 'chat_template.jinja' || /^additional_chat_templates\/[^/]+\.jinja$/.test(e.rel)));
+    if (templateFiles.length) {
+      const t: Record<string, unknown> = {};
+      for (const e of templateFiles.slice(0, 32)) t[e.rel] = await readIf(e.rel, async (s) => (await s.read(0, Math.min(s.size, 1 << 20))).toString('utf8'));
+      out.chatTemplateFiles = t;
+    }
     const indexes: Record<string, unknown> = {};
     for (const e of entries) if (e.kind === 'file' && e.rel.endsWith('.index.json') && !e.rel.includes('/')) indexes[e.rel] = await readIf(e.rel, async (s) => hf.summarizeIndex(await hf.readJson(s)));
     if (Object.keys(indexes).length) out.shardIndexes = indexes;

@@ -66,6 +66,12 @@ describe('hugging face files and folders', () => {
     expect((r.files as Array<{ path: string; format: string }>).find((f) => f.path === 'tokenizer.json')!.format).toBe('hf-tokenizer');
   });
 
+  it('shows chat templates saved as files', async () => {
+    const r = await inspectPath(path.join(root, 'malicious/hf_additional_template_file'));
+    expect(Object.keys(r.chatTemplateFiles as object).sort()).toEqual(['additional_chat_templates/rag.jinja', 'chat_template.jinja']);
+    expect((r.chatTemplateFiles as Record<string, string>)['additional_chat_templates/rag.jinja']).toContain('__subclasses__');
+  });
+
   it('inspects a SavedModel folder', async () => {
     expect(await inspectPath(path.join(root, 'benign/savedmodel'))).toMatchObject({ format: 'tf-savedmodel', hasVariables: true, savedModel: { schemaVersion: 1 } });
   });
