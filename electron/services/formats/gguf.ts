@@ -204,7 +204,8 @@ async function readInner(c: Cursor, src: ByteSource, L: GgufLimits): Promise<Ggu
     const isTemplate = key === 'tokenizer.chat_template' || key.startsWith('tokenizer.chat_template.');
     const value = await readValue(type, 0, isTemplate ? KEEP_TEMPLATE : L.keepString, typeAt);
     kv[key] = value;
-    if (isTemplate && typeof value === 'string') chatTemplates[key] = value;
+    // A repeated template key keeps every copy: readers differ on which one they use, so all are checked.
+    if (isTemplate && typeof value === 'string') chatTemplates[Object.hasOwn(chatTemplates, key) ? `${key} (again at offset ${keyAt})` : key] = value;
     if (key === 'tokenizer.ggml.tokens' && typeof value === 'object') tokens = value.count;
   }
 
