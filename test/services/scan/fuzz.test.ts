@@ -9,7 +9,11 @@ import * as gguf from '../../../electron/services/formats/gguf';
 import * as hf from '../../../electron/services/formats/hf';
 import { inspectSource } from '../../../electron/services/formats/inspect';
 import { BufferSource, FormatError } from '../../../electron/services/formats/io';
+import * as catboost from '../../../electron/services/formats/catboost';
 import * as keras from '../../../electron/services/formats/keras';
+import * as lightgbm from '../../../electron/services/formats/lightgbm';
+import * as pytorch from '../../../electron/services/formats/pytorch';
+import * as xgboost from '../../../electron/services/formats/xgboost';
 import * as numpy from '../../../electron/services/formats/numpy';
 import * as onnx from '../../../electron/services/formats/onnx';
 import * as safetensors from '../../../electron/services/formats/safetensors';
@@ -40,6 +44,8 @@ beforeAll(async () => {
     tar: ['benign/bundle.tar', 'malicious/tar_symlink.tar'].map(f),
     npy: ['benign/array.npy', 'malicious/object_array.npy'].map(f),
     h5: ['malicious/lambda.h5'].map(f),
+    trees: ['benign/xgb.json', 'benign/lgbm.txt', 'benign/model.cbm'].map(f),
+    torch: ['benign/torch_legacy.pt', 'benign/torch_state_dict.pt', 'benign/torch_state_dict_p4.pth'].map(f),
     any: ['benign/tiny-llama.gguf', 'benign/torch_state_dict.pt', 'benign/model.joblib.gz', 'benign/bundle.tar.gz', 'malicious/lambda.keras', 'benign/model.onnx', 'benign/xgb.json', 'malicious/zip_slip.zip'].map(f),
   };
 });
@@ -115,6 +121,18 @@ describe('fuzzing', () => {
   it('hdf5/keras', () => prop('h5', async (b) => {
     const h = await keras.readH5(src(b));
     keras.analyzeConfig(h.modelConfig);
+  }));
+  it('xgboost, lightgbm, catboost', () => prop('trees', async (b) => {
+    for (const read of [xgboost.read, lightgbm.read, catboost.read]) await survives(() => read(src(b)));
+  }));
+  it('pytorch (zip and legacy)', () => prop('torch', async (b) => {
+    await survives(() => pytorch.readLegacy(src(b)));
+    const z = await ZipArchive.open(src(b));
+    try {
+      await pytorch.readZip(z);
+    } finally {
+      z.close();
+    }
   }));
   it('json/hf and templates', () =>
     fc.assert(fc.asyncProperty(fc.oneof(fc.json(), fc.string({ maxLength: 400 })), async (s) => {
