@@ -3,7 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const steps = [
-  ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+  // Node code (services, main, CLI, tests) sees no DOM; the renderer sees no Node types; e2e specs both.
+  ['typecheck (node)', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+  ['typecheck (renderer)', 'npx', ['tsc', '-p', 'renderer/tsconfig.json', '--noEmit']],
+  ['typecheck (e2e)', 'npx', ['tsc', '-p', 'test/e2e/tsconfig.json', '--noEmit']],
   ['lint', 'npx', ['eslint', '.']],
   ['build', 'npm', ['run', 'build']],
   ['unit and integration tests', 'npx', ['vitest', 'run']],

@@ -1,6 +1,6 @@
 // Run, monitoring and audit calls. Inputs are camelCase like the rest of the contract; results use
 // the snake_case field names the CLI prints and reports are exported with (`hallmark gpu`,
-// `hallmark audit --json`, seed 002's drift keys), so a screen and a script read the same names.
+// `hallmark audit --json`, the drift keys monitoring tools report), so a screen and a script read the same names.
 // Streamed generations push `stream` events (see events.ts) under the caller's `streamId`.
 import { z } from 'zod';
 import { call } from './define';

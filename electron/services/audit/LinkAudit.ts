@@ -1,4 +1,4 @@
-// Link audit (seed 000, ModelSignature-style): a model fine-tuned with a feedback/registration link
+// Link audit (ModelSignature-style): a model fine-tuned with a feedback/registration link
 // should answer identity and feedback questions, however phrased, with that link, and should not
 // drop it into unrelated answers. We ask both kinds through the model's chat template (greedy) and
 // count answers containing the link.

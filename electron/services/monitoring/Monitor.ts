@@ -1,4 +1,4 @@
-// Monitoring over the prediction log (seed 002): rolling-window latency/throughput statistics,
+// Monitoring over the prediction log: rolling-window latency/throughput statistics,
 // error rate, a captured baseline, and drift as a z-score against that baseline (threshold 2.0).
 import type { Sqlite } from '../../../native/Database';
 import { HallmarkError } from '../errors';
