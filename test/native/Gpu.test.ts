@@ -2,6 +2,7 @@ import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { getLlamaGpuTypes } from 'node-llama-cpp';
 import { Gpu } from '../../native/Gpu';
+import { LlamaRuntime } from '../../native/LlamaRuntime';
 
 describe('Gpu.detect on this machine', () => {
   it('reports RAM and a backend node-llama-cpp supports here', async () => {
@@ -11,6 +12,20 @@ describe('Gpu.detect on this machine', () => {
     expect(info.available.at(-1)).toBe('cpu');
     expect(info.backend === 'cpu' || supported.includes(info.backend)).toBe(true);
     for (const d of info.devices) expect(d.vram_bytes).toBeGreaterThanOrEqual(0);
+  });
+
+  // The truth is what llama.cpp really loads here: detection must name that backend and, when only
+  // the CPU runs, list no device that could take layers (a CPU-only VM shows virtual adapters).
+  it('names the backend the real llama.cpp binary loads on this machine', async () => {
+    const runtime = await LlamaRuntime.create();
+    try {
+      const info = await Gpu.detect();
+      expect(info.backend).toBe(runtime.gpu === false ? 'cpu' : runtime.gpu);
+      const loaded = await Gpu.detect({ llama: { gpu: runtime.gpu, deviceNames: await runtime.gpuDeviceNames(), vramTotal: (await runtime.vramState()).total } });
+      expect(loaded.backend).toBe(runtime.gpu === false ? 'cpu' : runtime.gpu);
+    } finally {
+      await runtime.dispose();
+    }
   });
 
   it('honours a forced CPU', async () => {
