@@ -4,6 +4,7 @@ import { openDatabase, type Sqlite } from '../../native/Database';
 import { BlobStore } from './registry/BlobStore';
 import { JobManager, type JobHandle } from './jobs/JobManager';
 import { defaultHome } from './paths';
+import { ownerAlive, selfOwner } from './process/owner';
 
 /** Work run on every newly imported version (inspect, scan, …), inside the import job. */
 export type VersionHook = (ctx: AppContext, versionId: number, job: JobHandle) => Promise<void>;
@@ -15,8 +16,10 @@ export interface AppContextOptions {
 }
 
 /**
- * Everything a service needs, opened once per process (Electron main, CLI, bridge).
- * Start-up recovers from a crash: interrupted jobs are marked, temp files removed.
+ * Everything a service needs, opened once per process (Electron main, CLI, bridge). Several processes may
+ * open one home at once; each registers itself (PID + start time) and start-up recovers only what DEAD
+ * processes left: their jobs are marked interrupted, their temp files removed, their half-done deletes
+ * finished or undone.
  */
 export class AppContext {
   readonly versionHooks: VersionHook[] = [];
@@ -31,13 +34,31 @@ export class AppContext {
 
   static open(opts: AppContextOptions = {}): AppContext {
     const home = opts.home ?? defaultHome();
-    fs.mkdirSync(home, { recursive: true });
+    fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+    try {
+      fs.chmodSync(home, 0o700); // model files and their registry are private to the user
+    } catch {
+      // a home we do not own: leave its mode alone
+    }
     const db = openDatabase(path.join(home, 'hallmark.db'));
     const blobs = new BlobStore(path.join(home, 'blobs'), path.join(home, 'tmp'));
-    blobs.cleanTemp();
     const limits = { audit: Number(process.env.MAX_CONCURRENT_AUDITS ?? 2) || 2, ...opts.limits };
-    const jobs = new JobManager(db, limits);
-    jobs.recover();
+    const owner = selfOwner();
+    const jobs = new JobManager(db, limits, owner);
+    // One IMMEDIATE transaction: two processes starting together do not both judge the same rows.
+    const othersAlive = db.transaction(() => {
+      let others = false;
+      for (const p of db.prepare(`SELECT owner FROM processes WHERE owner != ?`).all(owner) as Array<{ owner: string }>) {
+        if (ownerAlive(p.owner)) others = true;
+        else db.prepare(`DELETE FROM processes WHERE owner = ?`).run(p.owner);
+      }
+      db.prepare(`INSERT OR REPLACE INTO processes (owner, pid, started_at) VALUES (?, ?, ?)`).run(owner, process.pid, new Date().toISOString());
+      jobs.recover();
+      return others;
+    }).immediate();
+    blobs.cleanTemp(othersAlive);
+    const referenced = db.prepare(`SELECT 1 FROM version_files vf JOIN versions v ON v.id = vf.version_id WHERE vf.sha256 = ? AND v.storage = 'vault' LIMIT 1`);
+    blobs.recoverTrash((sha) => referenced.get(sha) !== undefined);
     const ctx = new AppContext(home, db, blobs, jobs);
     for (const install of contextPlugins) install(ctx);
     return ctx;
@@ -53,6 +74,13 @@ export class AppContext {
     await this.jobs.idle();
     for (const d of this.disposers.reverse()) await d();
     this.disposers = [];
+    // Last chance for job states a full disk refused; what still fails is fixed by the next start.
+    this.jobs.flushUnsaved();
+    try {
+      this.db.prepare(`DELETE FROM processes WHERE owner = ?`).run(this.jobs.owner);
+    } catch {
+      // disk full or read-only: the row names a dead process once we exit, and is dropped then
+    }
     this.db.close();
   }
 }
