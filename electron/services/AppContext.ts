@@ -64,6 +64,59 @@ export class AppContext {
     return ctx;
   }
 
+  /**
+   * Runs the post-import hooks (inspect, scan) of a committed version, then clears its pending_hooks
+   * row; a cancelled run hands the row back (owner NULL) so that a later start resumes it.
+   */
+  async runVersionHooks(versionId: number, job: JobHandle): Promise<void> {
+    for (const hook of this.versionHooks) {
+      try {
+        await hook(this, versionId, job);
+      } catch (e) {
+        // Analysis failing must not undo an import: the version is there, the failure is reported.
+        job.progress(0, undefined, `post-import step failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    try {
+      if (job.signal.aborted) this.db.prepare(`UPDATE pending_hooks SET owner = NULL WHERE version_id = ?`).run(versionId);
+      else this.db.prepare(`DELETE FROM pending_hooks WHERE version_id = ?`).run(versionId);
+    } catch {
+      // disk full: the row stays and a later start redoes the scan, which is harmless
+    }
+  }
+
+  /**
+   * Post-import work a dead process owed (killed between the commit and the scan), and versions from
+   * before this was tracked that never got a finished scan: claimed in one IMMEDIATE transaction, so a
+   * second live process neither races us nor has its own in-flight scans taken, and run as a background
+   * job. Long-lived processes (the app, `hallmark serve`) call this after opening.
+   */
+  resumePostImport(): { jobId: string; versions: number } | null {
+    const owner = this.jobs.owner;
+    const claimed = this.db.transaction(() => {
+      const rows = this.db.prepare(`SELECT version_id, owner FROM pending_hooks ORDER BY version_id`).all() as Array<{ version_id: number; owner: string | null }>;
+      const mine: number[] = [];
+      const claim = this.db.prepare(`UPDATE pending_hooks SET owner = ? WHERE version_id = ?`);
+      for (const r of rows) {
+        if (r.owner !== null && ownerAlive(r.owner)) continue;
+        claim.run(owner, r.version_id);
+        mine.push(r.version_id);
+      }
+      return mine;
+    }).immediate();
+    if (!claimed.length) return null;
+    const { id, promise } = this.jobs.start({ kind: 'scan', title: `Scan ${claimed.length} version(s) left unscanned` }, async (job) => {
+      for (const versionId of claimed) {
+        job.throwIfCancelled();
+        const exists = this.db.prepare(`SELECT 1 FROM versions WHERE id = ?`).get(versionId);
+        if (exists) await this.runVersionHooks(versionId, job);
+      }
+      return { versions: claimed.length };
+    });
+    promise.catch(() => undefined); // reported through the job; nobody awaits a background job
+    return { jobId: id, versions: claimed.length };
+  }
+
   /** Native handles (llama, onnx sessions…) register their dispose here. */
   onDispose(fn: () => void | Promise<void>): void {
     this.disposers.push(fn);
