@@ -18,6 +18,11 @@ export const ZIP_LIMITS = {
   maxRatio: 200,
   ratioFloor: 1 << 20,
   maxTotal: 512 * 2 ** 30,
+  /**
+   * Many entries each under ratioFloor add up (2,000 × 1 MiB of zeros is a 2 MB zip): the whole archive
+   * is held to maxRatio too once it expands past this.
+   */
+  totalRatioFloor: 64 << 20,
 };
 const MAX_FOLDER_FILES = 200_000;
 
@@ -204,6 +209,10 @@ async function planZip(p: string, displayName: string): Promise<ImportPlan> {
       zip.readEntry();
     });
     if (!sources.length) throw new HallmarkError('empty', `${quote(p)} contains no files`);
+    const archiveSize = (await fsp.stat(p)).size;
+    if (total > ZIP_LIMITS.totalRatioFloor && total / Math.max(1, archiveSize) > ZIP_LIMITS.maxRatio) {
+      throw new HallmarkError('zip_bomb', `${quote(p)} expands ${Math.round(total / Math.max(1, archiveSize))}× in all (${total} bytes from ${archiveSize}); limit ${ZIP_LIMITS.maxRatio}×`);
+    }
     const dup = sources.map((s) => s.rel);
     if (new Set(dup).size !== dup.length) {
       const d = dup.find((r, i) => dup.indexOf(r) !== i);

@@ -176,3 +176,31 @@ describe('file modes', () => {
     expect(mode(ctx.blobs.root) & 0o077).toBe(0);
   });
 });
+
+describe('zip bombs', () => {
+  it('many entries each under the per-entry floor are refused by the overall ratio, before a byte is written', async () => {
+    const { writeRawZip } = await import('../../helpers/writeZip');
+    const zip = path.join(t.dir, 'many.zip');
+    const mib = Buffer.alloc(1 << 20);
+    writeRawZip(zip, Array.from({ length: 300 }, (_, i) => ({ name: `z${i}.bin`, data: mib, deflate: true })));
+    expect(fs.statSync(zip).size).toBeLessThan(1 << 20);
+    let written = 0;
+    await expect(importWith({ path: zip }, (d) => (written = d))).rejects.toMatchObject({ code: 'zip_bomb', message: expect.stringMatching(/in all/) });
+    expect(written).toBe(0);
+    expect(blobFiles()).toBe(0);
+  });
+
+  it('an entry inflating past its declared size stops while streaming', async () => {
+    const { writeRawZip } = await import('../../helpers/writeZip');
+    const zip = path.join(t.dir, 'lie.zip');
+    writeRawZip(zip, [{ name: 'a.bin', data: bytes(200_000, 15), deflate: true }]);
+    const buf = fs.readFileSync(zip);
+    buf.writeUInt32LE(1000, 22); // declared uncompressed size: 1000, real: 200,000
+    const cd = buf.readUInt32LE(buf.length - 6);
+    buf.writeUInt32LE(1000, cd + 24);
+    fs.writeFileSync(zip, buf);
+    await expect(importWith({ path: zip }, () => undefined)).rejects.toThrow();
+    expect(blobFiles()).toBe(0);
+    expect(fs.readdirSync(ctx.blobs.tmp)).toEqual([]);
+  });
+});
