@@ -204,3 +204,32 @@ describe('zip bombs', () => {
     expect(fs.readdirSync(ctx.blobs.tmp)).toEqual([]);
   });
 });
+
+describe('verify on a corrupted vault blob', () => {
+  it('says to re-import the original, and --repair-from heals it from a folder after checking the hash', async () => {
+    const { cliRunner } = await import('../../helpers/cli');
+    const cli = cliRunner(t.home);
+    const good = bytes(300_000, 16);
+    const other = bytes(300_000, 17); // same size, other bytes: must not be taken as the repair
+    writeAt(t.dir, 'model/w.bin', good);
+    writeAt(t.dir, 'model/cfg.json', '{}');
+    await importWith({ path: path.join(t.dir, 'model'), name: 'rot' }, () => undefined);
+    const blob = ctx.blobs.pathOf(sha(good));
+    fs.chmodSync(blob, 0o600);
+    fs.writeFileSync(blob, other);
+    const bad = await cli('--json', 'verify', 'rot@1');
+    expect(bad.code).toBe(1);
+    expect(bad.json).toMatchObject({ ok: false, mismatches: [{ path: 'w.bin', expected: sha(good), actual: sha(other) }] });
+    expect(bad.json.hint).toMatch(/re-import the original.*--repair-from/);
+    const human = await cli('verify', 'rot@1');
+    expect(human.stdout).toMatch(/re-import the original/);
+
+    writeAt(t.dir, 'copies/decoy.bin', other);
+    writeAt(t.dir, 'copies/sub/w-backup.bin', good);
+    const fixed = await cli('--json', 'verify', 'rot@1', '--repair-from', path.join(t.dir, 'copies'));
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.json).toMatchObject({ ok: true, mismatches: [], repaired: [{ path: 'w.bin', sha256: sha(good), from: path.join(t.dir, 'copies/sub/w-backup.bin') }] });
+    expect(fs.readFileSync(blob).equals(good)).toBe(true);
+    expect((await cli('--json', 'verify', 'rot@1')).json).toMatchObject({ ok: true });
+  });
+});
