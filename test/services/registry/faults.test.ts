@@ -233,3 +233,27 @@ describe('verify on a corrupted vault blob', () => {
     expect((await cli('--json', 'verify', 'rot@1')).json).toMatchObject({ ok: true });
   });
 });
+
+describe('export of a version whose bytes changed', () => {
+  it('is refused and leaves no zip; --force exports with a warning', async () => {
+    const { cliRunner } = await import('../../helpers/cli');
+    const cli = cliRunner(t.home);
+    const f = writeAt(t.dir, 'e.bin', bytes(50_000, 18));
+    await importWith({ path: f, inPlace: true, name: 'ex' }, () => undefined);
+    fs.writeFileSync(f, bytes(50_000, 19)); // same size, other bytes
+    const out = path.join(t.dir, 'ex.zip');
+    const r = await cli('--json', 'export', 'ex@1', out);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no longer matches.*--force/);
+    expect(fs.readdirSync(t.dir).filter((n) => n.startsWith('ex.zip'))).toEqual([]);
+    const forced = await cli('--json', 'export', 'ex@1', out, '--force');
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toMatch(/warning: "e.bin" no longer matches/);
+    expect(forced.json.warnings).toHaveLength(1);
+    expect(fs.existsSync(out)).toBe(true);
+    fs.appendFileSync(f, 'grown');
+    const grown = await cli('--json', 'export', 'ex@1', path.join(t.dir, 'ex2.zip'));
+    expect(grown.code).toBe(2);
+    expect(fs.existsSync(path.join(t.dir, 'ex2.zip'))).toBe(false);
+  });
+});

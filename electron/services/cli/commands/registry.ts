@@ -142,12 +142,14 @@ export function registerRegistryCommands(program: Command, cli: Cli): void {
     .description('export a version as a zip')
     .argument('<ref>', 'NAME@VERSION')
     .argument('<out>', 'OUT.zip')
-    .action(async (ref: string, out: string) => {
+    .option('--force', 'export even when files no longer match the manifest (with a warning)')
+    .action(async (ref: string, out: string, o: { force?: boolean }) => {
       const r = requireVersion(cli, ref);
       const ctx = cli.ctx();
       const show = progressPrinter(cli, 'export');
       const result = await ctx.jobs.run({ kind: 'export', title: `Export ${ref}` }, (job) =>
-        exportVersion(ctx, r.name, r.version, out, { ...job, progress: (d, t, m) => { job.progress(d, t, m); show(d, t ?? null); } }));
+        exportVersion(ctx, r.name, r.version, out, { ...job, progress: (d, t, m) => { job.progress(d, t, m); show(d, t ?? null); } }, { force: Boolean(o.force) }));
+      for (const w of result.warnings ?? []) cli.note(`warning: ${w}`);
       cli.out(result, () => `wrote ${result.path} (${fmtBytes(result.bytes)})`);
     });
 
