@@ -257,3 +257,66 @@ describe('export of a version whose bytes changed', () => {
     expect(fs.existsSync(path.join(t.dir, 'ex2.zip'))).toBe(false);
   });
 });
+
+describe('a full disk', () => {
+  it('fails the job with Hallmark\'s message, never leaves it running, even when the job-state write is refused', async (tc) => {
+    const { spawnSync } = await import('node:child_process');
+    const mnt = path.join(t.dir, 'full');
+    fs.mkdirSync(mnt);
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=20m', 'tmpfs', mnt]).status !== 0) {
+      console.warn('skipped: mounting a 20 MB tmpfs needs root (mount -t tmpfs)');
+      tc.skip();
+      return;
+    }
+    const filler = path.join(mnt, 'filler');
+    try {
+      const small = AppContext.open({ home: path.join(mnt, 'home') });
+      const src = writeAt(t.dir, 'df.bin', bytes(1 << 20, 20));
+      let jobId = '';
+      let filled = false;
+      const run = small.jobs.run({ kind: 'import', title: 'disk full' }, (job) => {
+        jobId = job.id;
+        // In place: no blob is written, so the failed import frees nothing before the job-state write.
+        return importPath(small, { path: src, inPlace: true }, {
+          ...job, id: job.id, signal: job.signal, throwIfCancelled: () => job.throwIfCancelled(),
+          progress: (d, tot, m) => {
+            // Once the bytes are copied, another program takes the last free block: the commit and the
+            // job's own state write both hit SQLITE_FULL.
+            if (!filled && d > 0) {
+              filled = true;
+              const fd = fs.openSync(filler, 'w');
+              const block = Buffer.alloc(64 << 10);
+              try {
+                for (;;) fs.writeSync(fd, block);
+              } catch {
+                for (let n = 4096; n >= 1; n >>= 1) {
+                  try { for (;;) fs.writeSync(fd, block.subarray(0, n)); } catch { /* next smaller */ }
+                }
+              } finally {
+                fs.closeSync(fd);
+              }
+            }
+            job.progress(d, tot, m);
+          },
+        } satisfies JobHandle, { checkSpace: false });
+      });
+      const err = await run.then(() => null, (e: unknown) => e as { code?: string; message: string });
+      expect(filled).toBe(true);
+      expect(err).toMatchObject({ code: 'disk_full', message: expect.stringMatching(/disk is full.*free some space/) });
+      expect(err!.message).not.toMatch(/database or disk is full/);
+      expect(small.jobs.get(jobId)).toMatchObject({ state: 'failed', error: expect.stringMatching(/free some space/) });
+      fs.rmSync(filler); // the user frees space: the state write that was refused lands now
+      await small.dispose();
+      const after = AppContext.open({ home: path.join(mnt, 'home') });
+      try {
+        expect(after.jobs.get(jobId)).toMatchObject({ state: 'failed', error: expect.stringMatching(/free some space/) });
+        expect((after.db.prepare('SELECT count(*) n FROM versions').get() as { n: number }).n).toBe(0);
+        expect(fs.readdirSync(after.blobs.tmp)).toEqual([]);
+      } finally {
+        await after.dispose();
+      }
+    } finally {
+      spawnSync('umount', ['-l', mnt]);
+    }
+  });
+});
