@@ -54,9 +54,11 @@ export function ownerAlive(tag: string | null | undefined): boolean {
   }
 }
 
-/** The owner encoded in a temp or trash name `<label>-<owner>-<random>`; null for names of another shape. */
+/**
+ * The owner encoded in a temp or trash name `<label>-<owner>-<12 hex>` (as BlobStore writes them); null
+ * for names of another shape, such as the bridge's `upload-<batch>` folders, whose batch is client-chosen.
+ */
 export function ownerOfName(name: string): OwnerTag | null {
-  const parts = name.split('-');
-  for (const p of parts.slice(1)) if (TAG.test(p)) return p;
-  return null;
+  const m = /^([a-z0-9]+)-(\d+_\d+)-[0-9a-f]{12}$/.exec(name);
+  return m && m[1] !== 'upload' ? m[2]! : null;
 }

@@ -20,7 +20,8 @@ describe('owner identity', () => {
     const start = procStartTime(process.pid);
     if (typeof start === 'string') expect(ownerAlive(`${process.pid}_${Number(start) + 1}`)).toBe(false);
     expect(ownerAlive('garbage')).toBe(false);
-    expect(ownerOfName(`part-${selfOwner()}-abcdef`)).toBe(selfOwner());
+    expect(ownerOfName(`part-${selfOwner()}-abcdef012345`)).toBe(selfOwner());
+    expect(ownerOfName('upload-1_2-abcdef012345')).toBeNull();
     expect(ownerOfName('upload-17')).toBeNull();
   });
 });
