@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import yazl from 'yazl';
 import type { AppContext } from '../AppContext';
 import { HallmarkError, quote } from '../errors';
@@ -23,6 +23,8 @@ export async function exportVersion(ctx: AppContext, name: string, version: numb
   if (fs.existsSync(dest)) throw new HallmarkError('exists', `${quote(dest)} already exists; choose another name`);
   const tmp = `${dest}.part-${process.pid}`;
   const zip = new yazl.ZipFile();
+  // yazl's output is a PassThrough at run time; typed as a plain ReadableStream.
+  const output = zip.outputStream as unknown as Readable;
   const warnings: string[] = [];
   for (const f of v.files) {
     const p = registry.filePath(v.id, f.path);
@@ -49,12 +51,12 @@ export async function exportVersion(ctx: AppContext, name: string, version: numb
     const src = fs.createReadStream(p);
     src.on('error', (e) => check.destroy(e));
     // yazl does not watch the streams it is given: a failing check fails the zip's output, hence the pipeline.
-    check.on('error', (e) => zip.outputStream.destroy(e));
+    check.on('error', (e) => output.destroy(e));
     // With --force a file whose size changed is written as it is (no size declared up front).
     zip.addReadStream(src.pipe(check), f.path, { compress: false, ...(opts.force ? {} : { size: f.size }), mtime: new Date(v.createdAt) });
   }
   // yazl reports a wrong size on the ZipFile, not on its output stream: fail the pipeline with it.
-  zip.on('error', (e: Error) => zip.outputStream.destroy(e));
+  zip.on('error', (e: Error) => output.destroy(e));
   zip.end({ forceZip64Format: v.totalSize > 0xfffffff0, comment: '' });
   let done = 0;
   job.progress(0, v.totalSize, `exporting ${v.files.length} file(s)`);
