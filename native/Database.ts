@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { migrations, type Migration } from './migrations/index';
@@ -18,6 +19,14 @@ export type Sqlite = BetterSqlite3.Database;
 /** Opens the registry database: WAL, foreign keys, numbered migrations applied in one transaction each. */
 export function openDatabase(file: string, list: Migration[] = migrations): Sqlite {
   const Sqlite = loadSqlite();
+  // Model registries are private: create the file 0600 ourselves (SQLite gives -wal/-shm the database
+  // file's mode), and tighten files an older build created 0644.
+  try {
+    fs.closeSync(fs.openSync(file, 'a', 0o600));
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (fs.existsSync(f)) fs.chmodSync(f, 0o600);
+  } catch {
+    // a read-only or foreign-owned file: SQLite reports what matters when it opens it
+  }
   const db = new Sqlite(file);
   try {
     db.pragma('journal_mode = WAL');

@@ -142,6 +142,10 @@ export const VerifyResult = z.object({
   model: z.string(),
   version: z.number(),
   mismatches: z.array(z.object({ path: z.string(), expected: z.string(), actual: z.string() })),
+  /** What to do about the mismatches (re-import the original, or repair from a copy). */
+  hint: z.string().optional(),
+  /** Files healed by --repair-from: the vault blob was replaced by a copy with the right hash. */
+  repaired: z.array(z.object({ path: z.string(), sha256: z.string(), from: z.string() })).optional(),
 });
 export type VerifyResult = z.infer<typeof VerifyResult>;
 

@@ -104,6 +104,7 @@ void app.whenReady().then(() => {
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   ctx = AppContext.open({ home: process.env.HALLMARK_HOME ?? path.join(app.getPath('userData'), 'data') });
+  ctx.resumePostImport(); // scans a killed import left undone run in the background
   wireAppKey(ctx);
   wireIpc(ctx);
   menu();

@@ -1,9 +1,12 @@
 // Numbered migrations, applied in order at start-up; PRAGMA user_version records the last one.
-// Numbering: 001-009 registry/jobs, 010-019 inspect/scan, 020-029 run/audit/monitoring.
+// Numbering: 001-009 registry/jobs, 010-019 inspect/scan, 020-029 run/audit/monitoring, 030-039 multi-process
+// ownership and recovery. A new migration must be numbered above every one already released: a database
+// at user_version N skips all migrations numbered <= N.
 import { sql as m001 } from './001_registry';
 import { sql as m002 } from './002_jobs';
 import { sql as m010 } from './010_scans';
 import { sql as m020 } from './020_runs';
+import { sql as m030 } from './030_owners';
 
 export interface Migration {
   version: number;
@@ -16,4 +19,5 @@ export const migrations: Migration[] = [
   { version: 2, name: 'jobs', sql: m002 },
   { version: 10, name: 'scans', sql: m010 },
   { version: 20, name: 'runs', sql: m020 },
+  { version: 30, name: 'owners', sql: m030 },
 ];

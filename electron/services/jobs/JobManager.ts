@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Sqlite } from '../../../native/Database';
 import type { Job } from '../../contract/jobs';
-import { HallmarkError } from '../errors';
+import { HallmarkError, productError } from '../errors';
+import { ownerAlive, selfOwner, type OwnerTag } from '../process/owner';
 
 export interface JobHandle {
   readonly id: string;
@@ -48,19 +49,51 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
   private readonly running = new Map<string, number>();
   private readonly waiting = new Map<string, Array<() => void>>();
   private readonly limits = new Map<string, number>();
+  /** Final state writes that failed (a full disk): retried until they land, and once more at dispose. */
+  private readonly unsaved = new Map<string, () => void>();
+  private retryTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly db: Sqlite, limits: Record<string, number> = {}) {
+  constructor(private readonly db: Sqlite, limits: Record<string, number> = {}, readonly owner: OwnerTag = selfOwner()) {
     super();
     this.limits.set('default', 2);
     for (const [k, v] of Object.entries(limits)) this.limits.set(k, v);
   }
 
-  /** Marks jobs left running or queued by a crashed process as interrupted. */
+  /**
+   * Marks jobs left running or queued by a DEAD process as interrupted. Jobs of another live process
+   * (the app while `hallmark list` starts) are its own business; rows from before owners were recorded
+   * (owner NULL) were written by a build that ran one process at a time, so they are orphans too.
+   */
   recover(): number {
-    const r = this.db
-      .prepare(`UPDATE jobs SET state = 'interrupted', error = 'interrupted: Hallmark stopped while this job ran', finished_at = ? WHERE state IN ('queued','running')`)
-      .run(nowIso());
-    return r.changes;
+    const rows = this.db.prepare(`SELECT id, owner FROM jobs WHERE state IN ('queued','running')`).all() as Array<{ id: string; owner: string | null }>;
+    const alive = new Map<string, boolean>();
+    const mark = this.db.prepare(`UPDATE jobs SET state = 'interrupted', error = 'interrupted: Hallmark stopped while this job ran', finished_at = ? WHERE id = ? AND state IN ('queued','running')`);
+    let n = 0;
+    for (const r of rows) {
+      if (r.owner !== null) {
+        if (!alive.has(r.owner)) alive.set(r.owner, ownerAlive(r.owner));
+        if (alive.get(r.owner)) continue;
+      }
+      n += mark.run(nowIso(), r.id).changes;
+    }
+    return n;
+  }
+
+  /** Retries final state writes that failed (disk full); returns how many are still unsaved. */
+  flushUnsaved(): number {
+    for (const [id, write] of [...this.unsaved]) {
+      try {
+        write();
+        this.unsaved.delete(id);
+      } catch {
+        // still failing: kept for the next try; if we die first, the next start's recover() marks it
+      }
+    }
+    if (!this.unsaved.size && this.retryTimer) {
+      clearInterval(this.retryTimer);
+      this.retryTimer = null;
+    }
+    return this.unsaved.size;
   }
 
   setLimit(queue: string, n: number): void {
@@ -76,8 +109,12 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
       bytesPerSec: null, etaSec: null, message: null, error: null, result: null,
       createdAt: nowIso(), startedAt: null, finishedAt: null,
     };
-    this.db.prepare(`INSERT INTO jobs (id, kind, title, state, total_bytes, created_at) VALUES (?, ?, ?, 'queued', ?, ?)`)
-      .run(id, job.kind, job.title, job.totalBytes, job.createdAt);
+    try {
+      this.db.prepare(`INSERT INTO jobs (id, kind, title, state, total_bytes, created_at, owner) VALUES (?, ?, ?, 'queued', ?, ?, ?)`)
+        .run(id, job.kind, job.title, job.totalBytes, job.createdAt, this.owner);
+    } catch (e) {
+      throw productError(e);
+    }
     const controller = new AbortController();
     const live: Live = { job, controller, started: 0, lastEmit: 0, promise: Promise.resolve(), samples: [] };
     this.live.set(id, live);
@@ -108,13 +145,24 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
         return result;
       } catch (e) {
         const cancelled = e instanceof JobCancelledError || controller.signal.aborted;
+        const err = productError(e);
         job.state = cancelled ? 'cancelled' : 'failed';
-        job.error = cancelled ? 'cancelled by user' : e instanceof Error ? e.message : String(e);
-        throw e;
+        job.error = cancelled ? 'cancelled by user' : err instanceof Error ? err.message : String(err);
+        throw err;
       } finally {
         job.finishedAt = nowIso();
-        this.db.prepare(`UPDATE jobs SET state = ?, done_bytes = ?, total_bytes = ?, message = ?, error = ?, result = ?, finished_at = ? WHERE id = ?`)
-          .run(job.state, job.doneBytes, job.totalBytes, job.message, job.error, job.result == null ? null : JSON.stringify(job.result), job.finishedAt, id);
+        const write = () => {
+          this.db.prepare(`UPDATE jobs SET state = ?, done_bytes = ?, total_bytes = ?, message = ?, error = ?, result = ?, finished_at = ? WHERE id = ?`)
+            .run(job.state, job.doneBytes, job.totalBytes, job.message, job.error, job.result == null ? null : JSON.stringify(job.result), job.finishedAt, id);
+        };
+        try {
+          write();
+        } catch {
+          // A full disk can refuse even this write: the job must not stay 'running' on disk, so retry
+          // it in the background (and at dispose); the in-memory state is already final.
+          this.unsaved.set(id, write);
+          this.retryTimer ??= setInterval(() => this.flushUnsaved(), 1000).unref();
+        }
         this.emit('job', { ...job });
         this.release(queue);
         // Keep the finished job in memory briefly for late `wait` calls, then drop it.
@@ -184,7 +232,11 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
     if (t - live.lastEmit >= 200) {
       live.lastEmit = t;
       this.emit('job', { ...job });
-      this.db.prepare(`UPDATE jobs SET done_bytes = ?, total_bytes = ?, message = ? WHERE id = ?`).run(done, job.totalBytes, job.message, job.id);
+      try {
+        this.db.prepare(`UPDATE jobs SET done_bytes = ?, total_bytes = ?, message = ? WHERE id = ?`).run(done, job.totalBytes, job.message, job.id);
+      } catch {
+        // Progress is advisory: a busy or full database must not fail the work it reports on.
+      }
     }
   }
 

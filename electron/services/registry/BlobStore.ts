@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { HallmarkError, quote } from '../errors';
+import { ownerAlive, ownerOfName, selfOwner } from '../process/owner';
 
 export interface IngestResult {
   sha256: string;
@@ -18,11 +19,25 @@ const SMALL = 32 << 20;
 /**
  * Content-addressed store: blobs/sha256/ab/cdef…. Writes go to a temp file, are fsync'ed and renamed,
  * so a crash leaves either the whole blob or a temp file that start-up removes.
+ * Temp and trash names carry the owning process (`part-<pid>_<start>-<random>`): several processes
+ * share one home, and each reclaims only what a dead one left.
  */
 export class BlobStore {
+  /** Blobs being deleted wait here (same file system, so moving them is an atomic rename). */
+  readonly trash: string;
+
   constructor(readonly root: string, readonly tmp: string) {
-    fs.mkdirSync(path.join(root, 'sha256'), { recursive: true });
-    fs.mkdirSync(tmp, { recursive: true });
+    this.trash = path.join(root, 'trash');
+    for (const d of [path.join(root, 'sha256'), tmp, this.trash]) {
+      fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    }
+    for (const d of [root, tmp, this.trash]) {
+      try {
+        fs.chmodSync(d, 0o700);
+      } catch {
+        // not ours to change (a shared, read-only home): the files inside are still 0600/0400
+      }
+    }
   }
 
   pathOf(sha256: string): string {
@@ -34,10 +49,16 @@ export class BlobStore {
     return fs.existsSync(this.pathOf(sha256));
   }
 
-  /** Removes temp files left by a crashed or killed import. */
-  cleanTemp(): number {
+  /**
+   * Removes temp files left by a crashed or killed process. A name that carries its owner is removed
+   * only when that owner is dead; one that does not (an upload folder, an older build's file) only
+   * when no other Hallmark process is alive on this home (`othersAlive` false).
+   */
+  cleanTemp(othersAlive = false): number {
     let n = 0;
     for (const f of fs.readdirSync(this.tmp)) {
+      const owner = ownerOfName(f);
+      if (owner ? ownerAlive(owner) : othersAlive) continue;
       fs.rmSync(path.join(this.tmp, f), { recursive: true, force: true });
       n++;
     }
@@ -45,26 +66,74 @@ export class BlobStore {
   }
 
   tempPath(label = 'part'): string {
-    return path.join(this.tmp, `${label}-${process.pid}-${randomBytes(6).toString('hex')}`);
+    return path.join(this.tmp, `${label}-${selfOwner()}-${randomBytes(6).toString('hex')}`);
+  }
+
+  /**
+   * Moves a blob aside (delete protocol, step 1: inside the deleting IMMEDIATE transaction, so a commit
+   * serialised after it sees the file gone). Returns where it went, or null when it was not there.
+   */
+  trashBlob(sha256: string): string | null {
+    const to = path.join(this.trash, `${sha256}-${selfOwner()}-${randomBytes(6).toString('hex')}`);
+    try {
+      fs.renameSync(this.pathOf(sha256), to);
+      return to;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  /** Puts a trashed blob back (its transaction rolled back); a copy that reappeared meanwhile wins. */
+  restoreBlob(sha256: string, from: string): void {
+    const dest = this.pathOf(sha256);
+    if (fs.existsSync(dest)) fs.rmSync(from, { force: true });
+    else fs.renameSync(from, dest);
+  }
+
+  /**
+   * Start-up: trash left by a dead process is either a committed delete (remove it) or a delete whose
+   * transaction never committed (the blob is still referenced: put it back).
+   */
+  recoverTrash(referenced: (sha256: string) => boolean): { restored: number; removed: number } {
+    let restored = 0;
+    let removed = 0;
+    for (const f of fs.readdirSync(this.trash)) {
+      const owner = ownerOfName(f);
+      if (owner && ownerAlive(owner)) continue;
+      const sha = f.split('-')[0]!;
+      const p = path.join(this.trash, f);
+      if (/^[0-9a-f]{64}$/.test(sha) && referenced(sha) && !fs.existsSync(this.pathOf(sha))) {
+        fs.mkdirSync(path.dirname(this.pathOf(sha)), { recursive: true });
+        fs.renameSync(p, this.pathOf(sha));
+        restored++;
+      } else {
+        fs.rmSync(p, { recursive: true, force: true });
+        removed++;
+      }
+    }
+    return { restored, removed };
   }
 
   /** Copies a file into the store while hashing it; identical content is kept once. */
   async ingestFile(src: string, signal?: AbortSignal, onProgress?: Progress): Promise<IngestResult> {
     const fh = await openRegular(src);
     try {
-      const { size } = await fh.stat();
+      const before = await fh.stat();
+      const { size } = before;
       const tmp = this.tempPath();
-      const out = await fsp.open(tmp, 'wx', 0o644);
+      const out = await fsp.open(tmp, 'wx', 0o600);
       let result: IngestResult;
       try {
         if (size <= SMALL) {
           const buf = await readWhole(fh, size, src);
           signal?.throwIfAborted();
           const [digest] = await Promise.all([webcrypto.subtle.digest('SHA-256', buf), writeAll(out, buf, tmp)]);
+          await assertUnchanged(fh, before, buf.length, src);
           onProgress?.(buf.length);
           result = { sha256: Buffer.from(digest).toString('hex'), size: buf.length };
         } else {
-          result = await pipeHash(fh, out, src, tmp, signal, onProgress);
+          result = await pipeHash(fh, out, src, tmp, before, signal, onProgress);
         }
         await out.sync();
       } catch (e) {
@@ -80,15 +149,22 @@ export class BlobStore {
     }
   }
 
-  /** Streams any readable (a zip entry, an upload) into the store. */
-  async ingestStream(stream: NodeJS.ReadableStream, signal?: AbortSignal, onProgress?: Progress): Promise<IngestResult> {
+  /**
+   * Streams any readable (a zip entry, an upload) into the store. `maxBytes` stops a stream that runs
+   * past what its header declared (a zip entry inflating beyond its stated size) before it fills the disk.
+   */
+  async ingestStream(stream: NodeJS.ReadableStream, signal?: AbortSignal, onProgress?: Progress, maxBytes?: number): Promise<IngestResult> {
     const tmp = this.tempPath();
-    const out = await fsp.open(tmp, 'wx', 0o644);
+    const out = await fsp.open(tmp, 'wx', 0o600);
     const hash = createHash('sha256');
     let size = 0;
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         signal?.throwIfAborted();
+        if (maxBytes !== undefined && size + chunk.length > maxBytes) {
+          (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+          throw new HallmarkError('zip_bomb', `an archive entry expands past its declared ${maxBytes} bytes; refusing it`);
+        }
         hash.update(chunk);
         await writeAll(out, chunk, tmp);
         size += chunk.length;
@@ -106,16 +182,23 @@ export class BlobStore {
     return { sha256, size };
   }
 
+  /**
+   * Puts a fully written, hashed temp file in place. When the blob already exists the fresh copy still
+   * replaces it (an atomic rename, no extra hashing): the new bytes are known to match the hash, the
+   * old ones may have rotted since, so importing the intact original heals a corrupted blob.
+   */
   private async commitTemp(tmp: string, sha256: string): Promise<void> {
     const dest = this.pathOf(sha256);
-    if (fs.existsSync(dest)) {
-      await fsp.rm(tmp, { force: true });
-      return;
+    // Blobs are immutable and private: read-only for the owner guards against an editor saving over one.
+    await fsp.chmod(tmp, 0o400).catch(() => undefined);
+    await fsp.mkdir(path.dirname(dest), { recursive: true, mode: 0o700 });
+    try {
+      await fsp.rename(tmp, dest);
+    } catch (e) {
+      // Windows refuses to rename over a read-only file: keep the existing copy there.
+      if (fs.existsSync(dest)) await fsp.rm(tmp, { force: true });
+      else throw fileError(e, dest);
     }
-    await fsp.mkdir(path.dirname(dest), { recursive: true });
-    await fsp.rename(tmp, dest);
-    // Blobs are immutable: read-only guards against an editor saving over one.
-    await fsp.chmod(dest, 0o444).catch(() => undefined);
   }
 
   async remove(sha256: string): Promise<void> {
@@ -127,14 +210,16 @@ export class BlobStore {
 export async function hashFile(src: string, signal?: AbortSignal, onProgress?: Progress): Promise<IngestResult> {
   const fh = await openRegular(src);
   try {
-    const { size } = await fh.stat();
+    const before = await fh.stat();
+    const { size } = before;
     if (size <= SMALL) {
       const buf = await readWhole(fh, size, src);
       const digest = await webcrypto.subtle.digest('SHA-256', buf);
+      await assertUnchanged(fh, before, buf.length, src);
       onProgress?.(buf.length);
       return { sha256: Buffer.from(digest).toString('hex'), size: buf.length };
     }
-    return await pipeHash(fh, null, src, '', signal, onProgress);
+    return await pipeHash(fh, null, src, '', before, signal, onProgress);
   } finally {
     await fh.close();
   }
@@ -191,6 +276,17 @@ async function readWhole(fh: fsp.FileHandle, size: number, src: string): Promise
   return buf;
 }
 
+/**
+ * A file written to while we read it gives a hash of bytes that never existed together: compare what
+ * was read with the size at open, and size + mtime after with before (fstat on the same descriptor).
+ */
+async function assertUnchanged(fh: fsp.FileHandle, before: fs.Stats, bytesRead: number, src: string): Promise<void> {
+  const after = await fh.stat();
+  if (bytesRead !== before.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+    throw new HallmarkError('changed_while_reading', `${quote(src)} changed while it was read (${before.size} bytes at open, ${bytesRead} read, ${after.size} now); retry once it is no longer being written`);
+  }
+}
+
 async function writeAll(out: fsp.FileHandle, buf: Uint8Array, dest: string): Promise<void> {
   try {
     let off = 0;
@@ -207,7 +303,7 @@ async function writeAll(out: fsp.FileHandle, buf: Uint8Array, dest: string): Pro
  * Read, hash and write overlap: the next read and the previous write run in libuv's pool while this
  * thread hashes the current chunk, so throughput approaches plain hashing speed.
  */
-async function pipeHash(fh: fsp.FileHandle, out: fsp.FileHandle | null, src: string, dest: string, signal?: AbortSignal, onProgress?: Progress): Promise<IngestResult> {
+async function pipeHash(fh: fsp.FileHandle, out: fsp.FileHandle | null, src: string, dest: string, before: fs.Stats, signal?: AbortSignal, onProgress?: Progress): Promise<IngestResult> {
   const hash = createHash('sha256');
   const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
   let pos = 0;
@@ -219,6 +315,12 @@ async function pipeHash(fh: fsp.FileHandle, out: fsp.FileHandle | null, src: str
     if (bytesRead === 0) break;
     const cur = bufs[i % 3]!.subarray(0, bytesRead);
     pos += bytesRead;
+    // A file still growing could keep us reading forever: stop as soon as it passes its size at open.
+    if (pos > before.size) {
+      await nextRead.catch(() => undefined);
+      await pendingWrite.catch(() => undefined);
+      await assertUnchanged(fh, before, pos, src);
+    }
     i++;
     // Buffer i%3 was last written two iterations ago, and that write has been awaited.
     nextRead = fh.read(bufs[i % 3]!, 0, CHUNK, pos);
@@ -231,6 +333,6 @@ async function pipeHash(fh: fsp.FileHandle, out: fsp.FileHandle | null, src: str
     onProgress?.(bytesRead);
   }
   await pendingWrite;
-  void src;
+  await assertUnchanged(fh, before, pos, src);
   return { sha256: hash.digest('hex'), size: pos };
 }

@@ -6,7 +6,7 @@ import yauzl from 'yauzl';
 import type { ImportOptions, ImportResult } from '../../contract/registry';
 import { ImportOptions as ImportOptionsSchema } from '../../contract/registry';
 import type { AppContext } from '../AppContext';
-import { formatZod, HallmarkError, quote } from '../errors';
+import { formatZod, HallmarkError, productError, quote } from '../errors';
 import type { JobHandle } from '../jobs/JobManager';
 import { describeKind, fileError, hashFile, type IngestResult } from './BlobStore';
 import { Registry } from './Registry';
@@ -18,6 +18,11 @@ export const ZIP_LIMITS = {
   maxRatio: 200,
   ratioFloor: 1 << 20,
   maxTotal: 512 * 2 ** 30,
+  /**
+   * Many entries each under ratioFloor add up (2,000 × 1 MiB of zeros is a 2 MB zip): the whole archive
+   * is held to maxRatio too once it expands past this.
+   */
+  totalRatioFloor: 64 << 20,
 };
 const MAX_FOLDER_FILES = 200_000;
 
@@ -204,6 +209,10 @@ async function planZip(p: string, displayName: string): Promise<ImportPlan> {
       zip.readEntry();
     });
     if (!sources.length) throw new HallmarkError('empty', `${quote(p)} contains no files`);
+    const archiveSize = (await fsp.stat(p)).size;
+    if (total > ZIP_LIMITS.totalRatioFloor && total / Math.max(1, archiveSize) > ZIP_LIMITS.maxRatio) {
+      throw new HallmarkError('zip_bomb', `${quote(p)} expands ${Math.round(total / Math.max(1, archiveSize))}× in all (${total} bytes from ${archiveSize}); limit ${ZIP_LIMITS.maxRatio}×`);
+    }
     const dup = sources.map((s) => s.rel);
     if (new Set(dup).size !== dup.length) {
       const d = dup.find((r, i) => dup.indexOf(r) !== i);
@@ -272,6 +281,7 @@ export async function importPath(ctx: AppContext, input: ImportOptions, job: Job
   const o = parsed.data;
   const plan = await planImport(o.path, o.uploadedAs);
   const registry = new Registry(ctx.db, ctx.blobs);
+  const ingested = new Set<string>();
   try {
     if (o.inPlace && plan.kind === 'zip') throw new HallmarkError('in_place_zip', `a zip cannot be registered in place; import it into the vault instead`);
     if (o.inPlace && o.uploadedAs) throw new HallmarkError('in_place_upload', `an uploaded file cannot be registered in place`);
@@ -285,9 +295,15 @@ export async function importPath(ctx: AppContext, input: ImportOptions, job: Job
     const concurrency = tuning.concurrency ?? Math.max(2, (await import('node:os')).availableParallelism());
     const ingest = async (s: Source): Promise<IngestResult> => {
       job.throwIfCancelled();
-      if (s.zipEntry) return ctx.blobs.ingestStream(await openEntry(plan.zip!, s.zipEntry), job.signal, tick);
+      if (s.zipEntry) {
+        const r = await ctx.blobs.ingestStream(await openEntry(plan.zip!, s.zipEntry), job.signal, tick, s.size);
+        ingested.add(r.sha256);
+        return r;
+      }
       if (o.inPlace) return hashFile(s.abs!, job.signal, tick);
-      return ctx.blobs.ingestFile(s.abs!, job.signal, tick);
+      const r = await ctx.blobs.ingestFile(s.abs!, job.signal, tick);
+      ingested.add(r.sha256);
+      return r;
     };
     // Zip entries share one file descriptor and stream in order; files on disk run in parallel.
     const results = plan.kind === 'zip'
@@ -296,7 +312,7 @@ export async function importPath(ctx: AppContext, input: ImportOptions, job: Job
     job.throwIfCancelled();
     const files = plan.sources.map((s, i) => ({ path: s.rel, size: results[i]!.size, sha256: results[i]!.sha256, mtimeMs: s.mtimeMs ?? null }));
     const name = o.name ?? plan.defaultName;
-    const committed = registry.commitVersion({
+    const commit = () => registry.commitVersion({
       name,
       description: o.description,
       framework: o.framework ?? (registry.findModel(name) ? undefined : guessFramework(files.map((f) => f.path))),
@@ -311,17 +327,34 @@ export async function importPath(ctx: AppContext, input: ImportOptions, job: Job
       notes: o.notes,
       dedupe: !o.newVersion,
     });
-    if (committed.created) {
-      for (const hook of ctx.versionHooks) {
-        try {
-          await hook(ctx, committed.versionId, job);
-        } catch (e) {
-          // Analysis failing must not undo an import: the version is there, the failure is reported.
-          job.progress(done, plan.total, `post-import step failed: ${e instanceof Error ? e.message : String(e)}`);
-        }
+    let committed: ReturnType<typeof commit>;
+    try {
+      committed = commit();
+    } catch (e) {
+      if (!(e instanceof HallmarkError && e.code === 'blob_missing')) throw e;
+      // A concurrent delete removed a blob we found already present (or had just written): ingest those
+      // files once more from their source; if they vanish again, fail without committing.
+      const missing = new Set((e.details as { missing: string[] }).missing);
+      for (const [i, src] of plan.sources.entries()) {
+        if (!missing.has(results[i]!.sha256)) continue;
+        const again = await ingest(src);
+        if (again.sha256 !== results[i]!.sha256) throw new HallmarkError('changed_while_reading', `${quote(src.rel)} changed during the import; retry once it is no longer being written`);
+      }
+      committed = commit();
+    }
+    if (committed.created) await ctx.runVersionHooks(committed.versionId, job);
+    return { model: committed.model, version: committed.version, files: committed.files, created: committed.created };
+  } catch (e) {
+    // Blobs this failed import wrote stay behind only if a committed version uses them (same trash
+    // protocol as delete, so a concurrent import about to commit one of them re-ingests it).
+    if (ingested.size) {
+      try {
+        registry.reclaimBlobs(() => null, () => ingested);
+      } catch {
+        // best effort (the disk may be full): `hallmark gc` removes what is left
       }
     }
-    return { model: committed.model, version: committed.version, files: committed.files, created: committed.created };
+    throw productError(e);
   } finally {
     plan.zip?.close();
     if (o.uploadedAs) await fsp.rm(o.path, { recursive: true, force: true }).catch(() => undefined);

@@ -4,7 +4,9 @@ import type {
 } from '../../contract/registry';
 import { ListQuery as ListQuerySchema } from '../../contract/registry';
 import { HallmarkError, quote } from '../errors';
+import { selfOwner } from '../process/owner';
 import type { BlobStore } from './BlobStore';
+import fs from 'node:fs';
 import path from 'node:path';
 
 interface ModelDbRow {
@@ -133,9 +135,18 @@ export class Registry {
     return (this.db.prepare(`SELECT tag FROM model_tags WHERE model_id = ? ORDER BY tag`).all(modelId) as Array<{ tag: string }>).map((r) => r.tag);
   }
 
-  /** Commits a fully ingested version in one transaction: a crash before it leaves no trace of it. */
+  /**
+   * Commits a fully ingested version in one transaction: a crash before it leaves no trace of it.
+   * Vault blobs are checked on disk inside the IMMEDIATE transaction: a delete in another process moves
+   * orphan blobs aside inside its own IMMEDIATE transaction, so whichever commits second sees the other's
+   * effect. A blob that vanished throws `blob_missing` (details.missing) and nothing is written.
+   */
   commitVersion(v: NewVersion): { versionId: number; model: string; version: number; created: boolean; files: FileEntry[] } {
     return this.db.transaction(() => {
+      if (v.storage === 'vault') {
+        const missing = [...new Set(v.files.map((f) => f.sha256))].filter((sha) => !fs.existsSync(this.blobs.pathOf(sha)));
+        if (missing.length) throw new HallmarkError('blob_missing', `${missing.length} blob(s) of this import were removed while it ran (a concurrent delete)`, { missing });
+      }
       const t = nowIso();
       let model = this.findModel(v.name);
       if (model && v.dedupe) {
@@ -168,6 +179,9 @@ export class Registry {
         if (v.storage === 'vault') insBlob.run(f.sha256, f.size, t);
       }
       this.db.prepare(`UPDATE models SET latest_version_id = ?, updated_at = ? WHERE id = ?`).run(versionId, t, model.id);
+      // Post-import work (inspect + scan) is owed until the importer clears this row; if this process
+      // dies first, another one resumes it (AppContext.resumePostImport).
+      this.db.prepare(`INSERT OR REPLACE INTO pending_hooks (version_id, owner, created_at) VALUES (?, ?, ?)`).run(versionId, selfOwner(), t);
       this.indexVersion(versionId);
       return { versionId, model: model.name, version: number, created: true, files: v.files.map(({ path: p, size, sha256 }) => ({ path: p, size, sha256 })) };
     }).immediate();
@@ -408,7 +422,7 @@ export class Registry {
     const m = this.requireModel(name);
     const expected = version === undefined ? m.name : `${m.name}@${version}`;
     if (confirm !== expected) throw new HallmarkError('confirmation_required', `type ${quote(expected)} to confirm deleting it (got ${quote(confirm)})`);
-    const orphans = this.db.transaction(() => {
+    const orphans = this.reclaimBlobs(() => {
       const ids = (version === undefined
         ? this.db.prepare(`SELECT id FROM versions WHERE model_id = ?`).all(m.id)
         : [this.versionRow(name, version)]) as Array<{ id: number }>;
@@ -423,19 +437,49 @@ export class Registry {
         const latest = this.db.prepare(`SELECT id FROM versions WHERE model_id = ? ORDER BY number DESC LIMIT 1`).get(m.id) as { id: number } | undefined;
         this.db.prepare(`UPDATE models SET latest_version_id = ?, updated_at = ? WHERE id = ?`).run(latest?.id ?? null, nowIso(), m.id);
       }
-      const freed: Array<{ sha256: string; size: number }> = [];
-      for (const sha of shas) {
-        const still = this.db.prepare(`SELECT 1 FROM version_files vf JOIN versions v ON v.id = vf.version_id WHERE vf.sha256 = ? AND v.storage = 'vault' LIMIT 1`).get(sha);
-        if (!still) {
+      return { count: ids.length, shas };
+    }, (tx) => tx.shas);
+    return { deletedVersions: orphans.result.count, freedBytes: orphans.freed };
+  }
+
+  /**
+   * Runs `body` in an IMMEDIATE transaction, then removes the blobs it lists that no vault version
+   * references any more. The blob files are renamed into the trash INSIDE the transaction (after the
+   * body, so little can fail between that and COMMIT), renamed back if it rolls back, and removed
+   * after it commits: a concurrent commitVersion serialised after us sees them gone and re-ingests.
+   */
+  reclaimBlobs<T>(body: () => T, candidates: (result: T) => Iterable<string>): { result: T; freed: number; removed: number } {
+    const moved: Array<{ sha: string; to: string }> = [];
+    let freed = 0;
+    const referenced = this.db.prepare(`SELECT 1 FROM version_files vf JOIN versions v ON v.id = vf.version_id WHERE vf.sha256 = ? AND v.storage = 'vault' LIMIT 1`);
+    let result: T;
+    try {
+      result = this.db.transaction(() => {
+        const r = body();
+        for (const sha of candidates(r)) {
+          if (referenced.get(sha)) continue;
           const b = this.db.prepare(`SELECT size FROM blobs WHERE sha256 = ?`).get(sha) as { size: number } | undefined;
           this.db.prepare(`DELETE FROM blobs WHERE sha256 = ?`).run(sha);
-          freed.push({ sha256: sha, size: b?.size ?? 0 });
+          const to = this.blobs.trashBlob(sha);
+          if (to) {
+            moved.push({ sha, to });
+            freed += b?.size ?? 0;
+          }
+        }
+        return r;
+      }).immediate();
+    } catch (e) {
+      for (const m of moved.reverse()) {
+        try {
+          this.blobs.restoreBlob(m.sha, m.to);
+        } catch {
+          // left in the trash: start-up recovery puts back what is still referenced
         }
       }
-      return { count: ids.length, freed };
-    }).immediate();
-    for (const b of orphans.freed) await this.blobs.remove(b.sha256);
-    return { deletedVersions: orphans.count, freedBytes: orphans.freed.reduce((s, b) => s + b.size, 0) };
+      throw e;
+    }
+    for (const m of moved) fs.rmSync(m.to, { force: true });
+    return { result, freed, removed: moved.length };
   }
 
   facets(): { frameworks: Facet[]; modelTypes: Facet[]; tags: Facet[]; stages: Facet[]; scanVerdicts: Facet[]; models: number; versions: number } {
@@ -452,19 +496,18 @@ export class Registry {
     };
   }
 
-  /** Removes blob files that no committed version references (left by a crash between copy and commit). */
+  /**
+   * Removes blob files that no committed version references (left by a crash between copy and commit),
+   * through the same trash protocol as delete: an import that is about to commit one of them notices
+   * and re-ingests it from its source.
+   */
   async gc(): Promise<number> {
-    const fs = await import('node:fs/promises');
+    const fsp = await import('node:fs/promises');
     let removed = 0;
     const base = path.join(this.blobs.root, 'sha256');
-    const has = this.db.prepare(`SELECT 1 FROM blobs WHERE sha256 = ?`);
-    for (const d of await fs.readdir(base).catch(() => [] as string[])) {
-      for (const f of await fs.readdir(path.join(base, d)).catch(() => [] as string[])) {
-        if (!has.get(d + f)) {
-          await fs.rm(path.join(base, d, f), { force: true });
-          removed++;
-        }
-      }
+    for (const d of await fsp.readdir(base).catch(() => [] as string[])) {
+      const shas = (await fsp.readdir(path.join(base, d)).catch(() => [] as string[])).map((f) => d + f).filter((sha) => /^[0-9a-f]{64}$/.test(sha));
+      removed += this.reclaimBlobs(() => null, () => shas).removed;
     }
     return removed;
   }

@@ -98,13 +98,15 @@ export function registerRegistryCommands(program: Command, cli: Cli): void {
   program.command('verify')
     .description('re-hash a version and compare with the manifest')
     .argument('<ref>', 'NAME or NAME@VERSION')
-    .action(async (ref: string) => {
+    .option('--repair-from <path>', 'replace corrupted or missing vault files from intact copies in this file or folder (checked by hash)')
+    .action(async (ref: string, o: { repairFrom?: string }) => {
       const r = parseRef(ref);
       const ctx = cli.ctx();
       const show = progressPrinter(cli, 'verify');
       const result = await ctx.jobs.run({ kind: 'verify', title: `Verify ${ref}` }, (job) =>
-        verifyVersion(ctx, r.name, r.version, { ...job, progress: (d, t, m) => { job.progress(d, t, m); show(d, t ?? null); } }));
-      cli.out(result, () => result.ok ? `ok: ${result.model}@${result.version} matches its manifest` : `MISMATCH in ${result.model}@${result.version}:\n` + result.mismatches.map((m) => `  ${m.path}: expected ${m.expected}, got ${m.actual}`).join('\n'));
+        verifyVersion(ctx, r.name, r.version, { ...job, progress: (d, t, m) => { job.progress(d, t, m); show(d, t ?? null); } }, { repairFrom: o.repairFrom }));
+      const healed = result.repaired?.length ? result.repaired.map((x) => `  repaired ${x.path} from ${x.from}`).join('\n') + '\n' : '';
+      cli.out(result, () => healed + (result.ok ? `ok: ${result.model}@${result.version} matches its manifest` : `MISMATCH in ${result.model}@${result.version}:\n` + result.mismatches.map((m) => `  ${m.path}: expected ${m.expected}, got ${m.actual}`).join('\n') + (result.hint ? `\n${result.hint}` : '')));
       if (!result.ok) cli.fail('', 1);
     });
 
@@ -140,12 +142,14 @@ export function registerRegistryCommands(program: Command, cli: Cli): void {
     .description('export a version as a zip')
     .argument('<ref>', 'NAME@VERSION')
     .argument('<out>', 'OUT.zip')
-    .action(async (ref: string, out: string) => {
+    .option('--force', 'export even when files no longer match the manifest (with a warning)')
+    .action(async (ref: string, out: string, o: { force?: boolean }) => {
       const r = requireVersion(cli, ref);
       const ctx = cli.ctx();
       const show = progressPrinter(cli, 'export');
       const result = await ctx.jobs.run({ kind: 'export', title: `Export ${ref}` }, (job) =>
-        exportVersion(ctx, r.name, r.version, out, { ...job, progress: (d, t, m) => { job.progress(d, t, m); show(d, t ?? null); } }));
+        exportVersion(ctx, r.name, r.version, out, { ...job, progress: (d, t, m) => { job.progress(d, t, m); show(d, t ?? null); } }, { force: Boolean(o.force) }));
+      for (const w of result.warnings ?? []) cli.note(`warning: ${w}`);
       cli.out(result, () => `wrote ${result.path} (${fmtBytes(result.bytes)})`);
     });
 

@@ -25,6 +25,7 @@ export function registerServeCommand(program: Command, cli: Cli): void {
     .option('--token <token>', 'use this token instead of a random one (tests)')
     .action(async (o: { port: string; token?: string }) => {
       const ctx = cli.ctx();
+      ctx.resumePostImport(); // a long-lived process: finish scans a killed import left undone
       const staticDir = rendererDir();
       // fastify and the whole API load here, not for `hallmark --help`
       const { Bridge } = await import('../../bridge/Bridge');
