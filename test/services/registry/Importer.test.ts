@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../../electron/services/AppContext';
@@ -94,8 +95,25 @@ describe('importPath', () => {
     const dir = path.join(t.dir, 'many');
     fs.mkdirSync(dir);
     for (let i = 0; i < 64; i++) fs.writeFileSync(path.join(dir, `shard-${i}.bin`), bytes(20_000 + i, i + 1));
+    // Count files in flight through the real ingest (it still does all the work): one worker must never
+    // overlap, many must, or the "concurrency" option is being ignored.
+    const real = ctx.blobs.ingestFile.bind(ctx.blobs);
+    let inFlight = 0;
+    let peak = 0;
+    ctx.blobs.ingestFile = async (...a: Parameters<typeof real>) => {
+      peak = Math.max(peak, ++inFlight);
+      try {
+        return await real(...a);
+      } finally {
+        inFlight--;
+      }
+    };
     const one = await imp({ path: dir, name: 'one' }, { concurrency: 1 });
+    expect(peak).toBe(1);
+    peak = 0;
     const many = await imp({ path: dir, name: 'many' }, { concurrency: 4 });
+    expect(peak).toBeGreaterThanOrEqual(2);
+    expect(peak).toBeLessThanOrEqual(4);
     expect(many.files).toEqual(one.files);
   });
 });
@@ -121,18 +139,27 @@ describe('bad input changes nothing', () => {
   });
 
   it('unreadable file', async () => {
-    if (process.getuid?.() === 0) {
-      // root reads everything: use a directory-permission trick instead that root also cannot bypass? No: skip the mode check.
-      const f = path.join(t.dir, 'gone.bin');
-      fs.writeFileSync(f, 'x');
-      fs.rmSync(f);
-      await expectRejected({ path: f }, 'not_found');
-      return;
-    }
     const f = path.join(t.dir, 'secret.bin');
     fs.writeFileSync(f, 'x');
     fs.chmodSync(f, 0);
-    await expectRejected({ path: f }, 'unreadable');
+    if (process.getuid?.() !== 0) {
+      await expectRejected({ path: f }, 'unreadable');
+      return;
+    }
+    // Root reads any file whatever its mode (CI runs as root): import it as an unprivileged user instead,
+    // through the real CLI, into a home that user owns.
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hallmark-nobody-'));
+    fs.chmodSync(home, 0o755);
+    fs.chownSync(home, 65534, 65534);
+    fs.chmodSync(t.dir, 0o755);
+    try {
+      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, 'bin/hallmark.js', '--home', path.join(home, 'h'), 'import', f, '--json'], { encoding: 'utf8', timeout: 120_000 });
+      expect(r.error).toBeUndefined();
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/cannot be read: permission denied/);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('zip slip, absolute paths, symlinks, duplicates, bombs', async () => {
