@@ -1,15 +1,21 @@
 // The one contract: every call the renderer, the CLI and the bridge can make. Pure TS + zod.
 import type { z } from 'zod';
 import type { CallSpec } from './define';
+import { auditCalls } from './audit';
+import { hardwareCalls } from './hardware';
+import { inferenceCalls } from './inference';
 import { jobsCalls } from './jobs';
+import { monitoringCalls } from './monitoring';
 import { registryCalls } from './registry';
-import { runCalls } from './run';
 import { scanCalls } from './scan';
 
 export const contract = {
   ...jobsCalls,
   ...registryCalls,
-  ...runCalls,
+  ...hardwareCalls,
+  ...inferenceCalls,
+  ...monitoringCalls,
+  ...auditCalls,
   ...scanCalls,
 } satisfies Record<string, CallSpec>;
 

@@ -1,45 +1,11 @@
-import type { runCalls } from '../../contract/run';
+import type { auditCalls } from '../../contract/audit';
 import { exportAudit, getAudit, listAudits, startAudit } from '../audit/AuditService';
 import { exportForTrainer, generateFingerprints } from '../audit/fingerprints';
 import { deleteSet, keyProviderFor, listSets, loadSet, readFingerprintFile, saveSet, writeFileAtomic, writeFingerprintFile } from '../audit/FingerprintStore';
-import type { AppContext } from '../AppContext';
 import { HallmarkError } from '../errors';
-import {
-  cancelStream, chat, complete, describeModel, estimateFit, loadedModels, runOnnx, startLoad, unloadModel,
-} from '../inference/InferenceService';
-import { resolveModel, type ModelRef } from '../inference/modelRef';
-import { listPredictions } from '../inference/PredictionLog';
-import { runServices } from '../inference/RunServices';
-import { captureBaseline, detectDrift, monitorSeries, monitorStats } from '../monitoring/Monitor';
 import type { HandlersFor } from './types';
 
-const key = (ctx: AppContext, model: ModelRef) => resolveModel(ctx, model).key;
-
-export const runHandlers: HandlersFor<typeof runCalls> = {
-  'gpu.info': ({ refresh }, ctx) => runServices(ctx).gpu(refresh),
-  'run.settings.get': (_i, ctx) => runServices(ctx).settings(),
-  'run.settings.set': (patch, ctx) => runServices(ctx).setSettings(patch),
-
-  'run.describe': ({ model }, ctx) => describeModel(ctx, model),
-  'run.fit': ({ model, contextSize }, ctx) => estimateFit(ctx, model, contextSize),
-  'run.load': ({ model, contextSize }, ctx) => ({ jobId: startLoad(ctx, model, contextSize).jobId }),
-  'run.unload': ({ model }, ctx) => unloadModel(ctx, model),
-  'run.loaded': (_i, ctx) => loadedModels(ctx),
-
-  'run.onnx': ({ model, ...input }, ctx) => runOnnx(ctx, model, input),
-  'run.complete': ({ model, ...input }, ctx) => complete(ctx, model, input),
-  'run.chat': ({ model, ...input }, ctx) => chat(ctx, model, input),
-  'run.cancel': ({ streamId }, ctx) => cancelStream(ctx, streamId),
-
-  'monitor.stats': ({ model, window }, ctx) => monitorStats(ctx.db, key(ctx, model), window),
-  'monitor.predictions': ({ model, limit }, ctx) => listPredictions(ctx.db, key(ctx, model), { limit }),
-  'monitor.series': ({ model, buckets, limit }, ctx) => monitorSeries(ctx.db, key(ctx, model), { buckets, limit }),
-  'monitor.baseline': ({ model, window }, ctx) => {
-    const m = resolveModel(ctx, model);
-    return captureBaseline(ctx.db, m.key, m.versionId, window);
-  },
-  'monitor.drift': ({ model, threshold, window }, ctx) => detectDrift(ctx.db, key(ctx, model), { threshold, window }),
-
+export const auditHandlers: HandlersFor<typeof auditCalls> = {
   'fingerprints.generate': async ({ name, count, keyLength, responseLength, alphabet, seed, passphrase, out }, ctx) => {
     const keys = keyProviderFor(ctx, passphrase);
     const set = generateFingerprints({ count, keyLength, responseLength, ...(alphabet ? { alphabet } : {}), ...(seed ? { seed } : {}) });
