@@ -23,7 +23,6 @@ export type Contract = typeof contract;
 export type Method = keyof Contract;
 export type Input<M extends Method> = z.input<Contract[M]['input']>;
 export type Output<M extends Method> = z.output<Contract[M]['output']>;
-export const methods = Object.keys(contract) as Method[];
 export const isMethod = (m: string): m is Method => Object.hasOwn(contract, m);
 
 export * from './define';
