@@ -3,6 +3,7 @@ import { exportAudit, getAudit, listAudits, startAudit } from '../audit/AuditSer
 import { exportForTrainer, generateFingerprints } from '../audit/fingerprints';
 import { deleteSet, keyProviderFor, listSets, loadSet, readFingerprintFile, saveSet, writeFileAtomic, writeFingerprintFile } from '../audit/FingerprintStore';
 import { HallmarkError } from '../errors';
+import { changedWhenDone } from './changed';
 import type { HandlersFor } from './types';
 
 export const auditHandlers: HandlersFor<typeof auditCalls> = {
@@ -31,7 +32,11 @@ export const auditHandlers: HandlersFor<typeof auditCalls> = {
   },
   'fingerprints.delete': ({ id }, ctx) => ({ deleted: deleteSet(ctx.db, id) }),
 
-  'audit.start': async (input, ctx) => ({ jobId: (await startAudit(ctx, input)).jobId }),
+  // The Models table and the version pages show the latest audit.
+  'audit.start': async (input, ctx) => {
+    const { jobId, promise } = await startAudit(ctx, input);
+    return changedWhenDone(ctx, jobId, promise);
+  },
   'audit.list': ({ model, limit }, ctx) => listAudits(ctx, { model, limit }),
   'audit.get': ({ id }, ctx) => getAudit(ctx, id),
   'audit.export': ({ id, format, out }, ctx) => exportAudit(ctx, id, format, out),

@@ -29,8 +29,6 @@ export function SecurityTab({ version }: { version: VersionDetail }) {
       const j = await awaitJob(id);
       if (j.state !== 'done') setError(j.error ?? `the scan ${j.state}`);
       setN((x) => x + 1);
-      // The Models table shows the latest verdict.
-      useApp.getState().bumpRegistry();
     } catch (e) {
       setError(errorText(e));
     } finally {
