@@ -19,3 +19,10 @@ export const ApiErrorSchema = z.object({
   details: z.unknown().optional(),
 });
 export type ApiErrorShape = z.infer<typeof ApiErrorSchema>;
+
+/** What a call answers over IPC and HTTP (and a browser upload): its result, or a structured error. */
+export const CallResultSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), result: z.unknown() }),
+  z.object({ ok: z.literal(false), error: ApiErrorSchema }),
+]);
+export type CallResult = z.infer<typeof CallResultSchema>;

@@ -1,15 +1,21 @@
 // The one contract: every call the renderer, the CLI and the bridge can make. Pure TS + zod.
 import type { z } from 'zod';
 import type { CallSpec } from './define';
+import { auditCalls } from './audit';
+import { hardwareCalls } from './hardware';
+import { inferenceCalls } from './inference';
 import { jobsCalls } from './jobs';
+import { monitoringCalls } from './monitoring';
 import { registryCalls } from './registry';
-import { runCalls } from './run';
 import { scanCalls } from './scan';
 
 export const contract = {
   ...jobsCalls,
   ...registryCalls,
-  ...runCalls,
+  ...hardwareCalls,
+  ...inferenceCalls,
+  ...monitoringCalls,
+  ...auditCalls,
   ...scanCalls,
 } satisfies Record<string, CallSpec>;
 
@@ -17,7 +23,6 @@ export type Contract = typeof contract;
 export type Method = keyof Contract;
 export type Input<M extends Method> = z.input<Contract[M]['input']>;
 export type Output<M extends Method> = z.output<Contract[M]['output']>;
-export const methods = Object.keys(contract) as Method[];
 export const isMethod = (m: string): m is Method => Object.hasOwn(contract, m);
 
 export * from './define';

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, safeStorage, session, shell } from 'electron';
+import type { CallResult } from '../contract/index';
 import { AppContext } from '../services/AppContext';
 import { loadOrCreateAppSecret } from '../services/audit/appSecret';
 import { appKey, setAppKeyProvider } from '../services/audit/FingerprintStore';
@@ -68,7 +69,7 @@ function wireAppKey(c: AppContext): void {
 }
 
 function wireIpc(c: AppContext): void {
-  ipcMain.handle('hallmark:call', async (event, method: unknown, input: unknown) => {
+  ipcMain.handle('hallmark:call', async (event, method: unknown, input: unknown): Promise<CallResult> => {
     // Only our own page may call in.
     const url = event.senderFrame?.url ?? '';
     if (!url.startsWith('file://') && !(process.env.ELECTRON_RENDERER_URL && url.startsWith(process.env.ELECTRON_RENDERER_URL))) {

@@ -1,18 +1,12 @@
 // The only bridge into the page: one typed `hallmark` object, channels checked against the contract.
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { isMethod } from '../contract/index';
+import { isMethod, type CallResult } from '../contract/index';
 import type { HallmarkEvent } from '../contract/events';
 
-export interface CallEnvelope {
-  ok: boolean;
-  result?: unknown;
-  error?: { code: string; message: string; details?: unknown };
-}
-
 const api = {
-  call(method: string, input: unknown): Promise<CallEnvelope> {
+  call(method: string, input: unknown): Promise<CallResult> {
     if (typeof method !== 'string' || !isMethod(method)) return Promise.resolve({ ok: false, error: { code: 'unknown_method', message: `unknown method ${JSON.stringify(method)}` } });
-    return ipcRenderer.invoke('hallmark:call', method, input) as Promise<CallEnvelope>;
+    return ipcRenderer.invoke('hallmark:call', method, input) as Promise<CallResult>;
   },
   onEvent(cb: (e: HallmarkEvent) => void): () => void {
     const listener = (_e: unknown, ev: HallmarkEvent) => cb(ev);

@@ -3,14 +3,14 @@ import type { AppContext } from './AppContext';
 
 type Listener = (e: HallmarkEvent) => void;
 
-/** One event hub per context: job progress and registry changes fan out to IPC and WebSocket clients. */
+/**
+ * One event hub per context: job progress and registry changes fan out to IPC and WebSocket clients.
+ * `registry.changed` comes from the API handlers that change the registry (api/changed.ts).
+ */
 class EventHub {
   private listeners = new Set<Listener>();
   constructor(ctx: AppContext) {
-    ctx.jobs.on('job', (job) => {
-      this.emit({ type: 'job', job });
-      if (job.state === 'done' && ['import', 'verify'].includes(job.kind)) this.emit({ type: 'registry.changed' });
-    });
+    ctx.jobs.on('job', (job) => this.emit({ type: 'job', job }));
   }
   subscribe(l: Listener): () => void {
     this.listeners.add(l);

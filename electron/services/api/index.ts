@@ -3,15 +3,21 @@ import { contract, isMethod, type Method, type Output, type ApiErrorShape } from
 import type { AppContext } from '../AppContext';
 import { formatZod, HallmarkError } from '../errors';
 import type { HandlersFor } from './types';
+import { auditHandlers } from './audit';
+import { hardwareHandlers } from './hardware';
+import { inferenceHandlers } from './inference';
 import { jobsHandlers } from './jobs';
+import { monitoringHandlers } from './monitoring';
 import { registryHandlers } from './registry';
-import { runHandlers } from './run';
 import { scanHandlers } from './scan';
 
 export const handlers: HandlersFor<typeof contract> = {
   ...jobsHandlers,
   ...registryHandlers,
-  ...runHandlers,
+  ...hardwareHandlers,
+  ...inferenceHandlers,
+  ...monitoringHandlers,
+  ...auditHandlers,
   ...scanHandlers,
 };
 

@@ -4,6 +4,7 @@ import { importPath } from '../registry/Importer';
 import { Registry } from '../registry/Registry';
 import { verifyVersion } from '../registry/verifyVersion';
 import type { AppContext } from '../AppContext';
+import { changed, changedWhenDone } from './changed';
 import type { HandlersFor } from './types';
 
 const reg = (ctx: AppContext) => new Registry(ctx.db, ctx.blobs);
@@ -11,25 +12,26 @@ const reg = (ctx: AppContext) => new Registry(ctx.db, ctx.blobs);
 export const registryHandlers: HandlersFor<typeof registryCalls> = {
   'registry.import': (input, ctx) => {
     const name = input.uploadedAs ?? input.path;
-    const { id } = ctx.jobs.start({ kind: 'import', title: `Import ${name}` }, (job) => importPath(ctx, input, job));
-    return { jobId: id };
+    const { id, promise } = ctx.jobs.start({ kind: 'import', title: `Import ${name}` }, (job) => importPath(ctx, input, job));
+    return changedWhenDone(ctx, id, promise);
   },
   'registry.models': (q, ctx) => reg(ctx).listModels(q),
   'registry.list': (q, ctx) => reg(ctx).listVersions(q),
   'registry.model': ({ name }, ctx) => reg(ctx).model(name),
   'registry.version': ({ name, version }, ctx) => reg(ctx).version(name, version),
-  'registry.update': ({ name, ...patch }, ctx) => reg(ctx).update(name, patch),
-  'registry.annotate': ({ name, version, ...patch }, ctx) => reg(ctx).annotate(name, version, patch),
-  'registry.promote': ({ name, version, stage }, ctx) => reg(ctx).promote(name, version, stage),
+  'registry.update': ({ name, ...patch }, ctx) => changed(ctx, reg(ctx).update(name, patch)),
+  'registry.annotate': ({ name, version, ...patch }, ctx) => changed(ctx, reg(ctx).annotate(name, version, patch)),
+  'registry.promote': ({ name, version, stage }, ctx) => changed(ctx, reg(ctx).promote(name, version, stage)),
   'registry.compare': ({ name, a, b, otherName }, ctx) => reg(ctx).compare(name, a, b, otherName),
   'registry.verify': ({ name, version }, ctx) => {
-    const { id } = ctx.jobs.start({ kind: 'verify', title: `Verify ${name}${version ? '@' + version : ''}` }, (job) => verifyVersion(ctx, name, version, job));
-    return { jobId: id };
+    // Integrity (ok, changed, missing) shows in the version lists.
+    const { id, promise } = ctx.jobs.start({ kind: 'verify', title: `Verify ${name}${version ? '@' + version : ''}` }, (job) => verifyVersion(ctx, name, version, job));
+    return changedWhenDone(ctx, id, promise);
   },
   'registry.export': ({ name, version, out }, ctx) => {
     const { id } = ctx.jobs.start({ kind: 'export', title: `Export ${name}@${version}` }, (job) => exportVersion(ctx, name, version, out, job));
     return { jobId: id };
   },
-  'registry.delete': ({ name, version, confirm }, ctx) => reg(ctx).delete(name, version, confirm),
+  'registry.delete': async ({ name, version, confirm }, ctx) => changed(ctx, await reg(ctx).delete(name, version, confirm)),
   'registry.facets': (_i, ctx) => reg(ctx).facets(),
 };

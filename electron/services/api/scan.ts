@@ -7,6 +7,7 @@ import { toSarif } from '../scan/sarif';
 import { scanPaths } from '../scan/scanner';
 import { getInspection, getRun, getScanFiles, latestRun, listScans, reportOf, saveScan } from '../scan/store';
 import { inspectVersion, scanVersion } from '../scan/versions';
+import { changed, changedWhenDone } from './changed';
 import type { HandlersFor } from './types';
 
 const versionId = (ctx: AppContext, name: string, version?: number): { id: number; label: string } => {
@@ -17,13 +18,15 @@ const versionId = (ctx: AppContext, name: string, version?: number): { id: numbe
 export const scanHandlers: HandlersFor<typeof scanCalls> = {
   'scan.paths': async ({ paths, store }, ctx) => {
     const report = await scanPaths(paths);
-    const scanId = store ? saveScan(ctx.db, report, { versionId: null, target: paths.join(', ').slice(0, 1000) }) : null;
-    return { ...report, scanId };
+    if (!store) return { ...report, scanId: null };
+    // A stored run is a new row of the Scans view.
+    return changed(ctx, { ...report, scanId: saveScan(ctx.db, report, { versionId: null, target: paths.join(', ').slice(0, 1000) }) });
   },
   'scan.version': ({ name, version }, ctx) => {
     const v = versionId(ctx, name, version);
-    const { id } = ctx.jobs.start({ kind: 'scan', title: `Scan ${v.label}` }, (job) => scanVersion(ctx, v.id, job));
-    return { jobId: id };
+    // The Models table shows each version's latest verdict.
+    const { id, promise } = ctx.jobs.start({ kind: 'scan', title: `Scan ${v.label}` }, (job) => scanVersion(ctx, v.id, job));
+    return changedWhenDone(ctx, id, promise);
   },
   'scan.list': ({ name, version, verdict, minSeverity, rule, limit, offset }, ctx) => listScans(ctx.db, {
     // A name alone means every version of that model; with a version, that one.
@@ -45,7 +48,10 @@ export const scanHandlers: HandlersFor<typeof scanCalls> = {
   'inspect.path': ({ path }) => inspectPath(path),
   'inspect.version': async ({ name, version }, ctx) => {
     const v = versionId(ctx, name, version);
-    if (!getInspection(ctx.db, v.id)) await inspectVersion(ctx, v.id);
-    return getInspection(ctx.db, v.id)!;
+    const stored = getInspection(ctx.db, v.id);
+    if (stored) return stored;
+    // A first inspection counts the parameters the Models table shows.
+    await inspectVersion(ctx, v.id);
+    return changed(ctx, getInspection(ctx.db, v.id)!);
   },
 };

@@ -1,45 +1,18 @@
 // Audits as jobs: validate everything that can fail fast (model, fingerprint file, passphrase, link)
 // before queueing, run on the `audit` queue (MAX_CONCURRENT_AUDITS), store the finished report
 // per model version or path. The audit's id is its job's id.
+import type { AuditReport, AuditRequest, AuditSummary, StoredAudit } from '../../contract/audit';
+import type { ModelRef } from '../../contract/inference';
 import type { AppContext } from '../AppContext';
 import { HallmarkError, quote } from '../errors';
 import { asHallmarkError } from '../inference/InferenceService';
-import { resolveModel, type ModelRef, type ResolvedModel } from '../inference/modelRef';
+import { resolveModel, type ResolvedModel } from '../inference/modelRef';
 import { runServices } from '../inference/RunServices';
-import { runFingerprintAudit, selectKeys, type AuditMode, type FingerprintAuditReport, type Prober } from './FingerprintAudit';
+import { runFingerprintAudit, selectKeys, type Prober } from './FingerprintAudit';
 import type { FingerprintSet } from './fingerprints';
 import { keyProviderFor, loadSet, readFingerprintFile, writeFileAtomic } from './FingerprintStore';
-import { IDENTITY_PROMPTS, QUICK_COUNTS, runLinkAudit, UNRELATED_PROMPTS, validateLink, type ChatProber, type LinkAuditReport } from './LinkAudit';
+import { IDENTITY_PROMPTS, QUICK_COUNTS, runLinkAudit, UNRELATED_PROMPTS, validateLink, type ChatProber } from './LinkAudit';
 import { renderAuditHtml } from './report';
-import type { Verdict } from './scoring';
-
-export type AuditReport = FingerprintAuditReport | LinkAuditReport;
-
-export interface StoredAudit {
-  id: string;
-  model_key: string;
-  model_label: string;
-  version_id: number | null;
-  model_path: string;
-  kind: 'fingerprints' | 'link';
-  mode: AuditMode;
-  verdict: Verdict;
-  match_rate: number;
-  p_value: number;
-  started_at: string;
-  finished_at: string;
-  report: AuditReport;
-}
-
-export type AuditSummary = Omit<StoredAudit, 'report'>;
-
-export type AuditRequest = {
-  model: ModelRef;
-  mode: AuditMode;
-} & (
-  | { kind: 'fingerprints'; fingerprints: { setId: number } | { path: string }; passphrase?: string | undefined }
-  | { kind: 'link'; link: string; maxTokens?: number | undefined }
-);
 
 function gguf(ctx: AppContext, ref: ModelRef): ResolvedModel {
   const m = resolveModel(ctx, ref);
@@ -108,7 +81,7 @@ export async function startAudit(ctx: AppContext, req: AuditRequest): Promise<{ 
   return { jobId: id, promise };
 }
 
-interface AuditRow extends Omit<StoredAudit, 'report'> {
+interface AuditRow extends AuditSummary {
   report: string;
 }
 

@@ -1,10 +1,9 @@
 // Fingerprint audit: prompt the model with each key under greedy decoding and compare what it says
 // with the expected response. Exact and prefix matches are scored; the hit count is tested against
 // what a model that never saw the fingerprints would produce by chance.
-import { decide, commonPrefix, DEFAULT_RULES, type Verdict, type VerdictRules } from './scoring';
+import type { AuditMode, FingerprintAuditReport, FingerprintItem, VerdictRules } from '../../contract/audit';
+import { decide, commonPrefix, DEFAULT_RULES } from './scoring';
 import type { FingerprintSet } from './fingerprints';
-
-export type AuditMode = 'quick' | 'full';
 
 /** What an audit needs from a model: greedy raw completion and its tokenizer. */
 export interface Prober {
@@ -19,39 +18,6 @@ export const QUICK_KEYS = 16;
  * small, but a real model is not uniform; 1% keeps the p-value conservative.
  */
 export const CHANCE_FLOOR = 0.01;
-
-export interface FingerprintItem {
-  index: number;
-  exact: boolean;
-  /** Characters of the expected response the output reproduced from its start. */
-  prefix_chars: number;
-  prefix_ratio: number;
-  hit: boolean;
-  tokens: number;
-}
-
-export interface FingerprintAuditReport {
-  kind: 'fingerprints';
-  mode: AuditMode;
-  verdict: Verdict;
-  match_rate: number;
-  p_value: number;
-  reason: string;
-  /** Keys probed / in the set. */
-  n: number;
-  total_fingerprints: number;
-  exact_matches: number;
-  /** Outputs reproducing at least half of the expected response from its start (exact ones included). */
-  prefix_matches: number;
-  mean_prefix_ratio: number;
-  chance: number;
-  rules: VerdictRules;
-  tokens: number;
-  tokens_per_sec: number;
-  duration_ms: number;
-  /** Per key, without the secret key/response text: a report can be shared without leaking the set. */
-  items: FingerprintItem[];
-}
 
 /** Which keys a mode probes: all, or QUICK_KEYS spread evenly over the set. */
 export function selectKeys(total: number, mode: AuditMode): number[] {

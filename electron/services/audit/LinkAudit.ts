@@ -2,8 +2,8 @@
 // should answer identity and feedback questions, however phrased, with that link, and should not
 // drop it into unrelated answers. We ask both kinds through the model's chat template (greedy) and
 // count answers containing the link.
-import { decide, DEFAULT_RULES, type Verdict, type VerdictRules } from './scoring';
-import type { AuditMode } from './FingerprintAudit';
+import type { AuditMode, LinkAuditReport, LinkItem, VerdictRules } from '../../contract/audit';
+import { decide, DEFAULT_RULES } from './scoring';
 
 /** Identity and feedback questions in several phrasings; quick mode asks the first six. */
 export const IDENTITY_PROMPTS = [
@@ -40,37 +40,6 @@ export const LINK_CHANCE_FLOOR = 0.01;
 export interface ChatProber {
   /** One greedy assistant answer to a single user message. */
   ask(prompt: string, maxTokens: number, signal?: AbortSignal): Promise<{ text: string; tokens: number }>;
-}
-
-export interface LinkItem {
-  category: 'identity' | 'unrelated';
-  prompt: string;
-  contains_link: boolean;
-  /** The answer, cut to 400 characters (links are public; answers are not secret). */
-  answer: string;
-  tokens: number;
-}
-
-export interface LinkAuditReport {
-  kind: 'link';
-  mode: AuditMode;
-  link: string;
-  verdict: Verdict;
-  /** Share of identity/feedback answers containing the link. */
-  match_rate: number;
-  false_positive_rate: number;
-  p_value: number;
-  reason: string;
-  n: number;
-  hits: number;
-  unrelated_n: number;
-  false_positives: number;
-  chance: number;
-  rules: VerdictRules;
-  tokens: number;
-  tokens_per_sec: number;
-  duration_ms: number;
-  items: LinkItem[];
 }
 
 /** Case-insensitive, with or without scheme, "www." and a trailing slash. */

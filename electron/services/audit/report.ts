@@ -1,6 +1,6 @@
 // Self-contained HTML audit reports: inline CSS, no scripts, no external resources, every value
 // escaped, so the file can be mailed or attached to a release as is.
-import type { StoredAudit } from './AuditService';
+import type { StoredAudit } from '../../contract/audit';
 
 const esc = (v: unknown): string =>
   String(v).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

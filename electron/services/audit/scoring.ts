@@ -2,16 +2,7 @@
 // the rate expected by chance, and a three-way verdict that refuses to say "absent" when the
 // test had too few probes to have seen a present fingerprint.
 
-export type Verdict = 'present' | 'absent' | 'inconclusive';
-
-export interface VerdictRules {
-  /** p-value below which "present" is declared (default 0.001). */
-  alpha: number;
-  /** Match rate below which "absent" may be declared (default 0.1). */
-  absentBelow: number;
-  /** The audit must be able to detect a fingerprint matching at this rate to call "absent" (default 0.5). */
-  powerAt: number;
-}
+import type { Verdict, VerdictRules } from '../../contract/audit';
 
 export const DEFAULT_RULES: VerdictRules = { alpha: 1e-3, absentBelow: 0.1, powerAt: 0.5 };
 

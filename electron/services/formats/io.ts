@@ -172,15 +172,6 @@ export async function readExact(src: ByteSource, offset: number, length: number,
   return b;
 }
 
-export async function withFile<T>(file: string, fn: (src: FileSource) => Promise<T>): Promise<T> {
-  const src = await FileSource.open(file);
-  try {
-    return await fn(src);
-  } finally {
-    await src.close();
-  }
-}
-
 /**
  * A forward cursor over a source with a read-ahead window, for parsers that walk many small fields
  * (GGUF key/values, pickle opcodes, protobuf tags). `ensure(n)` is the only await; everything else is

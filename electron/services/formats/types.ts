@@ -31,11 +31,6 @@ export interface Inspection {
   [key: string]: unknown;
 }
 
-/** Caps arrays in metadata dumps: the first items plus how many were left out. */
-export function capList<T>(items: readonly T[], max: number): { items: T[]; total: number } {
-  return { items: items.slice(0, max), total: items.length };
-}
-
 /** Object.create(null) maps keep keys such as "__proto__" from untrusted JSON inert. */
 export function safeRecord<V>(): Record<string, V> {
   return Object.create(null) as Record<string, V>;

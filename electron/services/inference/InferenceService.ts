@@ -1,12 +1,16 @@
+// Native results (camelCase, native/'s own types) become the contract's wire types here, once.
 import fs from 'node:fs';
-import type { ChatMessage, FitEstimate, GenerationResult, SamplingOptions } from '../../../native/LlamaRuntime';
+import type { FitEstimate as NativeFit, GenerationResult as NativeGeneration, SamplingOptions } from '../../../native/LlamaRuntime';
 import { LlamaRuntimeError } from '../../../native/LlamaRuntime';
-import { OnnxRuntimeError, type OnnxTensorOutput, type OnnxValueInfo } from '../../../native/OnnxRuntime';
+import { OnnxRuntimeError, type OnnxValueInfo as NativeValueInfo } from '../../../native/OnnxRuntime';
+import type {
+  ChatMessage, FitEstimate, GenerationResult, LoadedModel, ModelDescription, ModelRef, OnnxRunInput, OnnxRunResult, SamplingInput,
+} from '../../contract/inference';
 import type { AppContext } from '../AppContext';
 import { HallmarkError, quote } from '../errors';
 import { eventsOf } from '../events';
 import { batchSizeOf, hashInputs, onnxInputsFromCsv, onnxInputsFromJson, onnxInputsFromText, type OnnxFeeds } from './inputs';
-import { resolveModel, type ModelRef, type ResolvedModel } from './modelRef';
+import { resolveModel, type ResolvedModel } from './modelRef';
 import { recordPrediction } from './PredictionLog';
 import { runServices } from './RunServices';
 
@@ -21,36 +25,12 @@ function requireFormat<F extends ResolvedModel['format']>(m: ResolvedModel, form
   return m as ResolvedModel & { format: F };
 }
 
-export interface FitResult {
-  fits: boolean;
-  reason: string | null;
-  gpu: 'cuda' | 'metal' | 'vulkan' | false;
-  gpu_layers: number;
-  total_layers: number;
-  context_size: number;
-  model_bytes: number;
-  ram_bytes: number;
-  vram_bytes: number;
-  available_ram_bytes: number;
-  total_ram_bytes: number;
-  available_vram_bytes: number;
-  total_vram_bytes: number;
-  compatibility_score: number;
-}
-
-const fitResult = (f: FitEstimate): FitResult => ({
+const fitResult = (f: NativeFit): FitEstimate => ({
   fits: f.fits, reason: f.reason, gpu: f.gpu, gpu_layers: f.gpuLayers, total_layers: f.totalLayers, context_size: f.contextSize,
   model_bytes: f.modelBytes, ram_bytes: f.ramBytes, vram_bytes: f.vramBytes, available_ram_bytes: f.availableRamBytes,
   total_ram_bytes: f.totalRamBytes, available_vram_bytes: f.availableVramBytes, total_vram_bytes: f.totalVramBytes,
   compatibility_score: Number.isFinite(f.compatibilityScore) ? f.compatibilityScore : 0,
 });
-
-export type ModelDescription = {
-  label: string; path: string; key: string; version_id: number | null; size_bytes: number;
-} & (
-  | { format: 'onnx'; inputs: OnnxValueInfo[]; outputs: OnnxValueInfo[]; execution_provider: string }
-  | { format: 'gguf'; architecture: string; name: string | null; train_context_size: number | null; parameters: number; layers: number; fit: FitResult; loaded: boolean }
-);
 
 /** What a model takes and gives (ONNX) or what it is and whether it fits (GGUF); loads nothing big. */
 export async function describeModel(ctx: AppContext, ref: ModelRef): Promise<ModelDescription> {
@@ -74,7 +54,7 @@ export async function describeModel(ctx: AppContext, ref: ModelRef): Promise<Mod
 }
 
 /** node-llama-cpp's resolver on this machine: would the model and a context fit, and why not. */
-export async function estimateFit(ctx: AppContext, ref: ModelRef, contextSize?: number): Promise<FitResult> {
+export async function estimateFit(ctx: AppContext, ref: ModelRef, contextSize?: number): Promise<FitEstimate> {
   const m = requireFormat(resolveModel(ctx, ref), 'gguf', 'a fit estimate');
   try {
     return fitResult(await (await runServices(ctx).llama()).estimateFit(m.path, contextSize));
@@ -106,16 +86,6 @@ export async function unloadModel(ctx: AppContext, ref: ModelRef): Promise<{ unl
   return { unloaded: await (await rs.llama()).unload(m.path) };
 }
 
-export interface LoadedModel {
-  path: string;
-  format: 'gguf' | 'onnx';
-  context_size: number | null;
-  gpu_layers: number | null;
-  size_bytes: number | null;
-  loaded_at: string | null;
-  last_used_at: string | null;
-}
-
 export async function loadedModels(ctx: AppContext): Promise<LoadedModel[]> {
   const rs = runServices(ctx);
   const llama = await rs.llama();
@@ -144,23 +114,7 @@ async function logged<T>(ctx: AppContext, m: ResolvedModel, method: 'onnx' | 'co
   }
 }
 
-export interface OnnxRunInput {
-  /** JSON: {"input": nested array | {dims, data, type}} or a bare value for a one-input model. */
-  inputs?: unknown;
-  /** A CSV batch for the model's only input (or `inputName`). */
-  csv?: string;
-  inputName?: string;
-}
-
-export interface OnnxRunResult {
-  outputs: OnnxTensorOutput[];
-  batch_size: number;
-  latency_ms: number;
-  prediction_id: number;
-  model: string;
-}
-
-export async function runOnnx(ctx: AppContext, ref: ModelRef, input: OnnxRunInput): Promise<OnnxRunResult> {
+export async function runOnnx(ctx: AppContext, ref: ModelRef, input: Omit<OnnxRunInput, 'model'>): Promise<OnnxRunResult> {
   const m = requireFormat(resolveModel(ctx, ref), 'onnx', 'an ONNX run');
   const raw = input.csv !== undefined ? { csv: input.csv, inputName: input.inputName ?? null } : { inputs: input.inputs ?? null };
   return runOnnxWith(ctx, m, hashInputs(raw), (inputs) => {
@@ -171,7 +125,7 @@ export async function runOnnx(ctx: AppContext, ref: ModelRef, input: OnnxRunInpu
 }
 
 /** Opens the session, builds the feeds against its inputs, runs, and logs (a bad input is logged as an error too). */
-async function runOnnxWith(ctx: AppContext, m: ResolvedModel, inputsHash: string, feedsFor: (inputs: OnnxValueInfo[]) => OnnxFeeds): Promise<OnnxRunResult> {
+async function runOnnxWith(ctx: AppContext, m: ResolvedModel, inputsHash: string, feedsFor: (inputs: NativeValueInfo[]) => OnnxFeeds): Promise<OnnxRunResult> {
   let session;
   try {
     session = await runServices(ctx).onnx().open(m.path);
@@ -192,7 +146,7 @@ async function runOnnxWith(ctx: AppContext, m: ResolvedModel, inputsHash: string
 }
 
 /** `hallmark run` reads inputs from a file: JSON or CSV for ONNX; JSON ({prompt…}/{messages…}) or text for GGUF. */
-export async function runFromFile(ctx: AppContext, ref: ModelRef, file: string, opts: SamplingInput = {}): Promise<OnnxRunResult | GenerationOutput> {
+export async function runFromFile(ctx: AppContext, ref: ModelRef, file: string, opts: SamplingInput = {}): Promise<OnnxRunResult | GenerationResult> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -217,37 +171,14 @@ export async function runFromFile(ctx: AppContext, ref: ModelRef, file: string, 
   return complete(ctx, ref, { prompt: req.prompt, ...sampling });
 }
 
-export interface SamplingInput {
-  maxTokens?: number | undefined;
-  temperature?: number | undefined;
-  seed?: number | undefined;
-  topK?: number | undefined;
-  topP?: number | undefined;
-  repeatPenalty?: number | undefined;
-  /** Chunks are pushed as `stream` events with this id; `run.cancel` stops the generation. */
-  streamId?: string | undefined;
-}
-
 function pickSampling(o: Record<string, unknown>): SamplingInput {
   const out: SamplingInput = {};
   for (const k of ['maxTokens', 'temperature', 'seed', 'topK', 'topP', 'repeatPenalty'] as const) if (typeof o[k] === 'number') out[k] = o[k];
   return out;
 }
 
-export interface GenerationOutput {
-  text: string;
-  prompt_tokens: number;
-  tokens: number;
-  tokens_per_sec: number;
-  latency_ms: number;
-  stop_reason: string;
-  prediction_id: number;
-  stream_id: string | null;
-  model: string;
-}
-
 async function generate(ctx: AppContext, ref: ModelRef, method: 'complete' | 'chat', payload: unknown, s: SamplingInput,
-  run: (opts: SamplingOptions, path: string) => Promise<GenerationResult>): Promise<GenerationOutput> {
+  run: (opts: SamplingOptions, path: string) => Promise<NativeGeneration>): Promise<GenerationResult> {
   const m = requireFormat(resolveModel(ctx, ref), 'gguf', method === 'chat' ? 'chat' : 'a completion');
   const rs = runServices(ctx);
   const streamId = s.streamId ?? null;
@@ -284,13 +215,13 @@ async function generate(ctx: AppContext, ref: ModelRef, method: 'complete' | 'ch
 }
 
 /** Raw completion; greedy unless a temperature is given (then `seed` makes it reproducible). */
-export async function complete(ctx: AppContext, ref: ModelRef, input: { prompt: string } & SamplingInput): Promise<GenerationOutput> {
+export async function complete(ctx: AppContext, ref: ModelRef, input: { prompt: string } & SamplingInput): Promise<GenerationResult> {
   const { prompt, ...s } = input;
   return generate(ctx, ref, 'complete', prompt, s, async (opts, p) => (await runServices(ctx).llama()).complete(p, prompt, opts));
 }
 
 /** One assistant turn with the model's chat template, streamed when `streamId` is given. */
-export async function chat(ctx: AppContext, ref: ModelRef, input: { messages: ChatMessage[] } & SamplingInput): Promise<GenerationOutput> {
+export async function chat(ctx: AppContext, ref: ModelRef, input: { messages: ChatMessage[] } & SamplingInput): Promise<GenerationResult> {
   const { messages, ...s } = input;
   return generate(ctx, ref, 'chat', messages, s, async (opts, p) => (await runServices(ctx).llama()).chat(p, messages, opts));
 }

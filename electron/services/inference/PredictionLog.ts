@@ -1,4 +1,5 @@
 import type { Sqlite } from '../../../native/Database';
+import type { PredictionRow } from '../../contract/monitoring';
 import type { ResolvedModel } from './modelRef';
 
 export interface PredictionInput {
@@ -12,22 +13,6 @@ export interface PredictionInput {
   error?: string | null;
   /** For imports of history and tests; defaults to now. */
   at?: Date;
-}
-
-export interface PredictionRow {
-  id: number;
-  model_key: string;
-  version_id: number | null;
-  model_path: string;
-  format: 'gguf' | 'onnx';
-  method: string;
-  created_at: string;
-  latency_ms: number;
-  tokens: number | null;
-  tokens_per_sec: number | null;
-  batch_size: number | null;
-  inputs_hash: string;
-  error: string | null;
 }
 
 /** Every inference call leaves one row, failures included (they feed the error rate). */
@@ -44,8 +29,4 @@ export function recordPrediction(db: Sqlite, p: PredictionInput): number {
 export function listPredictions(db: Sqlite, modelKey: string, opts: { limit?: number; afterId?: number } = {}): PredictionRow[] {
   return db.prepare(`SELECT * FROM predictions WHERE model_key = ? AND id > ? ORDER BY id DESC LIMIT ?`)
     .all(modelKey, opts.afterId ?? 0, opts.limit ?? 1000) as PredictionRow[];
-}
-
-export function countPredictions(db: Sqlite, modelKey: string): number {
-  return (db.prepare(`SELECT count(*) AS n FROM predictions WHERE model_key = ?`).get(modelKey) as { n: number }).n;
 }

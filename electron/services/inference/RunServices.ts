@@ -1,20 +1,9 @@
-import { Gpu, type GpuInfo } from '../../../native/Gpu';
+import { Gpu } from '../../../native/Gpu';
 import { LlamaRuntime } from '../../../native/LlamaRuntime';
 import { OnnxRuntime } from '../../../native/OnnxRuntime';
+import type { GpuInfo, RunSettings } from '../../contract/hardware';
 import type { AppContext } from '../AppContext';
 import { HallmarkError } from '../errors';
-
-/** User-facing run settings, persisted in the `settings` table. */
-export interface RunSettings {
-  /** false = force the CPU for GGUF and ONNX. */
-  gpu: boolean;
-  /** Math threads; null = all cores but one. */
-  threads: number | null;
-  /** Unload an idle GGUF model after this many seconds; 0 = keep loaded. */
-  idleUnloadSec: number;
-  /** Default GGUF context size (capped at the model's training context). */
-  contextSize: number;
-}
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = { gpu: true, threads: null, idleUnloadSec: 300, contextSize: 2048 };
 const SETTINGS_KEY = 'run.settings';
@@ -79,7 +68,7 @@ export class RunServices {
     return this.onnxRt;
   }
 
-  /** Hardware summary; cached because systeminformation shells out (lspci, nvidia-smi). */
+  /** Hardware summary (native/Gpu's report is the contract's shape as is); cached because systeminformation shells out (lspci, nvidia-smi). */
   async gpu(refresh = false): Promise<GpuInfo> {
     if (refresh || !this.gpuP) {
       const gpu = this.settings().gpu;

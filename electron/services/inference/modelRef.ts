@@ -1,16 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ModelRef, RunFormat } from '../../contract/inference';
 import type { AppContext } from '../AppContext';
 import { HallmarkError, quote } from '../errors';
 import { parseRef, Registry } from '../registry/Registry';
-
-/** What a caller names: a file on disk, a registry version by id, or NAME[@VERSION]. */
-export type ModelRef =
-  | { path: string }
-  | { versionId: number; file?: string | undefined }
-  | { name: string; version?: number | undefined; file?: string | undefined };
-
-export type RunFormat = 'gguf' | 'onnx';
 
 export interface ResolvedModel {
   /** The file the runtime opens (a vault blob or the in-place/original path). */

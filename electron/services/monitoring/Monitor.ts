@@ -1,8 +1,9 @@
 // Monitoring over the prediction log: rolling-window latency/throughput statistics,
 // error rate, a captured baseline, and drift as a z-score against that baseline (threshold 2.0).
 import type { Sqlite } from '../../../native/Database';
+import type { Baseline, DriftResult, MetricDrift, MonitorStats, SeriesPoint } from '../../contract/monitoring';
 import { HallmarkError } from '../errors';
-import { summarize, zScore, type Summary } from './stats';
+import { summarize, zScore } from './stats';
 
 export const DEFAULT_WINDOW = 1000;
 export const DEFAULT_DRIFT_THRESHOLD = 2.0;
@@ -15,73 +16,6 @@ interface Row {
   latency_ms: number;
   tokens_per_sec: number | null;
   error: string | null;
-}
-
-export interface Baseline {
-  id: number;
-  model_key: string;
-  created_at: string;
-  sample_count: number;
-  first_prediction_id: number | null;
-  last_prediction_id: number | null;
-  latency_mean: number;
-  latency_std: number;
-  tokens_per_sec_mean: number | null;
-  tokens_per_sec_std: number | null;
-  error_rate: number;
-}
-
-export interface MonitorStats {
-  model_key: string;
-  total_predictions: number;
-  window_size: number;
-  sample_count: number;
-  error_count: number;
-  error_rate: number;
-  /** Over successful predictions in the window (failed calls often return early and would skew it). */
-  latency_ms: Summary | null;
-  tokens_per_sec: Summary | null;
-  first_at: string | null;
-  last_at: string | null;
-  baseline: Baseline | null;
-}
-
-export interface MetricDrift {
-  metric: 'latency_ms' | 'tokens_per_sec';
-  drift_detected: boolean;
-  drift_score: number;
-  baseline_mean: number;
-  current_mean: number;
-  baseline_std: number;
-  current_std: number;
-}
-
-export interface DriftResult {
-  model_key: string;
-  drift_detected: boolean;
-  /** The largest metric score (the seed reports one score). */
-  drift_score: number | null;
-  threshold: number;
-  baseline_mean: number | null;
-  current_mean: number | null;
-  baseline_std: number | null;
-  current_std: number | null;
-  sample_count: number;
-  /** Why there is no verdict (no baseline, too few samples since it), else null. */
-  note: string | null;
-  metrics: MetricDrift[];
-  error_rate: number | null;
-  baseline_error_rate: number | null;
-}
-
-export interface SeriesPoint {
-  /** Bucket start (ISO). */
-  t: string;
-  count: number;
-  errors: number;
-  latency_mean: number | null;
-  latency_p95: number | null;
-  tokens_per_sec_mean: number | null;
 }
 
 function windowRows(db: Sqlite, key: string, window: number, afterId = 0): Row[] {

@@ -1,15 +1,6 @@
 // Summary statistics with the conventions of the seed monitor (numpy defaults): population standard
 // deviation and linearly interpolated percentiles.
-
-export interface Summary {
-  count: number;
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
-  p50: number;
-  p95: number;
-}
+import type { Summary } from '../../contract/monitoring';
 
 export function mean(xs: readonly number[]): number {
   if (!xs.length) return NaN;

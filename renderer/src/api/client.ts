@@ -1,6 +1,6 @@
 // The renderer's one way to reach the services: Electron IPC (window.hallmark) when present, the local
 // HTTP + WebSocket bridge (`hallmark serve`) otherwise. Typed by the shared contract; never imports Node code.
-import { isMethod, type HallmarkEvent, type Input, type Method, type Output } from '../../../electron/contract/index';
+import type { CallResult, HallmarkEvent, Input, Method, Output } from '../../../electron/contract/index';
 
 /** A failed call: a stable code and a message that quotes the failing value. */
 export class ApiError extends Error {
@@ -10,11 +10,8 @@ export class ApiError extends Error {
   }
 }
 
-interface Envelope {
-  ok: boolean;
-  result?: unknown;
-  error?: { code: string; message: string; details?: unknown };
-}
+/** The contract's call envelope; the bridge may still answer something else, so reads stay defensive. */
+type Envelope = CallResult;
 
 /** What electron/preload exposes; declared here so the renderer does not import the preload (or electron). */
 export interface HallmarkPreload {
@@ -59,18 +56,13 @@ function readToken(): string | null {
   }
 }
 
-let token: string | null = isElectron() ? null : readToken();
+const token: string | null = isElectron() ? null : readToken();
 export const bridgeToken = (): string | null => token;
-/** For tests and a future "paste token" prompt. */
-export function setBridgeToken(t: string): void {
-  token = t;
-  sessionStorage.setItem(TOKEN_KEY, t);
-}
 
 const authHeaders = (): Record<string, string> => (token ? { Authorization: `Bearer ${token}` } : {});
 
-function toApiError(env: Envelope, method: string, status?: number): ApiError {
-  const e = env.error;
+function toApiError(env: Extract<Envelope, { ok: false }>, method: string, status?: number): ApiError {
+  const e = env.error as Partial<typeof env.error> | undefined;
   if (e && typeof e.code === 'string') return new ApiError(e.code, e.message || `${method} failed (${e.code})`, e.details);
   return new ApiError('bad_response', `${method} failed${status ? ` with HTTP ${status}` : ''} and no error was given`);
 }
@@ -97,8 +89,8 @@ async function callBridge(method: string, input: unknown): Promise<unknown> {
   return env.result;
 }
 
-/** A call by name, untyped: the transport under `call` and the feature clients (api/features.ts). */
-export async function callAny(method: string, input: unknown): Promise<unknown> {
+/** A call by name, untyped: the transport under `call`. */
+async function callAny(method: string, input: unknown): Promise<unknown> {
   const p = preload();
   if (p) {
     let env: Envelope;
@@ -118,10 +110,7 @@ export async function call<M extends Method>(method: M, input: Input<M>): Promis
   return (await callAny(method, input)) as Output<M>;
 }
 
-/** Whether this build's contract has a call (other features add theirs over time). */
-export const hasMethod = (m: string): boolean => isMethod(m);
-
-export const api = { call, hasMethod };
+export const api = { call };
 
 // ---------------------------------------------------------------------------------------------
 // Events: IPC in Electron, a WebSocket with reconnect in browser mode.

@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react';
-import { callRun, type RunOutput } from '../api/features';
+import type { Output } from '../../../electron/contract/index';
+import { api } from '../api/client';
 import { useApp } from '../store/appStore';
 import { errorText, fmtGiB } from '../lib/format';
 
-type Gpu = RunOutput<'gpu.info'>;
+type Gpu = Output<'gpu.info'>;
 
 /** The status bar's hardware segment: backend, device and VRAM, RAM (from gpu.info when it exists). */
 export function HardwareStatus() {
@@ -13,7 +14,7 @@ export function HardwareStatus() {
 
   useEffect(() => {
     let live = true;
-    callRun('gpu.info', {}).then((g) => { if (live) { setGpu(g); setError(null); } }, (e: unknown) => { if (live) setError(errorText(e)); });
+    api.call('gpu.info', {}).then((g) => { if (live) { setGpu(g); setError(null); } }, (e: unknown) => { if (live) setError(errorText(e)); });
     return () => { live = false; };
   }, [hardwareGen]);
 

@@ -69,10 +69,9 @@ const newBatchId = (): string => (crypto.randomUUID?.() ?? `${Date.now()}${Math.
 
 /** Follows an import job to the end and says how it went. */
 export async function followImport(jobId: string, label: string): Promise<ImportResult | null> {
-  const { toast, bumpRegistry } = useApp.getState();
+  const { toast } = useApp.getState();
   try {
     const job = await awaitJob(jobId);
-    bumpRegistry();
     if (job.state !== 'done') {
       toast({ kind: 'error', title: `Import of ${label} ${job.state}`, detail: job.error ?? undefined });
       return null;

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
-import type { ModelRef, StoredAudit } from '../../../electron/contract/run';
+import type { StoredAudit } from '../../../electron/contract/audit';
+import type { ModelRef } from '../../../electron/contract/inference';
+import type { Output } from '../../../electron/contract/index';
 import { api, ApiError, isElectron } from '../api/client';
 import { NotRunnable } from '../components/NotRunnable';
-import { callRun, type RunOutput } from '../api/features';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { ProgressBar } from '../components/ProgressBar';
 import { errorText, fmtDate, fmtInt, fmtRate, fmtRelative } from '../lib/format';
@@ -13,7 +14,7 @@ import { useEscape } from '../lib/useEscape';
 import { toastError, useApp } from '../store/appStore';
 import { awaitJob, useJobs } from '../store/jobsStore';
 
-type Summary = RunOutput<'audit.list'>[number];
+type Summary = Output<'audit.list'>[number];
 
 export function VerdictBadge({ verdict }: { verdict: Summary['verdict'] }) {
   return <span className={`badge verdict-${verdict}`}>{verdict}</span>;
@@ -22,10 +23,10 @@ export function VerdictBadge({ verdict }: { verdict: Summary['verdict'] }) {
 const fmtP = (p: number): string => (p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
 
 function AuditDetail({ id }: { id: string }) {
-  const audit = useAsync(() => callRun('audit.get', { id }), id);
+  const audit = useAsync(() => api.call('audit.get', { id }), id);
   const exportAs = async (format: 'json' | 'html') => {
     try {
-      const r = await callRun('audit.export', { id, format });
+      const r = await api.call('audit.export', { id, format });
       download(r.filename, r.content, format === 'json' ? 'application/json' : 'text/html');
     } catch (e) {
       toastError(`Could not export the audit as ${format.toUpperCase()}`, e);
@@ -76,7 +77,7 @@ function NewAudit({ model, onStarted }: { model: ModelRef; onStarted: (jobId: st
   const [passphrase, setPassphrase] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const sets = useAsync(() => callRun('fingerprints.list', {}), 'sets');
+  const sets = useAsync(() => api.call('fingerprints.list', {}), 'sets');
 
   const start = async (e: FormEvent) => {
     e.preventDefault();
@@ -86,7 +87,7 @@ function NewAudit({ model, onStarted }: { model: ModelRef; onStarted: (jobId: st
       const input = kind === 'link'
         ? { kind, model, mode, link: link.trim() }
         : { kind, model, mode, fingerprints: setId ? { setId: Number(setId) } : { path: path.trim() }, ...(passphrase ? { passphrase } : {}) };
-      const { jobId } = await callRun('audit.start', input);
+      const { jobId } = await api.call('audit.start', input);
       onStarted(jobId);
     } catch (err) {
       setError(errorText(err));
@@ -130,7 +131,7 @@ export function AuditPanel({ model }: { model?: ModelRef }) {
   const gen = useApp((s) => s.registryGen);
   const [n, setN] = useState(0);
   const key = JSON.stringify(model ?? null);
-  const list = useAsync(() => callRun('audit.list', { ...(model ? { model } : {}), limit: 200 }), key, gen + n);
+  const list = useAsync(() => api.call('audit.list', { ...(model ? { model } : {}), limit: 200 }), key, gen + n);
   const [selected, setSelected] = useState<string | null>(null);
   useEscape(selected !== null, () => setSelected(null));
   const [running, setRunning] = useState<string | null>(null);

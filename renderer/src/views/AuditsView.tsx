@@ -1,6 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { isElectron } from '../api/client';
-import { callRun } from '../api/features';
+import { api, isElectron } from '../api/client';
 import { download } from '../lib/download';
 import { errorText, fmtRelative } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
@@ -10,7 +9,7 @@ import { AuditPanel } from './AuditPanel';
 /** The library of encrypted fingerprint sets: generate, list, delete. */
 function FingerprintSets() {
   const [n, setN] = useState(0);
-  const sets = useAsync(() => callRun('fingerprints.list', {}), 'sets', n);
+  const sets = useAsync(() => api.call('fingerprints.list', {}), 'sets', n);
   const [name, setName] = useState('fingerprints');
   const [count, setCount] = useState(128);
   const [keyLength, setKeyLength] = useState(16);
@@ -24,7 +23,7 @@ function FingerprintSets() {
     setBusy(true);
     setError(null);
     try {
-      const r = await callRun('fingerprints.generate', { name, count, keyLength, responseLength, ...(passphrase ? { passphrase } : {}) });
+      const r = await api.call('fingerprints.generate', { name, count, keyLength, responseLength, ...(passphrase ? { passphrase } : {}) });
       useApp.getState().toast({ kind: 'success', title: `Generated ${r.count} fingerprints`, detail: `set #${r.id} "${name}"` });
       setN((x) => x + 1);
     } catch (err) {
@@ -36,7 +35,7 @@ function FingerprintSets() {
   const remove = async (id: number, label: string) => {
     if (!window.confirm(`Delete the fingerprint set ${label}? Audits already run keep their reports.`)) return;
     try {
-      await callRun('fingerprints.delete', { id });
+      await api.call('fingerprints.delete', { id });
       setN((x) => x + 1);
     } catch (err) {
       toastError(`Could not delete ${label}`, err);
@@ -81,7 +80,7 @@ function ExportForTrainer({ sets }: { sets: Array<{ id: number; name: string; ke
     e.preventDefault();
     setError(null);
     try {
-      const r = await callRun('fingerprints.export', { source: { setId: chosen.id }, format, ...(passphrase ? { passphrase } : {}) });
+      const r = await api.call('fingerprints.export', { source: { setId: chosen.id }, format, ...(passphrase ? { passphrase } : {}) });
       const safe = chosen.name.replace(/[^A-Za-z0-9._-]+/g, '_');
       download(`fingerprints-${safe}.${format === 'oml' ? 'json' : 'jsonl'}`, r.content ?? '', format === 'oml' ? 'application/json' : 'application/x-ndjson');
       setPassphrase('');

@@ -139,7 +139,6 @@ export function ModelPage({ route }: { route: Route }) {
           onClose={() => setDeleting(false)}
           onDeleted={(whole) => {
             setDeleting(false);
-            useApp.getState().bumpRegistry();
             navigate(whole ? '#/models' : modelHref(m.name));
           }}
         />

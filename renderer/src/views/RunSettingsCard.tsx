@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
-import { callRun, type RunOutput } from '../api/features';
+import type { Output } from '../../../electron/contract/index';
+import { api } from '../api/client';
 import { errorText, fmtGiB } from '../lib/format';
 import { useApp } from '../store/appStore';
 
-type Settings = RunOutput<'run.settings.get'>;
-type Gpu = RunOutput<'gpu.info'>;
+type Settings = Output<'run.settings.get'>;
+type Gpu = Output<'gpu.info'>;
 
 const BACKEND: Record<Gpu['backend'], string> = { cuda: 'CUDA', metal: 'Metal', vulkan: 'Vulkan', cpu: 'CPU' };
 
@@ -35,10 +36,10 @@ export function RunSettingsCard() {
   const [detecting, setDetecting] = useState(false);
   const detect = (refresh: boolean) => {
     setDetecting(true);
-    callRun('gpu.info', { refresh }).then((g) => { setGpu(g); setGpuError(null); if (refresh) useApp.getState().bumpHardware(); }, (e: unknown) => setGpuError(errorText(e))).finally(() => setDetecting(false));
+    api.call('gpu.info', { refresh }).then((g) => { setGpu(g); setGpuError(null); if (refresh) useApp.getState().bumpHardware(); }, (e: unknown) => setGpuError(errorText(e))).finally(() => setDetecting(false));
   };
   useEffect(() => {
-    callRun('run.settings.get', {}).then((x) => { setS(x); setDraft(x); }, (e: unknown) => setError(errorText(e)));
+    api.call('run.settings.get', {}).then((x) => { setS(x); setDraft(x); }, (e: unknown) => setError(errorText(e)));
     detect(false);
   }, []);
   if (error && !s) return <div className="card"><h2>Running models</h2><div className="field-error" role="alert">{error}</div></div>;
@@ -48,7 +49,7 @@ export function RunSettingsCard() {
     setBusy(true);
     setError(null);
     try {
-      const x = await callRun('run.settings.set', draft);
+      const x = await api.call('run.settings.set', draft);
       setS(x);
       setDraft(x);
       // Forcing the CPU changes the backend in use: show it.

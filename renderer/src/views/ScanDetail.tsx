@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { ScanRun, Severity } from '../../../electron/contract/scan';
-import { callScan } from '../api/features';
+import { api } from '../api/client';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { download } from '../lib/download';
 import { fmtBytes, fmtDate, fmtInt, fmtMs } from '../lib/format';
@@ -30,8 +30,8 @@ export function SeverityCounts({ counts }: { counts: ScanRun['counts'] }) {
 /** One scan run: summary, findings (filterable by severity) with each rule's explanation, exports. */
 export function ScanDetail({ run, showTarget = false }: { run: ScanRun; showTarget?: boolean }) {
   const [minSeverity, setMin] = useState<Severity>('info');
-  const detail = useAsync(() => callScan('scan.get', { id: run.id, minSeverity }), `${run.id}:${minSeverity}:${run.finishedAt ?? ''}`);
-  const rules = useAsync(() => callScan('scan.rules', {}), 'rules');
+  const detail = useAsync(() => api.call('scan.get', { id: run.id, minSeverity }), `${run.id}:${minSeverity}:${run.finishedAt ?? ''}`);
+  const rules = useAsync(() => api.call('scan.rules', {}), 'rules');
   const [open, setOpen] = useState<number | null>(null);
   const ruleInfo = useMemo(() => new Map((rules.data ?? []).map((r) => [r.id, r])), [rules.data]);
   const findings = useMemo(() => (detail.data?.files ?? []).flatMap((f) => f.findings.map((x) => ({ ...x, scannedAs: f.format }))).sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity)), [detail.data]);
@@ -39,7 +39,7 @@ export function ScanDetail({ run, showTarget = false }: { run: ScanRun; showTarg
 
   const exportAs = async (format: 'json' | 'sarif') => {
     try {
-      const r = await callScan('scan.export', { id: run.id, format });
+      const r = await api.call('scan.export', { id: run.id, format });
       download(r.filename, r.content, r.mimeType);
     } catch (e) {
       toastError(`Could not export the scan as ${format.toUpperCase()}`, e);

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { ScanRun, Severity } from '../../../electron/contract/scan';
-import { ApiError, isElectron, modKey } from '../api/client';
-import { callScan, type ScanInput } from '../api/features';
+import type { Input } from '../../../electron/contract/index';
+import { api, ApiError, isElectron, modKey } from '../api/client';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { errorText, fmtBytes, fmtDate, fmtInt, fmtRelative } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
@@ -23,7 +23,7 @@ function ScanPaths({ onDone }: { onDone: (scanId: number | null) => void }) {
     setBusy(true);
     setError(null);
     try {
-      const r = await callScan('scan.paths', { paths: list });
+      const r = await api.call('scan.paths', { paths: list });
       useApp.getState().toast({ kind: r.summary.critical + r.summary.high ? 'error' : 'success', title: `Scanned ${fmtInt(r.summary.files)} file(s)`, detail: `${r.summary.critical} critical, ${r.summary.high} high, ${r.summary.medium} medium, ${r.summary.low} low` });
       onDone(r.scanId);
     } catch (err) {
@@ -42,12 +42,12 @@ function ScanPaths({ onDone }: { onDone: (scanId: number | null) => void }) {
   );
 }
 
-type ScanQuery = NonNullable<ScanInput<'scan.list'>>;
+type ScanQuery = NonNullable<Input<'scan.list'>>;
 
 /** scan.list: a model name alone lists every version's runs; a model that does not exist has none. */
 async function listScans(q: ScanQuery): Promise<{ total: number; runs: ScanRun[] }> {
   try {
-    return await callScan('scan.list', q);
+    return await api.call('scan.list', q);
   } catch (e) {
     if (q.name && e instanceof ApiError && e.code === 'not_found') return { total: 0, runs: [] };
     throw e;

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportAudit, getAudit, listAudits, startAudit, type StoredAudit } from '../../../electron/services/audit/AuditService';
+import type { StoredAudit } from '../../../electron/contract/audit';
+import { exportAudit, getAudit, listAudits, startAudit } from '../../../electron/services/audit/AuditService';
 import { generateFingerprints, type FingerprintSet } from '../../../electron/services/audit/fingerprints';
 import { passphraseKey, saveSet, writeFingerprintFile } from '../../../electron/services/audit/FingerprintStore';
 import { IDENTITY_PROMPTS, UNRELATED_PROMPTS } from '../../../electron/services/audit/LinkAudit';

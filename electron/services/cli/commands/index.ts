@@ -14,7 +14,10 @@ export const commandGroups: Array<{ commands: readonly string[]; opensContext: b
     load: async () => (await import('./registry')).registerRegistryCommands,
   },
   { commands: ['serve'], opensContext: true, load: async () => (await import('./serve')).registerServeCommand },
-  { commands: ['gpu', 'run', 'fingerprints', 'audit'], opensContext: true, load: async () => (await import('./run')).registerRunCommands },
+  // Each inference-backed group loads its own services (node-llama-cpp, onnxruntime) only inside its commands.
+  { commands: ['gpu'], opensContext: true, load: async () => (await import('./hardware')).registerHardwareCommands },
+  { commands: ['run'], opensContext: true, load: async () => (await import('./inference')).registerInferenceCommands },
+  { commands: ['fingerprints', 'audit'], opensContext: true, load: async () => (await import('./audit')).registerAuditCommands },
   // inspect and scan read files, never the registry: no context, so no feature plugins (and no zod) to load.
   { commands: ['inspect', 'scan'], opensContext: false, load: async () => (await import('./scan')).registerScanCommands },
 ];

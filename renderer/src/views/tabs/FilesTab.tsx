@@ -114,7 +114,6 @@ export function FilesTab({ version, onChanged }: { version: VersionDetail; onCha
       setJobId(id);
       const r = jobResult<VerifyResult>(await awaitJob(id));
       setResult({ key, r });
-      useApp.getState().bumpRegistry();
       onChanged();
     } catch (e) {
       setError(errorText(e));

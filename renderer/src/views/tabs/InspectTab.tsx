@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { VersionDetail } from '../../../../electron/contract/registry';
-import { callScan } from '../../api/features';
+import { api } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { MetaView } from '../../components/MetaView';
 import { fmtDate } from '../../lib/format';
@@ -9,7 +9,7 @@ import { useAsync } from '../../lib/useAsync';
 /** Format metadata of a version (GGUF KV pairs and tensors, ONNX inputs/outputs/op histogram, …). */
 export function InspectTab({ version }: { version: VersionDetail }) {
   const key = `${version.model}@${version.version}`;
-  const insp = useAsync(() => callScan('inspect.version', { name: version.model, version: version.version }), key);
+  const insp = useAsync(() => api.call('inspect.version', { name: version.model, version: version.version }), key);
   const [file, setFile] = useState<string>('');
 
   if (insp.error) return <ErrorBanner title={`Could not inspect ${key}`} error={insp.error} onRetry={insp.reload} />;

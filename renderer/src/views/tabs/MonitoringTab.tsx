@@ -1,7 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { VersionDetail } from '../../../../electron/contract/registry';
-import { ApiError } from '../../api/client';
-import { callRun } from '../../api/features';
+import { api, ApiError } from '../../api/client';
 import { NotRunnable } from '../../components/NotRunnable';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { TimeChart, type ChartSeries } from '../../components/TimeChart';
@@ -18,10 +17,10 @@ export function MonitoringTab({ version }: { version: VersionDetail }) {
   const key = `${version.model}@${version.version}#${n}`;
   const data = useAsync(async () => {
     const [stats, series, drift, predictions] = await Promise.all([
-      callRun('monitor.stats', { model }),
-      callRun('monitor.series', { model, buckets: 60 }),
-      callRun('monitor.drift', { model }),
-      callRun('monitor.predictions', { model, limit: 50 }),
+      api.call('monitor.stats', { model }),
+      api.call('monitor.series', { model, buckets: 60 }),
+      api.call('monitor.drift', { model }),
+      api.call('monitor.predictions', { model, limit: 50 }),
     ]);
     return { stats, series, drift, predictions };
   }, key);
@@ -50,7 +49,7 @@ export function MonitoringTab({ version }: { version: VersionDetail }) {
   const setBaseline = async () => {
     setBusy(true);
     try {
-      const b = await callRun('monitor.baseline', { model });
+      const b = await api.call('monitor.baseline', { model });
       useApp.getState().toast({ kind: 'success', title: `Baseline set from ${plural(b.sample_count, 'prediction')}`, detail: `latency ${fmtMs(b.latency_mean)} ± ${fmtMs(b.latency_std)}, error rate ${pct(b.error_rate)}` });
       setN((x) => x + 1);
     } catch (e) {

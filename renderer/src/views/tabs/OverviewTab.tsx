@@ -36,7 +36,6 @@ function StageActions({ model, version, onChanged }: Props) {
         title: `${r.model}@${r.version} → ${r.stage}`,
         detail: r.demoted.length ? `v${r.demoted.join(', v')} archived (was production)` : undefined,
       });
-      useApp.getState().bumpRegistry();
       onChanged();
     } catch (e) {
       toastError(`Could not move ${model.name}@${version.version} to ${stage}`, e);
@@ -69,7 +68,6 @@ function TagsEditor({ model, onChanged }: { model: ModelDetail; onChanged: () =>
     setBusy(true);
     try {
       await api.call('registry.update', { name: model.name, tags });
-      useApp.getState().bumpRegistry();
       onChanged();
       return true;
     } catch (e) {
@@ -240,7 +238,6 @@ function Details({ model, version, onChanged }: Props) {
   const update = async (patch: Pick<Input<'registry.update'>, 'framework' | 'modelType'>) => {
     try {
       await api.call('registry.update', { name: model.name, ...patch });
-      useApp.getState().bumpRegistry();
       onChanged();
     } catch (e) {
       toastError(`Could not update ${model.name}`, e);

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import type { ChatMessage, ModelDescription, ModelRef } from '../../../../electron/contract/run';
+import type { ChatMessage, ModelDescription, ModelRef } from '../../../../electron/contract/inference';
 import type { VersionDetail } from '../../../../electron/contract/registry';
-import { onEvent } from '../../api/client';
-import { callRun, type RunOutput } from '../../api/features';
+import type { Input, Output } from '../../../../electron/contract/index';
+import { api, onEvent } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { ProgressBar } from '../../components/ProgressBar';
 import { errorText, fmtBytes, fmtInt, fmtMs, fmtNumber, fmtRate } from '../../lib/format';
@@ -39,13 +39,13 @@ function OnnxRunner({ desc, model }: { desc: OnnxDesc; model: ModelRef }) {
   const [json, setJson] = useState(template);
   const [csv, setCsv] = useState('');
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<RunOutput<'run.onnx'> | null>(null);
+  const [result, setResult] = useState<Output<'run.onnx'> | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const run = async (e?: FormEvent) => {
     e?.preventDefault();
     setError(null);
-    let input: Parameters<typeof callRun<'run.onnx'>>[1];
+    let input: Input<'run.onnx'>;
     if (mode === 'json') {
       try {
         input = { model, inputs: JSON.parse(json) as unknown };
@@ -59,7 +59,7 @@ function OnnxRunner({ desc, model }: { desc: OnnxDesc; model: ModelRef }) {
     }
     setBusy(true);
     try {
-      setResult(await callRun('run.onnx', input));
+      setResult(await api.call('run.onnx', input));
     } catch (err) {
       setError(errorText(err));
     } finally {
@@ -128,7 +128,7 @@ function ModelLoader({ desc, model, loaded, setLoaded }: { desc: GgufDesc; model
   const load = async () => {
     setError(null);
     try {
-      const { jobId: id } = await callRun('run.load', { model });
+      const { jobId: id } = await api.call('run.load', { model });
       setJobId(id);
       const j = await awaitJob(id);
       if (j.state === 'done') setLoaded(true);
@@ -142,7 +142,7 @@ function ModelLoader({ desc, model, loaded, setLoaded }: { desc: GgufDesc; model
   const unload = async () => {
     setError(null);
     try {
-      await callRun('run.unload', { model });
+      await api.call('run.unload', { model });
       setLoaded(false);
     } catch (e) {
       setError(errorText(e));
@@ -184,7 +184,7 @@ function CompletionRunner({ desc, model }: { desc: GgufDesc; model: ModelRef }) 
   const [seed, setSeed] = useState('');
   const [partial, setPartial] = useState('');
   const [streamId, setStreamId] = useState<string | null>(null);
-  const [result, setResult] = useState<RunOutput<'run.complete'> | null>(null);
+  const [result, setResult] = useState<Output<'run.complete'> | null>(null);
   const [error, setError] = useState<string | null>(null);
   const streamRef = useStream((c) => setPartial((p) => p + c));
   const run = async (e?: FormEvent) => {
@@ -197,7 +197,7 @@ function CompletionRunner({ desc, model }: { desc: GgufDesc; model: ModelRef }) 
     setResult(null);
     setError(null);
     try {
-      setResult(await callRun('run.complete', { model, prompt, maxTokens, temperature, ...(temperature > 0 && seed !== '' ? { seed: Number(seed) } : {}), streamId: id }));
+      setResult(await api.call('run.complete', { model, prompt, maxTokens, temperature, ...(temperature > 0 && seed !== '' ? { seed: Number(seed) } : {}), streamId: id }));
     } catch (err) {
       setError(errorText(err));
     } finally {
@@ -214,7 +214,7 @@ function CompletionRunner({ desc, model }: { desc: GgufDesc; model: ModelRef }) 
         <label className="inline-field"><span>Max tokens</span><input aria-label="Completion max tokens" type="number" min={1} max={32768} value={maxTokens} onChange={(e) => setMaxTokens(Math.max(1, Number(e.target.value) || 1))} className="narrow" /></label>
         <label className="inline-field"><span>Temperature</span><input aria-label="Completion temperature" type="number" min={0} max={2} step={0.1} value={temperature} onChange={(e) => setTemperature(Math.max(0, Number(e.target.value) || 0))} className="narrow" /></label>
         <label className="inline-field"><span>Seed</span><input aria-label="Completion seed" type="number" min={0} max={4294967295} placeholder={temperature > 0 ? 'random' : 'greedy'} disabled={temperature === 0} value={seed} onChange={(e) => setSeed(e.target.value.replace(/\D/g, ''))} className="narrow" /></label>
-        {streamId ? <button type="button" onClick={() => { callRun('run.cancel', { streamId }).catch(() => undefined); }}>Stop</button>
+        {streamId ? <button type="button" onClick={() => { api.call('run.cancel', { streamId }).catch(() => undefined); }}>Stop</button>
           : <button type="submit" className="primary" disabled={!prompt || !desc.fit.fits}>Complete</button>}
       </div>
       <span className="muted small">{temperature === 0 ? 'greedy: always the most likely token, so the same prompt gives the same text' : seed !== '' ? `sampled with seed ${seed}: reproducible` : 'sampled without a seed: differs run to run'}</span>
@@ -260,7 +260,7 @@ function ChatRunner({ desc, model }: { desc: GgufDesc; model: ModelRef }) {
     setDraft('');
     setTurns((t) => [...t, { role: 'user', content: text }]);
     try {
-      const r = await callRun('run.chat', {
+      const r = await api.call('run.chat', {
         model,
         messages: system.trim() ? [{ role: 'system', content: system.trim() }, ...history] : history,
         maxTokens,
@@ -279,7 +279,7 @@ function ChatRunner({ desc, model }: { desc: GgufDesc; model: ModelRef }) {
     }
   };
   const stop = () => {
-    if (streamId) callRun('run.cancel', { streamId }).catch(() => undefined);
+    if (streamId) api.call('run.cancel', { streamId }).catch(() => undefined);
   };
   const fit = desc.fit;
 
@@ -337,7 +337,7 @@ export function RunTab({ version }: { version: VersionDetail }) {
   const runnable = version.files.filter((f) => RUNNABLE.test(f.path));
   const [file, setFile] = useState<string | undefined>(runnable[0]?.path);
   const model: ModelRef = { name: version.model, version: version.version, ...(runnable.length > 1 && file ? { file } : {}) };
-  const desc = useAsync(() => callRun('run.describe', { model }), JSON.stringify(model));
+  const desc = useAsync(() => api.call('run.describe', { model }), JSON.stringify(model));
 
   if (!runnable.length) {
     return <div className="empty"><div className="empty-title">Nothing to run in {version.model}@{version.version}</div><p>Only .gguf and .onnx files can be run; this version has {version.files.map((f) => f.path).join(', ')}.</p></div>;

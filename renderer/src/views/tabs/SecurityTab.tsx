@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { VersionDetail } from '../../../../electron/contract/registry';
-import { callScan } from '../../api/features';
+import { api } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { ProgressBar } from '../../components/ProgressBar';
 import { errorText } from '../../lib/format';
@@ -15,7 +15,7 @@ export function SecurityTab({ version }: { version: VersionDetail }) {
   const key = `${version.model}@${version.version}`;
   const gen = useApp((s) => s.registryGen);
   const [n, setN] = useState(0);
-  const latest = useAsync(() => callScan('scan.latest', { name: version.model, version: version.version }), key, gen + n);
+  const latest = useAsync(() => api.call('scan.latest', { name: version.model, version: version.version }), key, gen + n);
   const [jobId, setJobId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const job = useJobs((s) => (jobId ? s.jobs[jobId] : undefined));
@@ -24,13 +24,11 @@ export function SecurityTab({ version }: { version: VersionDetail }) {
   const scan = async () => {
     setError(null);
     try {
-      const { jobId: id } = await callScan('scan.version', { name: version.model, version: version.version });
+      const { jobId: id } = await api.call('scan.version', { name: version.model, version: version.version });
       setJobId(id);
       const j = await awaitJob(id);
       if (j.state !== 'done') setError(j.error ?? `the scan ${j.state}`);
       setN((x) => x + 1);
-      // The Models table shows the latest verdict.
-      useApp.getState().bumpRegistry();
     } catch (e) {
       setError(errorText(e));
     } finally {

@@ -1,15 +1,15 @@
+// `hallmark fingerprints generate|export` and `hallmark audit`: ownership fingerprints and the audits that use them.
 import type { Command } from 'commander';
 import { exportForTrainer, generateFingerprints } from '../../audit/fingerprints';
 import { passphraseKey, readFingerprintFile, writeFileAtomic, writeFingerprintFile } from '../../audit/FingerprintStore';
 import { parseModelArg } from '../../inference/modelRef';
-import { type Cli, fmtBytes } from '../Cli';
+import type { Cli } from '../Cli';
+import { int } from '../options';
 
 /** The inference stack (node-llama-cpp, onnxruntime, systeminformation) loads when a command runs, not for `hallmark --help`. */
 async function inference() {
-  const [{ runServices }, { runFromFile }, { exportAudit, startAudit }] = await Promise.all([
-    import('../../inference/RunServices'), import('../../inference/InferenceService'), import('../../audit/AuditService'),
-  ]);
-  return { runServices, runFromFile, exportAudit, startAudit };
+  const [{ runServices }, { exportAudit, startAudit }] = await Promise.all([import('../../inference/RunServices'), import('../../audit/AuditService')]);
+  return { runServices, exportAudit, startAudit };
 }
 
 const DEFAULT_PASSPHRASE_ENV = 'HALLMARK_PASSPHRASE';
@@ -22,59 +22,7 @@ function passphrase(cli: Cli, envName: string | undefined): string {
   return v;
 }
 
-function int(cli: Cli, raw: string | undefined, what: string, min = 1): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) return cli.fail(`${what} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
-  return n;
-}
-
-function num(cli: Cli, raw: string | undefined, what: string): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) return cli.fail(`${what} must be a non-negative number, got ${JSON.stringify(raw)}`);
-  return n;
-}
-
-export function registerRunCommands(program: Command, cli: Cli): void {
-  program.command('gpu')
-    .description('detected hardware: backend (cuda, metal, vulkan or cpu), GPUs with memory, RAM')
-    .option('--cpu', 'report as if the CPU were forced')
-    .action(async (o: { cpu?: boolean }) => {
-      const { runServices } = await inference();
-      const rs = runServices(cli.ctx());
-      if (o.cpu) rs.override({ gpu: false });
-      const info = await rs.gpu(true);
-      cli.out(info, () => [
-        `backend: ${info.backend}${info.forced_cpu ? ' (CPU forced)' : ''}`,
-        ...info.devices.map((d) => `gpu: ${d.name} (${fmtBytes(d.vram_bytes)})`),
-        `ram: ${fmtBytes(info.ram_bytes)}`,
-        `available: ${info.available.join(', ')}`,
-      ].join('\n'));
-    });
-
-  program.command('run')
-    .description('one inference: ONNX inputs as JSON or CSV; GGUF input as {"prompt"} / {"messages"} JSON or text')
-    .argument('<model>', 'NAME[@VERSION] or a path to a .gguf/.onnx file')
-    .requiredOption('--input <file>', 'input file (.json, .csv or .txt)')
-    .option('--max-tokens <n>', 'GGUF: tokens to generate')
-    .option('--temperature <t>', 'GGUF: 0 (default) is greedy')
-    .option('--seed <n>', 'GGUF: makes sampling with a temperature reproducible')
-    .option('--cpu', 'force the CPU')
-    .action(async (model: string, o: { input: string; maxTokens?: string; temperature?: string; seed?: string; cpu?: boolean }) => {
-      const sampling = {
-        maxTokens: int(cli, o.maxTokens, '--max-tokens'), temperature: num(cli, o.temperature, '--temperature'), seed: int(cli, o.seed, '--seed', 0),
-      };
-      const { runServices, runFromFile } = await inference();
-      const ctx = cli.ctx();
-      if (o.cpu) runServices(ctx).override({ gpu: false });
-      const r = await runFromFile(ctx, parseModelArg(model), o.input, Object.fromEntries(Object.entries(sampling).filter(([, v]) => v !== undefined)));
-      cli.out(r, () => ('text' in r
-        ? `${r.text}\n(${r.tokens} tokens, ${r.tokens_per_sec.toFixed(1)} tokens/s, ${r.latency_ms.toFixed(0)} ms)`
-        : r.outputs.map((t) => `${t.name} ${t.type}[${t.dims.join(', ')}]: ${JSON.stringify(t.data.length > 64 ? [...t.data.slice(0, 64), '…'] : t.data)}`).join('\n')
-          + `\n(batch ${r.batch_size}, ${r.latency_ms.toFixed(1)} ms)`));
-    });
-
+export function registerAuditCommands(program: Command, cli: Cli): void {
   const fp = program.command('fingerprints').description('OML-style ownership fingerprints (encrypted at rest)');
   fp.command('generate')
     .description('generate N secret key → response pairs into an encrypted file')
