@@ -23,6 +23,15 @@ export interface BridgeOptions {
 /** Same policy as the Electron window: nothing from outside, no inline script, no eval. */
 export const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
+/** The path as the router sees it (decoded, origin of an absolute-form target dropped), for messages and 404s. */
+function decodedPath(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url, 'http://x').pathname);
+  } catch {
+    return url;
+  }
+}
+
 /**
  * The local HTTP + WebSocket bridge: the same typed API as Electron IPC, for browser mode and
  * end-to-end tests. Bound to 127.0.0.1; every request carries the per-run token; the Host header
@@ -50,11 +59,32 @@ export class Bridge {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
+  /** The origins of our own page; the port is only known once listening. */
+  private ownOrigins(): string[] {
+    return [`http://127.0.0.1:${this.port}`, `http://localhost:${this.port}`];
+  }
+
   async start(): Promise<string> {
     const app = Fastify({ logger: false, bodyLimit: 64 << 20 });
     this.app = app;
     await app.register(fastifyWebsocket, { options: { maxPayload: 1 << 20 } });
     app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+
+    // Deny by default: whether a request needs the token is decided on the route the router matched
+    // (after it decoded %xx, collapsed dot segments and dropped an absolute-form origin), never on the
+    // raw URL. Public: /api/health and GET/HEAD of the static UI (its wildcard route and the index
+    // fallback when nothing matched); every other route, present or future, needs the token.
+    const publicRoutes = new Set<string>(['GET /api/health', 'HEAD /api/health']);
+    let collectingStatic = false;
+    app.addHook('onRoute', (r) => {
+      if (!collectingStatic) return;
+      for (const m of [r.method].flat()) if (m === 'GET' || m === 'HEAD') publicRoutes.add(`${m} ${r.url}`);
+    });
+    const isPublic = (req: FastifyRequest): boolean => {
+      const route = req.routeOptions.url;
+      if (route === undefined) return req.method === 'GET' || req.method === 'HEAD'; // not found: index.html or a 404
+      return publicRoutes.has(`${req.method} ${route}`);
+    };
 
     app.addHook('onRequest', async (req, reply) => {
       const host = (req.headers.host ?? '').replace(/:\d+$/, '');
@@ -64,7 +94,20 @@ export class Bridge {
       reply.header('Content-Security-Policy', CSP);
       reply.header('X-Content-Type-Options', 'nosniff');
       reply.header('Referrer-Policy', 'no-referrer');
-      if (req.url.startsWith('/api/') && req.url !== '/api/health' && !this.authorized(req)) {
+      // A browser names the page that sent a request in Origin (always on a WebSocket upgrade and on
+      // a cross-origin fetch); only our own page may talk to us. No Origin: a non-browser client,
+      // which still needs the token below.
+      const origin = req.headers.origin;
+      if (origin !== undefined && !this.ownOrigins().includes(origin)) {
+        return reply.code(403).send({ ok: false, error: { code: 'forbidden_origin', message: `requests from origin ${JSON.stringify(origin)} are not allowed` } });
+      }
+      if (isPublic(req)) return;
+      // Fetch metadata catches what Origin may not (a same-site page on another port is still another origin).
+      const site = req.headers['sec-fetch-site'];
+      if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+        return reply.code(403).send({ ok: false, error: { code: 'forbidden_origin', message: `${JSON.stringify(site)} requests are not allowed` } });
+      }
+      if (!this.authorized(req)) {
         return reply.code(401).send({ ok: false, error: { code: 'unauthorized', message: 'missing or wrong token: open the URL printed by `hallmark serve`' } });
       }
     });
@@ -107,9 +150,11 @@ export class Bridge {
     });
 
     if (this.opts.staticDir && fs.existsSync(this.opts.staticDir)) {
+      collectingStatic = true;
       await app.register(fastifyStatic, { root: path.resolve(this.opts.staticDir), index: ['index.html'] });
+      collectingStatic = false;
       app.setNotFoundHandler((req, reply) => {
-        if (req.url.startsWith('/api/')) return reply.code(404).send({ ok: false, error: { code: 'not_found', message: `no route ${req.url}` } });
+        if (/^\/api\//i.test(decodedPath(req.url))) return reply.code(404).send({ ok: false, error: { code: 'not_found', message: `no route ${req.url}` } });
         return reply.sendFile('index.html');
       });
     }
