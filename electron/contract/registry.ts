@@ -107,10 +107,23 @@ export const ImportOptions = z.object({
   metrics: Metrics.optional(),
   config: JsonObject.optional(),
   notes: z.string().max(100_000).optional(),
-  /** Set by the bridge for browser uploads: the temp file is removed after import. */
-  uploadedAs: z.string().optional(),
+  /** The name the user gave a browser upload (the bridge's temp path means nothing to them). Display only: importing never deletes anything. */
+  uploadedAs: z.string().max(1024).optional(),
 });
 export type ImportOptions = z.input<typeof ImportOptions>;
+
+/**
+ * Browser mode: import what was uploaded to the bridge (PUT /api/upload) under an upload id the
+ * bridge issued. The bridge resolves the id to its own temp folder and removes it when the import
+ * job ends, so no caller ever names a path to delete. `folder`: import the upload as a folder
+ * (its files keep their relative paths) rather than as its single file.
+ */
+export const UploadImportOptions = ImportOptions.omit({ path: true, inPlace: true }).extend({
+  folder: z.boolean().default(false),
+});
+export type UploadImportOptions = z.input<typeof UploadImportOptions>;
+export const UploadResult = z.object({ upload: z.string(), path: z.string(), bytes: z.number() });
+export type UploadResult = z.infer<typeof UploadResult>;
 
 export const ImportResult = z.object({
   model: z.string(),

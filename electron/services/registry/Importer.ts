@@ -324,6 +324,5 @@ export async function importPath(ctx: AppContext, input: ImportOptions, job: Job
     return { model: committed.model, version: committed.version, files: committed.files, created: committed.created };
   } finally {
     plan.zip?.close();
-    if (o.uploadedAs) await fsp.rm(o.path, { recursive: true, force: true }).catch(() => undefined);
   }
 }
