@@ -308,6 +308,8 @@ export const runCalls = {
     passphrase: Passphrase,
     /** Also write the encrypted set to this file. */
     out: z.string().min(1).optional(),
+    /** Replace `out` when it exists (refused otherwise). */
+    force: z.boolean().default(false),
   }), z.object({ id: z.number(), count: z.number(), path: z.string().nullable() })),
   'fingerprints.list': call(z.object({}).default({}), z.array(FingerprintSetInfo), { readonly: true }),
   /**
@@ -319,6 +321,8 @@ export const runCalls = {
     passphrase: Passphrase,
     format: z.enum(['oml', 'jsonl']).default('oml'),
     out: z.string().min(1).optional(),
+    /** Replace `out` when it exists (refused otherwise). */
+    force: z.boolean().default(false),
   }), z.object({ path: z.string().nullable(), count: z.number(), format: z.enum(['oml', 'jsonl']), content: z.string().nullable().optional() })),
   'fingerprints.delete': call(z.object({ id: z.number().int().positive() }), z.object({ deleted: z.boolean() })),
 
