@@ -1,6 +1,6 @@
 import type { runCalls } from '../../contract/run';
 import { exportAudit, getAudit, listAudits, startAudit } from '../audit/AuditService';
-import { exportForTrainer, generateFingerprints } from '../audit/fingerprints';
+import { exportForTrainer, generateFingerprintsAsync } from '../audit/fingerprints';
 import { deleteSet, keyProviderFor, listSets, loadSet, readFingerprintFile, saveSet, writeFileAtomic, writeFingerprintFile } from '../audit/FingerprintStore';
 import type { AppContext } from '../AppContext';
 import { HallmarkError } from '../errors';
@@ -42,7 +42,7 @@ export const runHandlers: HandlersFor<typeof runCalls> = {
 
   'fingerprints.generate': async ({ name, count, keyLength, responseLength, alphabet, seed, passphrase, out, force }, ctx) => {
     const keys = keyProviderFor(ctx, passphrase);
-    const set = generateFingerprints({ count, keyLength, responseLength, ...(alphabet ? { alphabet } : {}), ...(seed ? { seed } : {}) });
+    const set = await generateFingerprintsAsync({ count, keyLength, responseLength, ...(alphabet ? { alphabet } : {}), ...(seed ? { seed } : {}) });
     const stored = await saveSet(ctx.db, name, set, keys);
     let file: string | null = null;
     try {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { exportForTrainer, generateFingerprints } from '../../audit/fingerprints';
+import { exportForTrainer, generateFingerprintsAsync } from '../../audit/fingerprints';
 import { passphraseKey, readFingerprintFile, writeFileAtomic, writeFingerprintFile } from '../../audit/FingerprintStore';
 import { parseModelArg } from '../../inference/modelRef';
 import { type Cli, fmtBytes } from '../Cli';
@@ -89,7 +89,7 @@ export function registerRunCommands(program: Command, cli: Cli): void {
     .action(async (o: { count: string; keyLength: string; responseLength: string; out: string; alphabet?: string; seedEnv?: string; passphraseEnv?: string; force?: boolean }) => {
       const pw = passphrase(cli, o.passphraseEnv);
       const seed = o.seedEnv ? process.env[o.seedEnv] || cli.fail(`$${o.seedEnv} is not set`) : undefined;
-      const set = generateFingerprints({
+      const set = await generateFingerprintsAsync({
         count: int(cli, o.count, '--count')!, keyLength: int(cli, o.keyLength, '--key-length')!, responseLength: int(cli, o.responseLength, '--response-length')!,
         ...(o.alphabet ? { alphabet: o.alphabet } : {}), ...(seed ? { seed } : {}),
       });
