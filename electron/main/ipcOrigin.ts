@@ -1,6 +1,7 @@
 // Which frames may call the services over IPC. Kept free of `electron` so it can be unit-tested:
 // electron/main/index.ts gathers the facts from the IPC event and asks here.
-import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Where our window's page comes from: the built index file, or the dev server in development. */
 export interface RendererSource {
@@ -41,9 +42,17 @@ export function ipcSenderProblem(sender: IpcSender, source: RendererSource): str
     // An opaque origin ('null': data:, file:, sandboxed) never equals a real one.
     return url.origin !== 'null' && url.origin === dev.origin ? null : `origin ${JSON.stringify(url.origin)} is not the dev server's ${JSON.stringify(dev.origin)}`;
   }
-  // The renderer routes with the hash; anything else must be the index file itself (new URL has
-  // already resolved dot segments, so a path that climbs out and back in no longer matches).
-  url.hash = '';
+  // The renderer routes with the hash; anything else must be the index file itself. new URL has
+  // already resolved dot segments (a path that climbs out and back in no longer matches), and the
+  // paths are compared decoded so Chromium's and Node's percent-encoding choices cannot differ.
   const own = pathToFileURL(source.indexFile).href;
-  return url.href === own ? null : `${JSON.stringify(sender.url)} is not the Hallmark page ${JSON.stringify(own)}`;
+  const refused = `${JSON.stringify(sender.url)} is not the Hallmark page ${JSON.stringify(own)}`;
+  if (url.protocol !== 'file:' || url.host !== '' || url.search !== '') return refused;
+  let file: string;
+  try {
+    file = fileURLToPath(url);
+  } catch {
+    return refused; // an encoded separator or the like: not a path we load
+  }
+  return file === path.resolve(source.indexFile) ? null : refused;
 }

@@ -13,6 +13,10 @@ describe('ipcSenderProblem (built app, file://)', () => {
   it('accepts exactly our index file, with any hash route', () => {
     expect(ipcSenderProblem(top(own), built)).toBeNull();
     expect(ipcSenderProblem(top(`${own}#/models/bert@2/files`), built)).toBeNull();
+    // However the browser chose to percent-encode the same path.
+    const spaced = path.resolve('/opt/Hallmark Beta/out/renderer/index.html');
+    expect(ipcSenderProblem(top(pathToFileURL(spaced).href), { indexFile: spaced })).toBeNull();
+    expect(ipcSenderProblem(top(pathToFileURL(indexFile).href.replace('index', '%69ndex')), built)).toBeNull();
   });
 
   it('refuses any other file:// page and paths that only start like ours', () => {
@@ -23,6 +27,7 @@ describe('ipcSenderProblem (built app, file://)', () => {
       own.replace('index.html', 'index.html.evil.html'),
       own.replace('index.html', 'evil/index.html'),
       `${own}?x=1`,
+      own.replace('renderer/index.html', 'renderer%2Findex.html'),
       own.replace('file:///', 'file://evil.example/'),
       'http://localhost:5173/',
       '',
