@@ -192,8 +192,15 @@ export class Bridge {
         if (!folder && up.files.size !== 1) throw new HallmarkError('invalid_input', `upload ${quote(req.params.id)} holds ${up.files.size} files; import it as a folder`);
         const target = folder ? up.dir : path.join(up.dir, ...[...up.files][0]!.split('/'));
         const uploadedAs = options.uploadedAs ?? (folder ? 'upload' : [...up.files][0]!);
-        const { jobId } = await dispatch<'registry.import'>(this.ctx, 'registry.import', { ...options, path: target, uploadedAs });
+        // Claimed before the await: a second import of the same id must not slip in meanwhile.
         up.importing = true;
+        let jobId: string;
+        try {
+          ({ jobId } = await dispatch<'registry.import'>(this.ctx, 'registry.import', { ...options, path: target, uploadedAs }));
+        } catch (e) {
+          up.importing = false; // refused before a job started: the upload stays for another try
+          throw e;
+        }
         void this.removeAfter(req.params.id, up, jobId);
         return { ok: true, result: { jobId } };
       } catch (e) {
