@@ -4,6 +4,21 @@ import { z } from 'zod';
 import { call } from './define';
 import { ModelRef } from './inference';
 
+/**
+ * Fingerprint set bounds. OML sets are thousands of short keys (16–64 characters) with short
+ * responses; the total keeps one set to ~8 MB of plaintext (100,000 × 80 characters), so generating, encrypting and storing
+ * it takes about a second rather than minutes and gigabytes.
+ */
+export const FINGERPRINT_LIMITS = { count: 100_000, keyLength: 1024, responseLength: 1024, totalChars: 8 * 1024 * 1024 } as const;
+
+/** Null when count keys and responses fit the total, else the message that names the limit. */
+export function fingerprintTotalProblem(count: number, keyLength: number, responseLength: number): string | null {
+  const total = count * (keyLength + responseLength);
+  return total > FINGERPRINT_LIMITS.totalChars
+    ? `count × (key length + response length) = ${total} characters is over the limit of ${FINGERPRINT_LIMITS.totalChars} for one set`
+    : null;
+}
+
 export const FingerprintSetInfo = z.object({
   id: z.number(), name: z.string(), count: z.number(), key_length: z.number(), response_length: z.number(),
   key_source: z.enum(['passphrase', 'app']), created_at: z.string(),
@@ -92,15 +107,20 @@ export type AuditRequest = z.output<typeof AuditStartInput>;
 export const auditCalls = {
   'fingerprints.generate': call(z.object({
     name: z.string().trim().min(1).max(128).default('fingerprints'),
-    count: z.number().int().min(1).max(100_000),
-    keyLength: z.number().int().min(1).max(4096),
-    responseLength: z.number().int().min(1).max(4096),
+    count: z.number().int().min(1).max(FINGERPRINT_LIMITS.count),
+    keyLength: z.number().int().min(1).max(FINGERPRINT_LIMITS.keyLength),
+    responseLength: z.number().int().min(1).max(FINGERPRINT_LIMITS.responseLength),
     alphabet: z.string().min(2).max(256).optional(),
     /** Secret seed (hex, ≥ 16 bytes) to regenerate a set; random when omitted. */
     seed: z.string().regex(/^(?:[0-9a-fA-F]{2}){16,}$/).optional(),
     passphrase: Passphrase,
     /** Also write the encrypted set to this file. */
     out: z.string().min(1).optional(),
+    /** Replace `out` when it exists (refused otherwise). */
+    force: z.boolean().default(false),
+  }).superRefine((v, ctx) => {
+    const problem = fingerprintTotalProblem(v.count, v.keyLength, v.responseLength);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['count'] });
   }), z.object({ id: z.number(), count: z.number(), path: z.string().nullable() })),
   'fingerprints.list': call(z.object({}).default({}), z.array(FingerprintSetInfo), { readonly: true }),
   /**
@@ -112,6 +132,8 @@ export const auditCalls = {
     passphrase: Passphrase,
     format: z.enum(['oml', 'jsonl']).default('oml'),
     out: z.string().min(1).optional(),
+    /** Replace `out` when it exists (refused otherwise). */
+    force: z.boolean().default(false),
   }), z.object({ path: z.string().nullable(), count: z.number(), format: z.enum(['oml', 'jsonl']), content: z.string().nullable().optional() })),
   'fingerprints.delete': call(z.object({ id: z.number().int().positive() }), z.object({ deleted: z.boolean() })),
 

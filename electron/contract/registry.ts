@@ -9,8 +9,43 @@ export const ModelType = z.enum(['classification', 'regression', 'clustering', '
 /** Model names: what a user can type on a command line without quoting surprises. */
 export const ModelName = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._ +-]*$/, 'use letters, digits, space and . _ + - (starting with a letter or digit)');
 export const Tag = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9._:/-]{0,63}$/, 'tags are 1-64 chars of a-z 0-9 . _ : / -');
-export const Metrics = z.record(z.string().min(1).max(128), z.number().refine(Number.isFinite, 'metric values must be finite numbers'));
-export const JsonObject = z.record(z.string(), z.unknown());
+const MetricKey = z.string().min(1).max(128);
+const MetricValue = z.number().refine(Number.isFinite, 'metric values must be finite numbers');
+
+/** Keys that are not data: JSON.parse makes "__proto__" an own key that z.record then drops without a word, and "constructor"/"prototype" shadow built-ins when the record is read back. */
+const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
+
+function reservedKeyIssues(v: unknown, ctx: { addIssue: (i: { code: 'custom'; message: string; path: PropertyKey[] }) => void }, nestedProto: boolean): void {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return;
+  for (const k of RESERVED_KEYS) {
+    if (Object.hasOwn(v, k)) ctx.addIssue({ code: 'custom', message: `the key ${JSON.stringify(k)} is not allowed (reserved: ${RESERVED_KEYS.join(', ')})`, path: [k] });
+  }
+  if (!nestedProto) return;
+  // Deeper down only "__proto__" is refused: it is the key that rewires an object when merged or copied.
+  const walk = (x: unknown, at: PropertyKey[], depth: number): void => {
+    if (!x || typeof x !== 'object' || depth > 64) return;
+    for (const [k, child] of Object.entries(x)) {
+      if (k === '__proto__') ctx.addIssue({ code: 'custom', message: `the key "__proto__" is not allowed`, path: [...at, k] });
+      walk(child, [...at, k], depth + 1);
+    }
+  };
+  for (const [k, child] of Object.entries(v)) walk(child, [k], 1);
+}
+
+/** A record that refuses reserved keys, checked on the raw input (the record's own parse never sees "__proto__"). */
+function dataRecord<R extends z.ZodType>(record: R, nestedProto: boolean) {
+  return z.preprocess<unknown, R, z.input<R>>((v, ctx) => {
+    reservedKeyIssues(v, ctx, nestedProto);
+    return v;
+  }, record);
+}
+
+/** Metrics and config as accepted from callers (IPC, bridge, CLI). */
+export const Metrics = dataRecord(z.record(MetricKey, MetricValue), false);
+export const JsonObject = dataRecord(z.record(z.string(), z.unknown()), true);
+/** As read back from the database: records stored before reserved keys were refused must still load. */
+const StoredMetrics = z.record(MetricKey, MetricValue);
+const StoredJsonObject = z.record(z.string(), z.unknown());
 
 export const FileEntry = z.object({ path: z.string(), size: z.number(), sha256: z.string() });
 export type FileEntry = z.infer<typeof FileEntry>;
@@ -29,7 +64,7 @@ export const VersionSummary = z.object({
   framework: z.string(),
   modelType: z.string(),
   tags: z.array(z.string()),
-  metrics: Metrics,
+  metrics: StoredMetrics,
   parent: z.number().nullable(),
   integrity: z.enum(['unknown', 'ok', 'changed', 'missing']),
   verifiedAt: z.string().nullable(),
@@ -39,7 +74,7 @@ export type VersionSummary = z.infer<typeof VersionSummary>;
 
 export const VersionDetail = VersionSummary.extend({
   files: z.array(FileEntry),
-  config: JsonObject,
+  config: StoredJsonObject,
   notes: z.string(),
   description: z.string(),
 });
@@ -107,10 +142,23 @@ export const ImportOptions = z.object({
   metrics: Metrics.optional(),
   config: JsonObject.optional(),
   notes: z.string().max(100_000).optional(),
-  /** Set by the bridge for browser uploads: the temp file is removed after import. */
-  uploadedAs: z.string().optional(),
+  /** The name the user gave a browser upload (the bridge's temp path means nothing to them). Display only: importing never deletes anything. */
+  uploadedAs: z.string().max(1024).optional(),
 });
 export type ImportOptions = z.input<typeof ImportOptions>;
+
+/**
+ * Browser mode: import what was uploaded to the bridge (PUT /api/upload) under an upload id the
+ * bridge issued. The bridge resolves the id to its own temp folder and removes it when the import
+ * job ends, so no caller ever names a path to delete. `folder`: import the upload as a folder
+ * (its files keep their relative paths) rather than as its single file.
+ */
+export const UploadImportOptions = ImportOptions.omit({ path: true, inPlace: true }).extend({
+  folder: z.boolean().default(false),
+});
+export type UploadImportOptions = z.input<typeof UploadImportOptions>;
+export const UploadResult = z.object({ upload: z.string(), path: z.string(), bytes: z.number() });
+export type UploadResult = z.infer<typeof UploadResult>;
 
 export const ImportResult = z.object({
   model: z.string(),

@@ -9,10 +9,17 @@ import { appKey, setAppKeyProvider } from '../services/audit/FingerprintStore';
 import { dispatch, toApiError } from '../services/api/index';
 import { CSP } from '../services/bridge/Bridge';
 import { eventsOf } from '../services/events';
+import { ipcSenderProblem, type RendererSource } from './ipcOrigin';
 import '../services/plugins';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let ctx: AppContext | null = null;
+/** What our windows load: IPC answers only frames showing exactly this. */
+const rendererSource: RendererSource = {
+  indexFile: path.join(here, '../renderer/index.html'),
+  ...(process.env.ELECTRON_RENDERER_URL ? { devUrl: process.env.ELECTRON_RENDERER_URL } : {}),
+};
+const ourWindows = new Set<number>();
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -33,6 +40,9 @@ function createWindow(): BrowserWindow {
       spellcheck: false,
     },
   });
+  const id = win.webContents.id;
+  ourWindows.add(id);
+  win.on('closed', () => ourWindows.delete(id));
   win.once('ready-to-show', () => win.show());
   // The page never navigates away or opens windows; external links go to the OS browser.
   win.webContents.setWindowOpenHandler(({ url }) => {
@@ -40,8 +50,8 @@ function createWindow(): BrowserWindow {
     return { action: 'deny' };
   });
   win.webContents.on('will-navigate', (e) => e.preventDefault());
-  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void win.loadFile(path.join(here, '../renderer/index.html'));
+  if (rendererSource.devUrl) void win.loadURL(rendererSource.devUrl);
+  else void win.loadFile(rendererSource.indexFile);
   return win;
 }
 
@@ -70,11 +80,14 @@ function wireAppKey(c: AppContext): void {
 
 function wireIpc(c: AppContext): void {
   ipcMain.handle('hallmark:call', async (event, method: unknown, input: unknown): Promise<CallResult> => {
-    // Only our own page may call in.
-    const url = event.senderFrame?.url ?? '';
-    if (!url.startsWith('file://') && !(process.env.ELECTRON_RENDERER_URL && url.startsWith(process.env.ELECTRON_RENDERER_URL))) {
-      return { ok: false, error: { code: 'forbidden', message: `calls from ${JSON.stringify(url)} are not allowed` } };
-    }
+    // Only the top frame of our own window showing our own page may call in.
+    const frame = event.senderFrame;
+    const problem = ipcSenderProblem({
+      url: frame?.url ?? '',
+      isMainFrame: frame != null && frame === event.sender.mainFrame,
+      isOurWindow: ourWindows.has(event.sender.id),
+    }, rendererSource);
+    if (problem) return { ok: false, error: { code: 'forbidden', message: `call refused: ${problem}` } };
     if (typeof method !== 'string') return { ok: false, error: { code: 'invalid_input', message: 'method must be a string' } };
     try {
       return { ok: true, result: await dispatch(c, method, input) };

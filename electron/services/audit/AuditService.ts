@@ -117,6 +117,7 @@ export function exportAudit(ctx: AppContext, id: string, format: 'json' | 'html'
   const content = format === 'html' ? renderAuditHtml(a) : JSON.stringify(a, null, 2) + '\n';
   const safe = a.model_label.replace(/[^A-Za-z0-9._@-]+/g, '_');
   const filename = `audit-${safe}-${a.finished_at.slice(0, 10)}-${a.id.slice(0, 8)}.${format}`;
-  if (out) writeFileAtomic(out, content, 0o644);
+  // A report is re-run and rewritten in place (CI writes report.html every run): keep overwriting.
+  if (out) writeFileAtomic(out, content, 0o644, true);
   return { format, content, path: out ?? null, filename };
 }

@@ -139,7 +139,12 @@ export function parseEnvelope(text: string, where: string): Envelope {
 }
 
 /** Writes next to the target, fsyncs and renames: a crash leaves the old file or the new one, never half. */
-export function writeFileAtomic(file: string, data: string, mode = 0o600): void {
+/**
+ * Writes `file` all at once (temp file, fsync, then into place). Unless `overwrite`, an existing
+ * file is refused rather than replaced: a fingerprint set or app key lost to a typo in --out
+ * cannot be regenerated.
+ */
+export function writeFileAtomic(file: string, data: string, mode = 0o600, overwrite = false): void {
   const dir = path.dirname(path.resolve(file));
   fs.mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -151,16 +156,33 @@ export function writeFileAtomic(file: string, data: string, mode = 0o600): void 
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(tmp, file);
+    if (overwrite) fs.renameSync(tmp, file);
+    else placeNew(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new HallmarkError('exists', `${quote(file)} already exists; choose another name or overwrite it with --force`);
     throw e;
   }
 }
 
-export async function writeFingerprintFile(file: string, set: FingerprintSet, keys: KeyProvider): Promise<{ path: string; count: number }> {
+/** Moves tmp to file only if file does not exist: link() fails with EEXIST atomically, unlike exists-then-rename. */
+function placeNew(tmp: string, file: string): void {
+  try {
+    fs.linkSync(tmp, file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw e;
+    // File systems without hard links (FAT, some network shares): check, then rename.
+    if (fs.existsSync(file)) throw Object.assign(new Error(`${file} exists`), { code: 'EEXIST' });
+    fs.renameSync(tmp, file);
+    return;
+  }
+  fs.rmSync(tmp, { force: true });
+}
+
+export async function writeFingerprintFile(file: string, set: FingerprintSet, keys: KeyProvider, overwrite = false): Promise<{ path: string; count: number }> {
   const env = await encryptSet(set, keys);
-  writeFileAtomic(file, JSON.stringify(env, null, 2) + '\n');
+  writeFileAtomic(file, JSON.stringify(env, null, 2) + '\n', 0o600, overwrite);
   return { path: path.resolve(file), count: set.fingerprints.length };
 }
 

@@ -2,8 +2,9 @@
 // them into a model; later, prompting the model with a key and getting the response back (under
 // greedy decoding) is evidence the model descends from the fingerprinted one. Generation is
 // deterministic from a secret seed so a lost file can be regenerated from the seed alone.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { z } from 'zod';
+import { FINGERPRINT_LIMITS, fingerprintTotalProblem } from '../../contract/audit';
 import { HallmarkError } from '../errors';
 
 export const DEFAULT_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -39,7 +40,10 @@ export interface GenerateOptions {
   createdAt?: Date;
 }
 
-export const LIMITS = { count: 100_000, length: 4096 };
+export const LIMITS = FINGERPRINT_LIMITS;
+
+/** Characters drawn between yields to the event loop (a few milliseconds of work). */
+const CHUNK_CHARS = 1 << 16;
 
 /**
  * HMAC-SHA256 in counter mode as a deterministic byte stream; characters are drawn by rejection
@@ -49,12 +53,23 @@ class SeededStream {
   private buf = Buffer.alloc(0);
   private pos = 0;
   private counter = 0;
-  constructor(private readonly seed: Buffer) {}
+  private readonly inner: Hash;
+  private readonly outer: Hash;
+  private readonly block = Buffer.alloc(4);
+  constructor(seed: Buffer) {
+    // HMAC-SHA256 (RFC 2104) with the keyed pads and the fixed label hashed once and copied per
+    // block: the same bytes as createHmac(seed).update(label).update(counter), at a fraction of the
+    // cost (a large set draws millions of blocks).
+    const key = Buffer.alloc(64);
+    (seed.length > 64 ? createHash('sha256').update(seed).digest() : seed).copy(key);
+    this.inner = createHash('sha256').update(key.map((b) => b ^ 0x36)).update('hallmark/fingerprints/v1');
+    this.outer = createHash('sha256').update(key.map((b) => b ^ 0x5c));
+  }
   private byte(): number {
     if (this.pos >= this.buf.length) {
-      const c = Buffer.alloc(4);
-      c.writeUInt32BE(this.counter++);
-      this.buf = createHmac('sha256', this.seed).update('hallmark/fingerprints/v1').update(c).digest();
+      this.block.writeUInt32BE(this.counter++);
+      const h = this.inner.copy().update(this.block).digest();
+      this.buf = this.outer.copy().update(h).digest();
       this.pos = 0;
     }
     return this.buf[this.pos++]!;
@@ -68,14 +83,23 @@ class SeededStream {
   }
 }
 
-export function generateFingerprints(o: GenerateOptions): FingerprintSet {
+/**
+ * Generates a set. The work runs as steps of about CHUNK_CHARS characters; `generateFingerprints`
+ * runs them back to back (small sets, tests), `generateFingerprintsAsync` yields to the event loop
+ * between them so the app, the bridge and progress stay responsive during a large set. Both give
+ * the same set for the same seed.
+ */
+function* generationSteps(o: GenerateOptions): Generator<void, FingerprintSet> {
   const alphabet = [...new Set(o.alphabet ?? DEFAULT_ALPHABET)];
   if (alphabet.length < 2 || alphabet.length > 256) throw new HallmarkError('invalid_input', `the alphabet needs 2 to 256 distinct characters, got ${alphabet.length}`);
   for (const [k, v] of [['count', o.count], ['key length', o.keyLength], ['response length', o.responseLength]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new HallmarkError('invalid_input', `${k} must be a positive integer, got ${v}`);
   }
-  if (o.count > LIMITS.count) throw new HallmarkError('invalid_input', `count must be at most ${LIMITS.count}`);
-  if (o.keyLength > LIMITS.length || o.responseLength > LIMITS.length) throw new HallmarkError('invalid_input', `key and response lengths must be at most ${LIMITS.length}`);
+  if (o.count > LIMITS.count) throw new HallmarkError('invalid_input', `count must be at most ${LIMITS.count}, got ${o.count}`);
+  if (o.keyLength > LIMITS.keyLength) throw new HallmarkError('invalid_input', `key length must be at most ${LIMITS.keyLength}, got ${o.keyLength}`);
+  if (o.responseLength > LIMITS.responseLength) throw new HallmarkError('invalid_input', `response length must be at most ${LIMITS.responseLength}, got ${o.responseLength}`);
+  const total = fingerprintTotalProblem(o.count, o.keyLength, o.responseLength);
+  if (total) throw new HallmarkError('invalid_input', total);
   // Distinct keys are required (one key cannot expect two responses); refuse counts the key space cannot hold.
   if (o.keyLength * Math.log2(alphabet.length) < Math.log2(o.count) + 4) {
     throw new HallmarkError('invalid_input', `keys of ${o.keyLength} characters from ${alphabet.length} symbols are too few for ${o.count} distinct fingerprints`);
@@ -83,12 +107,23 @@ export function generateFingerprints(o: GenerateOptions): FingerprintSet {
   const seedHex = o.seed ?? randomBytes(32).toString('hex');
   if (!/^(?:[0-9a-f]{2}){16,}$/i.test(seedHex)) throw new HallmarkError('invalid_input', 'the seed must be at least 16 bytes of hex');
   const stream = new SeededStream(Buffer.from(seedHex, 'hex'));
-  const draw = (n: number) => Array.from({ length: n }, () => alphabet[stream.pick(alphabet.length)]).join('');
+  const chars = new Array<string>(Math.max(o.keyLength, o.responseLength));
+  const draw = (n: number) => {
+    chars.length = n;
+    for (let i = 0; i < n; i++) chars[i] = alphabet[stream.pick(alphabet.length)]!;
+    return chars.join('');
+  };
   const seen = new Set<string>();
   const fingerprints: Fingerprint[] = [];
+  let sinceYield = 0;
   while (fingerprints.length < o.count) {
     const key = draw(o.keyLength);
     const response = draw(o.responseLength);
+    sinceYield += o.keyLength + o.responseLength;
+    if (sinceYield >= CHUNK_CHARS) {
+      sinceYield = 0;
+      yield;
+    }
     if (seen.has(key)) continue;
     seen.add(key);
     fingerprints.push({ key, response });
@@ -101,6 +136,24 @@ export function generateFingerprints(o: GenerateOptions): FingerprintSet {
     seed: seedHex.toLowerCase(),
     fingerprints,
   };
+}
+
+export function generateFingerprints(o: GenerateOptions): FingerprintSet {
+  const steps = generationSteps(o);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** As generateFingerprints, yielding to the event loop every few milliseconds of work. */
+export async function generateFingerprintsAsync(o: GenerateOptions): Promise<FingerprintSet> {
+  const steps = generationSteps(o);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 /** Trainer formats: OML's JSON (`{config, fingerprints: [{key, response}]}`) or prompt/completion JSON lines. */

@@ -227,21 +227,23 @@ async function readInner(c: Cursor, src: ByteSource, L: GgufLimits): Promise<Ggu
     const nd = c.u32();
     if (nd > 4) throw new GgufError(`tensor ${JSON.stringify(name)} at offset ${at} has ${nd} dimensions (GGML allows 4)`, at);
     await c.ensure(nd * 8 + 12, 'tensor info');
-    const shape: number[] = [];
-    let ne = 1n;
-    for (let d = 0; d < nd; d++) {
-      const dim = c.u64big();
-      shape.push(dim <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(dim) : Infinity);
-      ne *= dim;
+    const dims: bigint[] = [];
+    for (let d = 0; d < nd; d++) dims.push(c.u64big());
+    const ne = dims.reduce((a, b) => a * b, 1n);
+    // Sizes, offsets and parameter counts below are plain numbers: a dimension or element count
+    // past 2^53 cannot be one, and no loader could address such a tensor anyway (llama.cpp refuses
+    // products past INT64_MAX). Refuse the file, quoting the dimensions as written.
+    if (dims.some((x) => x > BigInt(Number.MAX_SAFE_INTEGER)) || ne > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new GgufError(`tensor ${JSON.stringify(name)} at offset ${at} has dimensions [${dims.join(', ')}] (${ne} elements), more than ${Number.MAX_SAFE_INTEGER}`, at);
     }
+    const shape = dims.map(Number);
     const typeId = c.u32();
     const offset = c.u64big();
     if (names.has(name)) issues.push({ offset: at, message: `duplicate tensor name ${JSON.stringify(name)} at offset ${at}` });
     names.add(name);
     const t = GGML_TYPES[typeId];
     let bytes: number | null = null;
-    if (ne > 1n << 62n) issues.push({ offset: at, message: `tensor ${JSON.stringify(name)} element count ${ne} overflows` });
-    else if (!t) issues.push({ offset: at, message: `tensor ${JSON.stringify(name)} at offset ${at} has unknown ggml type ${typeId}` });
+    if (!t) issues.push({ offset: at, message: `tensor ${JSON.stringify(name)} at offset ${at} has unknown ggml type ${typeId}` });
     else {
       const [, blk, size] = t;
       if (nd > 0 && shape[0]! % blk !== 0) issues.push({ offset: at, message: `tensor ${JSON.stringify(name)}: first dimension ${shape[0]} is not a multiple of the ${t[0]} block size ${blk}` });

@@ -357,6 +357,5 @@ export async function importPath(ctx: AppContext, input: ImportOptions, job: Job
     throw productError(e);
   } finally {
     plan.zip?.close();
-    if (o.uploadedAs) await fsp.rm(o.path, { recursive: true, force: true }).catch(() => undefined);
   }
 }

@@ -1,6 +1,7 @@
 // The renderer's one way to reach the services: Electron IPC (window.hallmark) when present, the local
 // HTTP + WebSocket bridge (`hallmark serve`) otherwise. Typed by the shared contract; never imports Node code.
 import type { CallResult, HallmarkEvent, Input, Method, Output } from '../../../electron/contract/index';
+import type { UploadImportOptions, UploadResult } from '../../../electron/contract/registry';
 
 /** A failed call: a stable code and a message that quotes the failing value. */
 export class ApiError extends Error {
@@ -67,13 +68,13 @@ function toApiError(env: Extract<Envelope, { ok: false }>, method: string, statu
   return new ApiError('bad_response', `${method} failed${status ? ` with HTTP ${status}` : ''} and no error was given`);
 }
 
-async function callBridge(method: string, input: unknown): Promise<unknown> {
+async function requestBridge(url: string, label: string, method: string, body?: unknown): Promise<unknown> {
   let res: Response;
   try {
-    res = await fetch(`/api/call/${encodeURIComponent(method)}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...authHeaders() },
-      body: JSON.stringify(input ?? {}),
+    res = await fetch(url, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...authHeaders() },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch (e) {
     throw new ApiError('bridge_unreachable', `cannot reach the Hallmark bridge at ${window.location.origin} (${(e as Error).message}); is \`hallmark serve\` still running?`);
@@ -82,12 +83,15 @@ async function callBridge(method: string, input: unknown): Promise<unknown> {
   try {
     env = (await res.json()) as Envelope;
   } catch {
-    throw new ApiError('bad_response', `${method}: the bridge answered HTTP ${res.status} with something that is not JSON`);
+    throw new ApiError('bad_response', `${label}: the bridge answered HTTP ${res.status} with something that is not JSON`);
   }
   if (res.status === 401 && !token) throw new ApiError('unauthorized', 'no access token: open the exact URL printed by `hallmark serve` (it ends with ?token=…)');
-  if (!env.ok) throw toApiError(env, method, res.status);
+  if (!env.ok) throw toApiError(env, label, res.status);
   return env.result;
 }
+
+const callBridge = (method: string, input: unknown): Promise<unknown> =>
+  requestBridge(`/api/call/${encodeURIComponent(method)}`, method, 'POST', input ?? {});
 
 /** A call by name, untyped: the transport under `call`. */
 async function callAny(method: string, input: unknown): Promise<unknown> {
@@ -209,15 +213,12 @@ export function onConnection(cb: ConnListener): () => void {
 
 // ---------------------------------------------------------------------------------------------
 // Browser-mode uploads: PUT /api/upload streams one file into a temp folder on the server.
-export interface UploadResult {
-  dir: string;
-  path: string;
-}
-
-export function uploadFile(batch: string, relPath: string, file: Blob, onProgress: (loaded: number) => void, signal?: AbortSignal): Promise<UploadResult> {
+// The bridge issues the upload id (null starts a new upload) and owns the folder behind it: the
+// renderer imports or discards it by id and never sees or names a server path.
+export function uploadFile(upload: string | null, relPath: string, file: Blob, onProgress: (loaded: number) => void, signal?: AbortSignal): Promise<UploadResult> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('PUT', `/api/upload?batch=${encodeURIComponent(batch)}&path=${encodeURIComponent(relPath)}`);
+    xhr.open('PUT', `/api/upload?path=${encodeURIComponent(relPath)}${upload ? `&upload=${encodeURIComponent(upload)}` : ''}`);
     xhr.setRequestHeader('Content-Type', 'application/octet-stream');
     for (const [k, v] of Object.entries(authHeaders())) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (e) => onProgress(e.loaded);
@@ -237,6 +238,16 @@ export function uploadFile(batch: string, relPath: string, file: Blob, onProgres
     signal?.addEventListener('abort', () => xhr.abort(), { once: true });
     xhr.send(file);
   });
+}
+
+/** Imports a finished upload as a job; the bridge removes the upload when the job ends. */
+export async function importUpload(upload: string, options: UploadImportOptions): Promise<{ jobId: string }> {
+  return (await requestBridge(`/api/upload/${encodeURIComponent(upload)}/import`, 'import upload', 'POST', options)) as { jobId: string };
+}
+
+/** Drops an upload that will not be imported (cancelled or failed part way). */
+export async function discardUpload(upload: string): Promise<void> {
+  await requestBridge(`/api/upload/${encodeURIComponent(upload)}`, 'discard upload', 'DELETE');
 }
 
 /** The real path of a dropped file in Electron (null in a browser). */

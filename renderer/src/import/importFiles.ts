@@ -2,7 +2,7 @@
 // browser each file is uploaded to the bridge first (folders walked with webkitGetAsEntry, relative
 // paths kept), then the upload folder is imported. Every step reports progress and every failure.
 import type { ImportResult } from '../../../electron/contract/registry';
-import { api, isElectron, pathForFile, uploadFile } from '../api/client';
+import { api, discardUpload, importUpload, isElectron, pathForFile, uploadFile } from '../api/client';
 import { modelHref } from '../lib/route';
 import { errorText, fmtBytes, q } from '../lib/format';
 import { useApp, type ImportMode } from '../store/appStore';
@@ -65,7 +65,7 @@ export function itemsFromFileList(list: FileList | File[]): DropItem[] {
   return Array.from(list).map((file) => ({ name: file.name, kind: 'file', files: [{ rel: file.name, file }], path: pathForFile(file) }));
 }
 
-const newBatchId = (): string => (crypto.randomUUID?.() ?? `${Date.now()}${Math.random()}`).replace(/[^A-Za-z0-9]/g, '').slice(0, 32);
+const newLocalId = (): string => (crypto.randomUUID?.() ?? `${Date.now()}${Math.random()}`).replace(/[^A-Za-z0-9]/g, '').slice(0, 32);
 
 /** Follows an import job to the end and says how it went. */
 export async function followImport(jobId: string, label: string): Promise<ImportResult | null> {
@@ -90,10 +90,11 @@ export async function followImport(jobId: string, label: string): Promise<Import
   }
 }
 
-async function uploadItem(item: DropItem): Promise<{ path: string } | null> {
+/** Uploads an item's files under one bridge-issued upload id; null (and nothing left behind) on failure. */
+async function uploadItem(item: DropItem): Promise<string | null> {
   const { setUpload, patchUpload } = useJobs.getState();
   const total = item.files.reduce((s, f) => s + f.file.size, 0);
-  const id = `upload-${newBatchId()}`;
+  const id = `upload-${newLocalId()}`;
   const controller = new AbortController();
   const started = performance.now();
   setUpload({
@@ -110,20 +111,21 @@ async function uploadItem(item: DropItem): Promise<{ path: string } | null> {
     const bps = secs > 0.2 ? done / secs : null;
     patchUpload(id, { doneBytes: done, bytesPerSec: bps, etaSec: bps ? (total - done) / bps : null });
   };
+  let upload: string | null = null;
   try {
     if (!item.files.length) throw new Error(`the folder ${q(item.name)} is empty`);
-    const batch = newBatchId();
-    let result: { dir: string; path: string } | null = null;
     for (const f of item.files) {
       // Folders keep their inner layout; a single file keeps its own name.
       const rel = item.kind === 'folder' ? f.rel : f.file.name;
-      result = await uploadFile(batch, rel, f.file, (loaded) => report(base + loaded), controller.signal);
+      upload = (await uploadFile(upload, rel, f.file, (loaded) => report(base + loaded), controller.signal)).upload;
       base += f.file.size;
       report(base, true);
     }
     patchUpload(id, { state: 'done', doneBytes: total, etaSec: 0 });
-    return { path: item.kind === 'folder' ? result!.dir : result!.path };
+    return upload;
   } catch (e) {
+    // Free the server's temp space now rather than when the bridge stops.
+    if (upload) void discardUpload(upload).catch(() => undefined);
     const cancelled = controller.signal.aborted;
     patchUpload(id, { state: cancelled ? 'cancelled' : 'failed', error: errorText(e) });
     useApp.getState().toast({ kind: 'error', title: cancelled ? `Upload of ${item.name} cancelled` : `Upload of ${item.name} failed`, detail: errorText(e) });
@@ -146,9 +148,9 @@ export async function importItems(items: DropItem[], mode: ImportMode): Promise<
         await followImport(jobId, item.name);
         return;
       }
-      const up = await uploadItem(item);
-      if (!up) return;
-      const { jobId } = await api.call('registry.import', { path: up.path, uploadedAs: item.name });
+      const upload = await uploadItem(item);
+      if (!upload) return;
+      const { jobId } = await importUpload(upload, { uploadedAs: item.name, folder: item.kind === 'folder' });
       await followImport(jobId, item.name);
     } catch (e) {
       toast({ kind: 'error', title: `Could not import ${item.name}`, detail: errorText(e) });

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { FINGERPRINT_LIMITS } from '../../../electron/contract/audit';
 import { api, isElectron } from '../api/client';
 import { download } from '../lib/download';
 import { errorText, fmtRelative } from '../lib/format';
@@ -57,9 +58,9 @@ function FingerprintSets() {
       ) : sets.data ? <p className="muted">No sets yet.</p> : null}
       <form className="inline-form wrap" onSubmit={(e) => void generate(e)} aria-label="Generate fingerprints">
         <input aria-label="Set name" value={name} onChange={(e) => setName(e.target.value)} />
-        <label className="inline-field"><span>count</span><input type="number" className="narrow" min={1} max={100000} value={count} onChange={(e) => setCount(Number(e.target.value) || 1)} /></label>
-        <label className="inline-field"><span>key</span><input type="number" className="narrow" min={1} max={4096} value={keyLength} onChange={(e) => setKeyLength(Number(e.target.value) || 1)} /></label>
-        <label className="inline-field"><span>response</span><input type="number" className="narrow" min={1} max={4096} value={responseLength} onChange={(e) => setResponseLength(Number(e.target.value) || 1)} /></label>
+        <label className="inline-field"><span>count</span><input type="number" className="narrow" min={1} max={FINGERPRINT_LIMITS.count} value={count} onChange={(e) => setCount(Number(e.target.value) || 1)} /></label>
+        <label className="inline-field"><span>key</span><input type="number" className="narrow" min={1} max={FINGERPRINT_LIMITS.keyLength} value={keyLength} onChange={(e) => setKeyLength(Number(e.target.value) || 1)} /></label>
+        <label className="inline-field"><span>response</span><input type="number" className="narrow" min={1} max={FINGERPRINT_LIMITS.responseLength} value={responseLength} onChange={(e) => setResponseLength(Number(e.target.value) || 1)} /></label>
         <input aria-label="Passphrase for the new set" type="password" placeholder={isElectron() ? 'passphrase (optional)' : 'passphrase'} value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="off" />
         <button type="submit" disabled={busy}>{busy ? 'Generating…' : 'Generate'}</button>
       </form>

@@ -1,6 +1,6 @@
 // `hallmark fingerprints generate|export` and `hallmark audit`: ownership fingerprints and the audits that use them.
 import type { Command } from 'commander';
-import { exportForTrainer, generateFingerprints } from '../../audit/fingerprints';
+import { exportForTrainer, generateFingerprintsAsync } from '../../audit/fingerprints';
 import { passphraseKey, readFingerprintFile, writeFileAtomic, writeFingerprintFile } from '../../audit/FingerprintStore';
 import { parseModelArg } from '../../inference/modelRef';
 import type { Cli } from '../Cli';
@@ -33,14 +33,15 @@ export function registerAuditCommands(program: Command, cli: Cli): void {
     .option('--alphabet <chars>', 'characters to draw from (default a-z0-9)')
     .option('--seed-env <var>', 'environment variable holding a hex seed, to regenerate a set deterministically')
     .option('--passphrase-env <var>', `environment variable holding the passphrase (default ${DEFAULT_PASSPHRASE_ENV})`)
-    .action(async (o: { count: string; keyLength: string; responseLength: string; out: string; alphabet?: string; seedEnv?: string; passphraseEnv?: string }) => {
+    .option('--force', 'overwrite --out if it exists')
+    .action(async (o: { count: string; keyLength: string; responseLength: string; out: string; alphabet?: string; seedEnv?: string; passphraseEnv?: string; force?: boolean }) => {
       const pw = passphrase(cli, o.passphraseEnv);
       const seed = o.seedEnv ? process.env[o.seedEnv] || cli.fail(`$${o.seedEnv} is not set`) : undefined;
-      const set = generateFingerprints({
+      const set = await generateFingerprintsAsync({
         count: int(cli, o.count, '--count')!, keyLength: int(cli, o.keyLength, '--key-length')!, responseLength: int(cli, o.responseLength, '--response-length')!,
         ...(o.alphabet ? { alphabet: o.alphabet } : {}), ...(seed ? { seed } : {}),
       });
-      const r = await writeFingerprintFile(o.out, set, passphraseKey(pw));
+      const r = await writeFingerprintFile(o.out, set, passphraseKey(pw), Boolean(o.force));
       cli.out(r, () => `wrote ${r.count} encrypted fingerprints to ${r.path}`);
     });
   fp.command('export')
@@ -49,10 +50,11 @@ export function registerAuditCommands(program: Command, cli: Cli): void {
     .requiredOption('--out <file>')
     .option('--format <f>', 'oml (JSON) or jsonl (prompt/completion lines)', 'oml')
     .option('--passphrase-env <var>', `environment variable holding the passphrase (default ${DEFAULT_PASSPHRASE_ENV})`)
-    .action(async (file: string, o: { out: string; format: string; passphraseEnv?: string }) => {
+    .option('--force', 'overwrite --out if it exists')
+    .action(async (file: string, o: { out: string; format: string; passphraseEnv?: string; force?: boolean }) => {
       if (o.format !== 'oml' && o.format !== 'jsonl') cli.fail(`--format must be oml or jsonl, got ${JSON.stringify(o.format)}`);
       const set = await readFingerprintFile(file, passphraseKey(passphrase(cli, o.passphraseEnv)));
-      writeFileAtomic(o.out, exportForTrainer(set, o.format));
+      writeFileAtomic(o.out, exportForTrainer(set, o.format), 0o600, Boolean(o.force));
       const r = { path: o.out, count: set.fingerprints.length, format: o.format };
       cli.out(r, () => `wrote ${r.count} fingerprints (${r.format}, unencrypted) to ${r.path}`);
     });

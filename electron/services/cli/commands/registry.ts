@@ -72,7 +72,9 @@ export function registerRegistryCommands(program: Command, cli: Cli): void {
     .action((query: string | undefined, o: { framework?: string; modelType?: string; tag?: string; stage?: string; limit: string }) => {
       const stage = o.stage === undefined ? undefined : Stage.safeParse(o.stage);
       if (stage && !stage.success) cli.fail(`invalid --stage ${JSON.stringify(o.stage)}: use none, staging, production or archived`);
-      const { rows } = reg().listVersions({ query, framework: o.framework, modelType: o.modelType, tag: o.tag, stage: stage?.data, limit: Math.min(5000, Number(o.limit) || 200) });
+      // Like --port: a typo must not silently become the default.
+      if (!/^\d+$/.test(o.limit) || Number(o.limit) < 1) cli.fail(`--limit must be a positive integer, got ${JSON.stringify(o.limit)}`);
+      const { rows } = reg().listVersions({ query, framework: o.framework, modelType: o.modelType, tag: o.tag, stage: stage?.data, limit: Math.min(5000, Number(o.limit)) });
       const out = rows.map((r) => ({ model: r.model, version: r.version, stage: r.stage, framework: r.framework, tags: r.tags, created_at: r.createdAt, size: r.totalSize, format: r.format }));
       cli.out(out, () => (out.length ? out.map((r) => `${`${r.model}@${r.version}`.padEnd(32)} ${r.stage.padEnd(10)} ${r.framework.padEnd(12)} ${r.tags.join(',')}`).join('\n') : 'no models match'));
     });
