@@ -64,6 +64,8 @@ export const RULES: Record<string, RuleInfo> = {
   'onnx.malformed': { id: 'onnx.malformed', title: 'Damaged ONNX protobuf', help: 'The protobuf could not be decoded.' },
   'template.injection': { id: 'template.injection', title: 'Chat template reaches Python internals', help: 'Jinja constructs (__class__, __globals__, cycler, lipsum…) that escape the template sandbox in vulnerable renderers (GGUF tokenizer.chat_template, tokenizer_config.json).' },
   'template.prompt-injection': { id: 'template.prompt-injection', title: 'Chat template injects instructions', help: 'Template text that overrides the user or system prompt, hides things from the user or embeds URLs.' },
+  'template.unparseable': { id: 'template.unparseable', title: 'Chat template does not parse', help: 'Jinja cannot parse the template as written (or renderers disagree on it): it fails to render or means different things to different renderers. It was checked token by token for gadgets.' },
+  'template.limits': { id: 'template.limits', title: 'Chat template not fully scanned', help: 'Parts of the template were too large or too deeply nested to parse; they were checked token by token only.' },
   'gguf.malformed': { id: 'gguf.malformed', title: 'GGUF structure is invalid', help: 'Counts, string lengths or tensor ranges that lie about the file; known to crash or exploit GGUF loaders.' },
   'safetensors.malformed': { id: 'safetensors.malformed', title: 'Safetensors structure is invalid', help: 'Header length, offsets, dtypes or shapes that do not match the data.' },
   'npy.object-array': { id: 'npy.object-array', title: 'NumPy object array', help: 'Object arrays are pickles; loading them needs allow_pickle=True.' },

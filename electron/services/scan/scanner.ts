@@ -22,6 +22,9 @@ import { classifyImport, pickleFindings } from './pickleRules';
 import { at, finding, maxSeverity, SEVERITIES, type Finding, type Severity } from './rules';
 import { scanTemplate } from './template';
 
+/** Chat templates are kilobytes; past this a .jinja file is reported as not fully scanned. */
+const MAX_TEMPLATE_BYTES = 16 << 20;
+
 export const SCANNER_NAME = 'hallmark-scan';
 /** Bump when rules change meaningfully: stored scans record it so stale results can be re-run. */
 export const SCANNER_VERSION = '1.0.0';
@@ -251,8 +254,9 @@ class Scanner {
         // Chat templates saved on their own (transformers' chat_template.jinja and additional_chat_templates/*.jinja)
         // are rendered like the one in tokenizer_config.json.
         if (/\.jinja2?$/i.test(nameOf(display))) {
-          const text = (await src.read(0, Math.min(src.size, 1 << 20))).toString('utf8');
-          out.push(...scanTemplate(text, display, 'template'));
+          // Scanning is linear, so read it all up to a generous cap, and say so past it.
+          const text = (await src.read(0, Math.min(src.size, MAX_TEMPLATE_BYTES))).toString('utf8');
+          out.push(...scanTemplate(text, display, 'template', src.size > MAX_TEMPLATE_BYTES ? { truncatedFrom: src.size } : {}));
           return;
         }
         // A pickle-looking name whose bytes do not parse: report the damage (and any import patterns).

@@ -1,94 +1,258 @@
-// Chat template (Jinja) checks for GGUF `tokenizer.chat_template*` and tokenizer_config.json.
-// Templates are rendered by llama.cpp (minja), transformers (sandboxed Jinja) and many ad-hoc
-// renderers; some are not sandboxed, and sandbox escapes go through Python internals. Code inside
-// {{ }} / {% %} is checked for those gadgets; literal text for instructions injected into prompts.
+// Chat template (Jinja) checks for GGUF `tokenizer.chat_template*`, tokenizer_config.json and
+// chat_template.jinja files. Templates are rendered by llama.cpp (minja), transformers (sandboxed Jinja),
+// transformers.js and ad-hoc renderers; some are not sandboxed (CVE-2024-34359), and escapes go through
+// Python internals. Each code block is lexed as Python Jinja2 lexes it (jinja/lex.ts), parsed with
+// @huggingface/jinja's parser and judged on its AST (jinja/analyze.ts); literal text is checked for
+// instructions injected into prompts. Every step is linear in the template's size, and what the parser
+// cannot take (too deep, too long, not Jinja) is still checked token by token and reported.
+import { parse, tokenize } from '@huggingface/jinja';
 import { finding, severityRank, type Finding, type Severity } from './rules';
+import { Analyzer, nameReason, type Node, type Reason } from './jinja/analyze';
+import { splitTemplate, type Block, type PyTok } from './jinja/lex';
 
-interface Pattern {
-  re: RegExp;
-  severity: Severity;
-  why: string;
-}
+export { splitTemplate } from './jinja/lex';
 
-const CODE_PATTERNS: Pattern[] = [
-  { re: /__[A-Za-z]\w*__/, severity: 'critical', why: 'accesses a Python dunder attribute (the first step of every Jinja sandbox escape)' },
-  { re: /\bself\s*\.\s*_TemplateReference|_TemplateReference__context/, severity: 'critical', why: "reaches the template's runtime context (self._TemplateReference__context)" },
-  { re: /\b(os|sys|subprocess|builtins|importlib|posix)\s*\.\s*\w/, severity: 'critical', why: 'references an OS or interpreter module' },
-  { re: /\b(popen|system|eval|exec|compile|getattr|setattr|__import__|open)\s*\(/, severity: 'critical', why: 'calls a code-execution or file primitive' },
-  { re: /\b(cycler|joiner|lipsum)\b/, severity: 'high', why: 'uses a Jinja global whose __init__.__globals__ is a classic sandbox escape gadget' },
-  { re: /\|\s*attr\s*\(/, severity: 'high', why: "uses the |attr() filter, which bypasses '.' and '[]' attribute filtering" },
-  { re: /\[\s*(['"])_/, severity: 'high', why: 'subscripts with an underscore-prefixed name' },
-  { re: /\\x5f|\\u005f|\\137|\\x2e/i, severity: 'high', why: 'spells "_" or "." with escape sequences (obfuscated attribute names)' },
-  { re: /(['"])_{1,2}\1|(['"])\w*_\2\s*~|~\s*(['"])_/, severity: 'high', why: 'builds underscore names by string concatenation' },
-  { re: /\b(mro|subclasses|globals|builtins|func_globals|f_globals|gi_frame|f_back)\b/, severity: 'high', why: 'names interpreter internals' },
-  { re: /\b(request|url_for|get_flashed_messages|config\.items)\b/, severity: 'medium', why: 'uses a web-framework SSTI gadget' },
-  { re: /\brange\s*\(\s*\d{7,}/, severity: 'medium', why: 'loops millions of times (template denial of service)' },
-];
-
-const STATEMENT_PATTERNS: Pattern[] = [
-  { re: /^\s*-?\s*(import|from\s+\S+\s+import)\b/, severity: 'high', why: 'imports another template/module from inside the chat template' },
-  { re: /^\s*-?\s*(include|extends)\b/, severity: 'medium', why: 'pulls in another template by name' },
-];
-
-const TEXT_PATTERNS: Pattern[] = [
+const TEXT_PATTERNS: Array<{ re: RegExp; severity: Severity; why: string }> = [
   { re: /\b(ignore|disregard|forget|override)\s+(all\s+|any\s+)?(the\s+|your\s+)?(previous|prior|above|earlier|system|original)\s+(instructions?|prompts?|messages?|rules)/i, severity: 'medium', why: 'tells the model to drop its instructions' },
-  { re: /\b(do\s+not|don't|never)\s+(tell|reveal|inform|mention|disclose)\b.{0,40}\b(user|anyone|human)\b/i, severity: 'medium', why: 'tells the model to hide something from the user' },
+  { re: /\b(do\s+not|don't|never)\s+(tell|reveal|inform|mention|disclose)\b(?![^.]{0,40}\b(function|tool)\s+calls?\b).{0,40}\b(user|anyone|human)\b/i, severity: 'medium', why: 'tells the model to hide something from the user' },
   { re: /\b(send|exfiltrate|upload|post|forward|leak)\b.{0,60}\b(password|api[\s_-]?key|token|credential|secret|ssh)/i, severity: 'medium', why: 'asks the model to move secrets' },
   { re: /\byou\s+are\s+now\b|\bnew\s+instructions\s*:|\bjailbreak|\bDAN\s+mode\b/i, severity: 'medium', why: 'injects a persona or replacement instructions' },
   { re: /https?:\/\/[^\s'"<>{}]+/i, severity: 'low', why: 'embeds a URL into every prompt' },
 ];
 
-/** Splits a template into code ({{ }}, {% %}) and literal text; comments ({# #}) are dropped. */
-export function splitTemplate(t: string): { code: Array<{ text: string; statement: boolean; at: number }>; text: Array<{ text: string; at: number }> } {
-  const code: Array<{ text: string; statement: boolean; at: number }> = [];
-  const text: Array<{ text: string; at: number }> = [];
-  const re = /\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}|\{#[\s\S]*?#\}/g;
-  let last = 0;
-  for (let m = re.exec(t); m; m = re.exec(t)) {
-    if (m.index > last) text.push({ text: t.slice(last, m.index), at: last });
-    if (m[1] !== undefined) code.push({ text: m[1], statement: false, at: m.index });
-    else if (m[2] !== undefined) code.push({ text: m[2], statement: true, at: m.index });
-    last = m.index + m[0].length;
+/** Past these a block is not handed to the (recursive) parser: real templates stay far below. */
+const MAX_BLOCK_TOKENS = 1500;
+const MAX_DEPTH = 48;
+const MAX_NESTING = 150;
+const MAX_CODE_FINDINGS = 50;
+
+const ADVICE_CODE = 'Do not render this template outside a sandbox (llama-cpp-python < 0.2.72 and ad-hoc jinja2.Environment renderers run it as Python); use the chat template from the model\'s upstream repository instead.';
+const ADVICE_PARSE = 'Compare the template with the upstream one before use: renderers disagree on what it means, and parts of it were checked token by token only.';
+
+type HfTok = { type: string; value: string };
+const OP_TYPES: Record<string, string> = {
+  '(': 'OpenParen', ')': 'CloseParen', '[': 'OpenSquareBracket', ']': 'CloseSquareBracket', '{': 'OpenCurlyBracket', '}': 'CloseCurlyBracket',
+  ',': 'Comma', '.': 'Dot', ':': 'Colon', '|': 'Pipe', '=': 'Equals',
+  '==': 'ComparisonBinaryOperator', '!=': 'ComparisonBinaryOperator', '<': 'ComparisonBinaryOperator', '>': 'ComparisonBinaryOperator', '<=': 'ComparisonBinaryOperator', '>=': 'ComparisonBinaryOperator',
+  '+': 'AdditiveBinaryOperator', '-': 'AdditiveBinaryOperator', '~': 'AdditiveBinaryOperator',
+  '*': 'MultiplicativeBinaryOperator', '/': 'MultiplicativeBinaryOperator', '//': 'MultiplicativeBinaryOperator', '%': 'MultiplicativeBinaryOperator', '**': 'ExponentiationBinaryOperator',
+};
+
+function hfTokens(toks: PyTok[]): HfTok[] | null {
+  const out: HfTok[] = [];
+  for (const t of toks) {
+    if (t.type === 'name') out.push({ type: 'Identifier', value: t.value });
+    else if (t.type === 'string') out.push({ type: 'StringLiteral', value: t.value });
+    else if (t.type === 'number') out.push({ type: 'NumericLiteral', value: t.value });
+    else {
+      const type = OP_TYPES[t.value];
+      if (!type) return null;
+      out.push({ type, value: t.value });
+    }
   }
-  if (last < t.length) text.push({ text: t.slice(last), at: last });
-  // String literals inside code are literal prompt text too.
-  for (const c of code) {
-    for (const s of c.text.matchAll(/(['"])((?:\\.|(?!\1).){8,})\1/g)) text.push({ text: s[2]!.replace(/\\[nrt]/g, ' '), at: c.at });
+  return out;
+}
+
+const OPEN_S: HfTok = { type: 'OpenStatement', value: '{%' };
+const CLOSE_S: HfTok = { type: 'CloseStatement', value: '%}' };
+const endTag = (name: string): HfTok[] => [OPEN_S, { type: 'Identifier', value: `end${name}` }, CLOSE_S];
+const NO_EXPR = new Set(['else', 'endif', 'endfor', 'endmacro', 'endset', 'endcall', 'endfilter', 'break', 'continue', 'generation', 'endgeneration']);
+
+/** Parses one code block on its own (a statement gets its end tag): the AST node, null when it has no expression, or why it failed. */
+function parseBlock(b: Block): { node: Node | null } | { error: string } {
+  const inner = hfTokens(b.toks);
+  if (!inner) return { error: 'uses an operator @huggingface/jinja does not know' };
+  try {
+    if (b.kind === 'expr') return { node: parse([{ type: 'OpenExpression', value: '{{' }, ...inner, { type: 'CloseExpression', value: '}}' }] as never).body[0] as unknown as Node };
+    const head = inner[0];
+    if (!head || head.type !== 'Identifier') return { error: 'statement without a name' };
+    let name = head.value;
+    if (NO_EXPR.has(name)) return inner.length === 1 ? { node: null } : { error: `unexpected tokens after "${name}"` };
+    let toks = inner;
+    let tail: HfTok[] = [];
+    if (name === 'elif') {
+      name = 'if';
+      toks = [{ type: 'Identifier', value: 'if' }, ...inner.slice(1)];
+    }
+    if (['if', 'for', 'macro', 'call', 'filter'].includes(name)) tail = endTag(name);
+    else if (name === 'set') {
+      let depth = 0;
+      let eq = false;
+      for (const t of toks) {
+        if (/^Open(Paren|SquareBracket|CurlyBracket)$/.test(t.type)) depth++;
+        else if (/^Close(Paren|SquareBracket|CurlyBracket)$/.test(t.type)) depth--;
+        else if (t.type === 'Equals' && depth === 0) eq = true;
+      }
+      if (!eq) tail = endTag('set');
+    } else return { error: `uses the statement "${name}", which @huggingface/jinja does not support` };
+    return { node: parse([OPEN_S, ...toks, CLOSE_S, ...tail] as never).body[0] as unknown as Node };
+  } catch (e) {
+    return { error: e instanceof RangeError ? 'is nested too deeply to parse' : (e as Error).message };
   }
-  return { code, text };
+}
+
+const STRING_TRICK = /%c|\{:c\}|\{0:c\}/;
+
+/** Conservative checks on the tokens of a block the parser could not take. */
+function tokenReasons(b: Block): Reason[] {
+  const out: Reason[] = [];
+  const toks = b.toks;
+  const first = toks[0];
+  if (b.kind === 'stmt' && first?.type === 'name') {
+    if (first.value === 'import' || first.value === 'from') out.push({ severity: 'high', why: 'imports another template or module from inside the chat template', needle: first.value });
+    if (first.value === 'include' || first.value === 'extends') out.push({ severity: 'medium', why: 'pulls in another template by name', needle: first.value });
+  }
+  let joined = '';
+  toks.forEach((t, i) => {
+    if (t.type === 'name') {
+      const prev = toks[i - 1];
+      const r = nameReason(t.value, false);
+      // without scopes, "system" or "open" may be a variable: only an attribute of that name counts
+      if (r && (!/OS or interpreter primitive/.test(r.why) || prev?.value === '.')) out.push(r);
+      else if (['cycler', 'joiner', 'lipsum', 'self'].includes(t.value) && prev?.value !== '.') out.push({ severity: 'high', why: `uses the Jinja global "${t.value}", a classic sandbox escape gadget`, needle: t.value });
+      else if (t.value === 'attr' && prev?.value === '|') out.push({ severity: 'high', why: "uses the |attr() filter, which looks up attributes without '.' or '[]'", needle: 'attr' });
+    } else if (t.type === 'string') {
+      joined += t.value;
+      const r = nameReason(t.value, true);
+      if (r && !/OS or interpreter primitive/.test(r.why)) out.push(r);
+      else if (/^_|_$|__/.test(t.value) && t.value.length < 64) out.push({ severity: 'high', why: `holds an underscore name piece (${JSON.stringify(t.value)}) in a string`, needle: t.value });
+      if (STRING_TRICK.test(t.value)) out.push({ severity: 'high', why: 'builds characters from numbers (%c)', needle: '%c' });
+      if (t.inexact) out.push({ severity: 'medium', why: 'spells characters with \\N{…} escapes', needle: '\\N{' });
+    }
+  });
+  if (/__/.test(joined) || /__/.test([...joined].reverse().join(''))) out.push({ severity: 'high', why: 'has strings that spell an underscore name when joined' });
+  return out;
 }
 
 const excerpt = (s: string, i: number): string => JSON.stringify(s.slice(Math.max(0, i - 30), i + 50).replace(/\s+/g, ' '));
 
+/** Statement nesting as the recursive parser would see it (an elif nests one level deeper). */
+function nesting(blocks: Block[]): number {
+  let depth = 0;
+  let max = 0;
+  const stack: number[] = [];
+  for (const b of blocks) {
+    if (b.kind !== 'stmt') continue;
+    const t = b.toks;
+    const name = t[0]?.type === 'name' ? t[0].value : '';
+    if (['if', 'for', 'macro', 'call', 'filter'].includes(name) || (name === 'set' && !t.some((x) => x.value === '='))) {
+      stack.push(1);
+      depth++;
+    } else if (name === 'elif' && stack.length) {
+      stack[stack.length - 1]!++;
+      depth++;
+    } else if (/^end(if|for|macro|call|filter|set)$/.test(name) && stack.length) depth -= stack.pop()!;
+    if (depth > max) max = depth;
+  }
+  return max;
+}
+
+export interface TemplateScanOptions {
+  /** The template was cut at this many characters before it reached the scanner. */
+  truncatedFrom?: number;
+}
+
 /**
  * Findings for one template. `location` prefixes the character offset (e.g. `kv tokenizer.chat_template`).
- * Rules: template.injection (code), template.prompt-injection (text).
+ * Rules: template.injection (code), template.prompt-injection (text), template.unparseable, template.limits.
  */
-export function scanTemplate(template: string, file: string, location: string): Finding[] {
+export function scanTemplate(template: string, file: string, location: string, opts: TemplateScanOptions = {}): Finding[] {
   const out: Finding[] = [];
-  const seen = new Set<string>();
-  const { code, text } = splitTemplate(template.slice(0, 1 << 20));
-  for (const c of code) {
-    // One finding per code block, with every reason it matched: one gadget often trips several patterns.
-    const pats = c.statement ? [...STATEMENT_PATTERNS, ...CODE_PATTERNS] : CODE_PATTERNS;
-    const hits: Array<{ p: (typeof pats)[number]; index: number }> = [];
-    for (const p of pats) {
-      const m = p.re.exec(c.text);
-      if (!m || seen.has(p.why)) continue;
-      seen.add(p.why);
-      hits.push({ p, index: m.index });
+  const split = splitTemplate(template);
+  const limits: string[] = [];
+  const unparseable: string[] = [...split.errors];
+  if (opts.truncatedFrom !== undefined) limits.push(`only the first ${template.length} characters of ${opts.truncatedFrom} bytes were read`);
+
+  // Per block: an AST when the parser can take it, tokens otherwise.
+  const stmts: Node[] = [];
+  const stmtBlock: number[] = [];
+  const blockReasons = new Map<number, Reason[]>();
+  const unparsed: Block[] = [];
+  split.blocks.forEach((b, i) => {
+    if (b.error) unparseable.push(b.error);
+    let r: ReturnType<typeof parseBlock> | null = null;
+    if (b.toks.length > MAX_BLOCK_TOKENS || b.depth > MAX_DEPTH) limits.push(`a block at char ${b.at} is too ${b.depth > MAX_DEPTH ? `deeply nested (${b.depth} brackets)` : `long (${b.toks.length} tokens)`} to parse`);
+    else if (!b.error) r = parseBlock(b);
+    if (r && 'node' in r) {
+      if (r.node) {
+        stmts.push(r.node);
+        stmtBlock.push(i);
+      }
+      return;
     }
-    if (!hits.length) continue;
-    const worst = hits.reduce((a, b) => (severityRank(b.p.severity) > severityRank(a.p.severity) ? b : a));
-    const why = hits.map((h) => h.p.why).join('; ');
-    out.push(finding(worst.p.severity, 'template.injection', file, `${location}, char ${c.at}`, `chat template ${why}: ${excerpt(c.text, Math.min(...hits.map((h) => h.index)))}`));
+    if (r && 'error' in r) unparseable.push(`block at char ${b.at} ${/^(uses|is|statement|unexpected)/.test(r.error) ? r.error : `does not parse: ${r.error}`}`);
+    unparsed.push(b);
+    blockReasons.set(i, tokenReasons(b));
+  });
+
+  const a = new Analyzer();
+  a.declare(stmts);
+  for (const b of unparsed) {
+    // names bound where the parser could not look hold unknown values
+    const t = b.toks;
+    if (b.kind === 'stmt' && t[0]?.type === 'name' && (t[0].value === 'set' || t[0].value === 'for')) {
+      for (let k = 1; k < t.length && t[k]!.value !== '=' && t[k]!.value !== 'in'; k++) if (t[k]!.type === 'name') a.bindUnknown(t[k]!.value);
+    }
   }
-  for (const t of text) {
+  let perStmt: Reason[][];
+  try {
+    perStmt = a.run(stmts);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    limits.push('the template is nested too deeply to analyse');
+    perStmt = [];
+    split.blocks.forEach((b, i) => blockReasons.set(i, tokenReasons(b)));
+  }
+  perStmt.forEach((r, j) => {
+    const i = stmtBlock[j]!;
+    blockReasons.set(i, [...(blockReasons.get(i) ?? []), ...r]);
+  });
+
+  // What transformers.js accepts: a template Python renders but this parser rejects must not pass silently.
+  const nest = nesting(split.blocks);
+  if (nest > MAX_NESTING) limits.push(`statements are nested ${nest} deep`);
+  else if (!limits.length && !unparseable.length) {
+    try {
+      parse(tokenize(template));
+    } catch (e) {
+      unparseable.push(e instanceof RangeError ? 'nested too deeply for @huggingface/jinja' : `@huggingface/jinja rejects it: ${(e as Error).message}`);
+    }
+  }
+
+  const seen = new Set<string>();
+  let codeFindings = 0;
+  let dropped = 0;
+  for (const [i, reasons] of [...blockReasons].sort((x, y) => x[0] - y[0])) {
+    const fresh = reasons.filter((r) => !seen.has(r.why) && seen.add(r.why));
+    if (!fresh.length) continue;
+    if (codeFindings >= MAX_CODE_FINDINGS) {
+      dropped++;
+      continue;
+    }
+    codeFindings++;
+    const b = split.blocks[i]!;
+    const worst = fresh.reduce((x, y) => (severityRank(y.severity) > severityRank(x.severity) ? y : x));
+    const src = template.slice(b.at, Math.min(b.end, b.at + 100_000));
+    const at = fresh.map((r) => (r.needle ? src.indexOf(r.needle) : -1)).find((x) => x >= 0) ?? 0;
+    out.push(finding(worst.severity, 'template.injection', file, `${location}, char ${b.at}`, `chat template ${fresh.map((r) => r.why).join('; ')}: ${excerpt(src, at)}. ${ADVICE_CODE}`));
+  }
+  if (dropped) limits.push(`${dropped} more code blocks with new findings were not listed`);
+  if (unparseable.length) {
+    const uniq = [...new Set(unparseable)];
+    out.push(finding('medium', 'template.unparseable', file, location, `chat template does not parse as Jinja (${uniq.slice(0, 3).join('; ')}${uniq.length > 3 ? `; ${uniq.length - 3} more` : ''}): Python Jinja2 may fail on it or read it differently from other renderers. ${ADVICE_PARSE}`));
+  }
+  if (limits.length) out.push(finding('medium', 'template.limits', file, location, `chat template not fully scanned: ${[...new Set(limits)].slice(0, 3).join('; ')}. It was checked token by token for gadgets; review it by hand or replace it with the upstream template.`));
+
+  // Literal text (and long string literals) for instructions injected into prompts.
+  const texts = [...split.text];
+  for (const b of split.blocks) for (const t of b.toks) if (t.type === 'string' && t.value.length >= 8) texts.push({ text: t.value, at: b.at });
+  for (const t of texts) {
     for (const p of TEXT_PATTERNS) {
+      if (seen.has(p.why)) continue;
       const m = p.re.exec(t.text);
-      if (!m || seen.has(p.why)) continue;
+      if (!m) continue;
       seen.add(p.why);
-      out.push(finding(p.severity, 'template.prompt-injection', file, `${location}, char ${t.at}`, `chat template ${p.why}: ${excerpt(t.text, m.index)}`));
+      out.push(finding(p.severity, 'template.prompt-injection', file, `${location}, char ${t.at}`, `chat template ${p.why}: ${excerpt(t.text, m.index)}. Read the template's literal text before use; upstream templates carry no such instructions.`));
     }
   }
   return out;
