@@ -625,7 +625,9 @@ class Scanner {
     if (z.localNameDiffers(e)) out.push(finding('medium', 'archive.malformed', display, `entry ${JSON.stringify(e.name)}`, `the local header of ${JSON.stringify(e.name)} names another file: tools that stream the archive see a different file list than torch.load`));
     const det = await detectSource(new BufferSource(member, head));
     const pklName = /\.(pkl|pickle)$/i.test(e.name);
-    const interesting = pklName || det.format !== 'unknown';
+    // JSON longer than the head cannot parse from the head alone: decide on the whole member.
+    const cutJson = det.format === 'unknown' && head.length < e.size && hf.match(head);
+    const interesting = pklName || det.format !== 'unknown' || cutJson;
     if (!interesting) {
       // The container's own small fields (version, byteorder, …) are text torch reads as values: expected, not news.
       if ((format === 'pytorch' || format === 'torchscript') && TORCH_FIELDS.test(e.name) && plainKind(head)) return;
@@ -652,6 +654,7 @@ class Scanner {
     if (e.method === 8) ctx.inflated += src.size;
     // When the head was the whole member, detecting again would look at the same bytes.
     const full = head.length === src.size ? det : await detectSource(src);
+    if (full.format === 'unknown' && !pklName) return this.unclaimed(head, e.name, member, plain, out);
     // A .pkl member that is not recognisable as anything is still analysed as a pickle.
     const d = full.format === 'unknown' && pklName ? { format: 'pickle' as const } : full;
     const r = await this.source(src, member, depth + 1, { ...ctx, sibling: null }, d);
@@ -787,7 +790,9 @@ class Scanner {
     } catch (e) {
       if (e instanceof ScanCancelledError) throw e;
       if (e instanceof BudgetExceededError) {
-        const partial = e.partial as Finding[];
+        // When the timer won, the work stops at its next budget check: give it a moment to hand over what it found.
+        const settled = e.partial.length ? e : await Promise.race([work.then(() => e, (x: unknown) => x), new Promise((res) => setTimeout(res, 1000, e))]);
+        const partial = (settled instanceof BudgetExceededError ? settled : e).partial as Finding[];
         return { path: display, format: 'unknown', bytes: src.size, findings: [...partial, finding('medium', 'file.unscannable', display, 'file', e.message)] };
       }
       return { path: display, format: 'unknown', bytes: src.size, findings: [finding('medium', 'file.unscannable', display, 'file', `scan failed: ${(e as Error).message}`)], error: (e as Error).message };
