@@ -2,7 +2,9 @@
 // (`*.index.json`). JSON is read whole but under a size cap; prototype keys stay inert.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Budget } from './budget';
 import { FormatError, readExact, type ByteSource } from './io';
+import { parseBytes } from './json';
 import type { MatchContext } from './types';
 
 export class HfError extends FormatError {
@@ -21,13 +23,15 @@ export const match = (head: Buffer, _ctx?: MatchContext): boolean => {
   return head[i] === 0x7b && (head[i + 1] === 0x22 || head[i + 1] === 0x0a || head[i + 1] === 0x20 || head[i + 1] === 0x0d || head[i + 1] === 0x7d || head[i + 1] === 0x09);
 };
 
-export async function readJson(src: ByteSource, max = MAX_JSON): Promise<unknown> {
-  if (src.size > max) throw new HfError(`${src.name} is ${src.size} bytes, over the ${max}-byte JSON limit`);
+/** Reads JSON as the Python loaders do (json.ts): NaN/Infinity, UTF-16/32, duplicate keys last-wins. */
+export async function readJson(src: ByteSource, max = MAX_JSON, budget?: Budget): Promise<unknown> {
+  if (src.size > max) throw new HfError(`not fully scanned: ${src.name} is ${src.size} bytes, over the ${max}-byte JSON limit`);
+  budget?.charge(src.size, 'JSON text');
   const buf = await readExact(src, 0, src.size, 'JSON');
   try {
-    return JSON.parse(buf.toString('utf8').replace(/^\uFEFF/, '')) as unknown;
+    return parseBytes(buf, src.name, budget);
   } catch (e) {
-    throw new HfError(`${src.name} is not valid JSON: ${(e as Error).message}`);
+    throw new HfError((e as Error).message);
   }
 }
 

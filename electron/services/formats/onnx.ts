@@ -4,6 +4,7 @@
 import type protobuf from 'protobufjs';
 import { FormatError, ReadAheadSource, readExact, type ByteSource } from './io';
 import { plausible, walk, walkBuffer, ProtobufError } from './protobuf';
+import type { Budget } from './budget';
 import { safeRecord, type MatchContext } from './types';
 
 export class OnnxError extends FormatError {
@@ -48,6 +49,7 @@ message NodeProto {
 }
 message GraphProto {
   repeated NodeProto node = 1; string name = 2; repeated TensorProto initializer = 5;
+  repeated SparseTensorProto sparse_initializer = 15;
   repeated ValueInfoProto input = 11; repeated ValueInfoProto output = 12;
 }
 message FunctionProto {
@@ -95,6 +97,8 @@ export interface OnnxValueInfo {
 
 export interface OnnxExternalRef {
   tensor: string;
+  /** Where the tensor lives: an initializer, a sparse initializer's values, a node attribute, in which subgraph. */
+  where: string;
   location: string;
   offset: number | null;
   length: number | null;
@@ -149,7 +153,7 @@ interface DecodedGraph {
 
 const str = (b: Buffer, f: { start: number; length: number }): string => b.toString('utf8', f.start, f.start + f.length);
 
-export async function read(input: ByteSource, limits: Partial<OnnxLimits> = {}): Promise<OnnxInfo> {
+export async function read(input: ByteSource, limits: Partial<OnnxLimits> = {}, budget?: Budget): Promise<OnnxInfo> {
   const L = { ...LIMITS, ...limits };
   const { NodeProto, ValueInfoProto, OperatorSetIdProto, FunctionProto, StringStringEntryProto } = await schema();
   const src = new ReadAheadSource(input);
@@ -190,7 +194,9 @@ export async function read(input: ByteSource, limits: Partial<OnnxLimits> = {}):
     }
   };
 
-  const readTensorMeta = async (start: number, length: number): Promise<void> => {
+  const MAX_EXTERNAL = 100_000;
+  const readTensorMeta = async (start: number, length: number, where: string, initializer = true): Promise<void> => {
+    budget?.tick();
     // Walk TensorProto fields, stepping over raw_data and the typed *_data arrays.
     let name = '';
     let numel = 1;
@@ -210,14 +216,66 @@ export async function read(input: ByteSource, limits: Partial<OnnxLimits> = {}):
       } else if (f.field === 14 && f.wire === 0) location = f.value;
       else if (f.field === 13 && f.wire === 2) ext.push(decode(StringStringEntryProto, await bytesOf(f.start, f.length, 'external_data'), 'external_data'));
     });
-    initializerNames.add(name);
-    info.initializerCount++;
-    info.parameterCount += dimsSeen ? numel : 1;
+    if (initializer) {
+      initializerNames.add(name);
+      info.initializerCount++;
+      info.parameterCount += dimsSeen ? numel : 1;
+    }
+    // onnx.load reads external data for every tensor with data_location EXTERNAL (and ORT for any tensor
+    // carrying external_data entries): both count.
     if (location === 1 || ext.length) {
+      // ExternalDataInfo: setattr per entry, so the last entry of a key wins.
       const kv = new Map(ext.map((e) => [e.key ?? '', e.value ?? '']));
       const num = (k: string): number | null => (kv.has(k) && /^\d+$/.test(kv.get(k)!) ? Number(kv.get(k)) : null);
-      if (info.externalData.length < 100_000) info.externalData.push({ tensor: name, location: kv.get('location') ?? '', offset: num('offset'), length: num('length') });
+      if (info.externalData.length < MAX_EXTERNAL) info.externalData.push({ tensor: name, where: `${where} ${JSON.stringify(name)}`, location: kv.get('location') ?? '', offset: num('offset'), length: num('length') });
+      else if (info.externalData.length === MAX_EXTERNAL && !info.issues.some((i) => i.location === 'external data')) info.issues.push({ location: 'external data', message: `not fully scanned: more than ${MAX_EXTERNAL} tensors use external data; the rest were not checked` });
     }
+  };
+
+  // Tensors live in more places than initializers: sparse initializers (values and indices), node
+  // attributes (t, tensors, sparse_tensor — Constant's value among them) and every subgraph (If, Loop,
+  // Scan, any op's g/graphs) and function body. Walked lazily, depth-bounded, so raw bytes are skipped.
+  const sparse = async (start: number, length: number, where: string): Promise<void> => {
+    await walk(src, start, start + length, async (f) => {
+      if (f.wire !== 2) return;
+      if (f.field === 1) await readTensorMeta(f.start, f.length, `${where} values`, false);
+      else if (f.field === 2) await readTensorMeta(f.start, f.length, `${where} indices`, false);
+    });
+  };
+  const nodeTensors = async (start: number, length: number, depth: number, fn: string): Promise<void> => {
+    budget?.tick();
+    let nodeName = '';
+    let op = '';
+    const attrs: Array<{ start: number; length: number }> = [];
+    await walk(src, start, start + length, async (f) => {
+      if (f.wire !== 2) return;
+      if (f.field === 3) nodeName = (await bytesOf(f.start, Math.min(f.length, 1024), 'node name')).toString('utf8');
+      else if (f.field === 4) op = (await bytesOf(f.start, Math.min(f.length, 1024), 'op_type')).toString('utf8');
+      else if (f.field === 5) attrs.push({ start: f.start, length: f.length });
+    });
+    const nodeWhere = `${fn}node ${JSON.stringify(nodeName)} (${op || '?'})`;
+    for (const a of attrs) {
+      let attrName = '';
+      await walk(src, a.start, a.start + a.length, async (f) => {
+        if (f.field === 1 && f.wire === 2) attrName = (await bytesOf(f.start, Math.min(f.length, 1024), 'attribute name')).toString('utf8');
+      });
+      const where = `attribute ${JSON.stringify(attrName)} of ${nodeWhere}:`;
+      await walk(src, a.start, a.start + a.length, async (f) => {
+        if (f.wire !== 2) return;
+        if (f.field === 5 || f.field === 10) await readTensorMeta(f.start, f.length, `${where} tensor`, false);
+        else if (f.field === 22) await sparse(f.start, f.length, `${where} sparse tensor`);
+        else if (f.field === 6 || f.field === 11) await graphTensors(f.start, f.length, depth + 1, `subgraph in ${where} `);
+      });
+    }
+  };
+  const graphTensors = async (start: number, length: number, depth: number, prefix: string): Promise<void> => {
+    if (depth > L.maxDepth) throw new OnnxError(`subgraphs nested deeper than ${L.maxDepth}`, start);
+    await walk(src, start, start + length, async (f) => {
+      if (f.wire !== 2) return;
+      if (f.field === 1) await nodeTensors(f.start, f.length, depth, prefix);
+      else if (f.field === 5 && depth > 0) await readTensorMeta(f.start, f.length, `${prefix}initializer`, false);
+      else if (f.field === 15) await sparse(f.start, f.length, `${prefix}sparse initializer`);
+    });
   };
 
   const valueInfo = (buf: Buffer): OnnxValueInfo => {
@@ -252,7 +310,7 @@ export async function read(input: ByteSource, limits: Partial<OnnxLimits> = {}):
           info.graphName = (await bytesOf(f.start, Math.min(f.length, 4096), 'graph name')).toString('utf8');
           break;
         case 5:
-          await readTensorMeta(f.start, f.length);
+          await readTensorMeta(f.start, f.length, 'initializer');
           break;
         case 11:
           if (graphInputs.length < 10_000) graphInputs.push(valueInfo(await bytesOf(f.start, f.length, 'input')));
@@ -287,6 +345,7 @@ export async function read(input: ByteSource, limits: Partial<OnnxLimits> = {}):
           break;
         case 7:
           await readGraph(f.start, f.length);
+          await graphTensors(f.start, f.length, 0, '');
           break;
         case 8: {
           const o = decode<{ domain?: string; version?: number }>(OperatorSetIdProto, await bytesOf(f.start, f.length, 'opset_import'), 'opset_import');
@@ -301,6 +360,10 @@ export async function read(input: ByteSource, limits: Partial<OnnxLimits> = {}):
         case 25: {
           const fn = decode<{ name?: string; domain?: string; node?: DecodedNode[] }>(FunctionProto, await bytesOf(f.start, f.length, 'function'), 'function');
           info.functions.push({ domain: fn.domain ?? '', name: fn.name ?? '' });
+          const fnWhere = `function ${JSON.stringify(fn.name ?? '')}: `;
+          await walk(src, f.start, f.start + f.length, async (g) => {
+            if (g.field === 7 && g.wire === 2) await nodeTensors(g.start, g.length, 1, fnWhere);
+          });
           break;
         }
       }
@@ -357,4 +420,24 @@ export function summarize(info: OnnxInfo): Record<string, unknown> {
     externalData: info.externalData.slice(0, 1000),
     issues: info.issues,
   };
+}
+
+/**
+ * Why an external-data location leaves the model's folder, or null. onnx joins it to the model's folder
+ * (os.path.join, so an absolute path replaces the folder) and the runtimes do the same on every OS:
+ * POSIX absolute paths, Windows drives (also drive-relative "C:x"), UNC and device paths ("\\\\host\\share",
+ * "//host", "\\\\?\\C:"), and ".." with either separator are all ways out. Links are resolved on disk.
+ */
+export function locationProblem(loc: string): string | null {
+  if (loc.includes('\0')) return 'contains a NUL byte';
+  if (/^[\\/]{2}/.test(loc)) return 'is a UNC or device path';
+  if (/^[a-zA-Z]:/.test(loc)) return 'names a Windows drive';
+  if (/^[\\/]/.test(loc)) return 'is absolute';
+  let depth = 0;
+  for (const s of loc.split(/[\\/]+/)) {
+    if (s === '..') depth--;
+    else if (s !== '.' && s !== '') depth++;
+    if (depth < 0) return 'climbs out with ".."';
+  }
+  return null;
 }

@@ -44,6 +44,44 @@ export interface ZipListing {
 
 export const MAX_ENTRIES = 200_000;
 
+/**
+ * Where the zip data starts, found as Python's zipfile finds it (_EndRecData, then _RealGetContents):
+ * the end-of-central-directory record (the last 22 bytes, else the last signature in the final 64 KiB),
+ * and `concat`, the bytes prepended before the archive (a self-extractor stub, or a disguise that hides
+ * a .keras archive from readers that look at byte 0). zipfile adds `concat` to every offset; so do we.
+ * Null when there is no such record.
+ */
+export async function findZipStart(src: ByteSource): Promise<{ eocd: number; concat: number; entries: number } | null> {
+  if (src.size < 22) return null;
+  const tailStart = Math.max(0, src.size - 22 - 0xffff);
+  const tail = await src.read(tailStart, src.size - tailStart);
+  const sig = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
+  let at = tail.length - 22;
+  if (!(tail.readUInt32LE(at) === 0x06054b50 && tail.readUInt16LE(at + 20) === 0)) at = tail.lastIndexOf(sig);
+  if (at < 0 || at + 22 > tail.length) return null;
+  const eocd = tailStart + at;
+  let sizeCd = tail.readUInt32LE(at + 12);
+  let offsetCd = tail.readUInt32LE(at + 16);
+  let entries = tail.readUInt16LE(at + 10);
+  let location = eocd;
+  // Zip64: the locator sits just before the record and points at the zip64 end record.
+  if (at >= 20 && tail.readUInt32LE(at - 20) === 0x07064b50) {
+    const z64 = eocd - 20 - 56;
+    if (z64 >= 0) {
+      const r = await src.read(z64, 56);
+      if (r.length === 56 && r.readUInt32LE(0) === 0x06064b50) {
+        sizeCd = Number(r.readBigUInt64LE(40));
+        offsetCd = Number(r.readBigUInt64LE(48));
+        entries = Number(r.readBigUInt64LE(32));
+        location = z64;
+      }
+    }
+  }
+  const concat = location - sizeCd - offsetCd;
+  if (!Number.isSafeInteger(concat) || concat < 0) return null;
+  return { eocd, concat, entries };
+}
+
 class SourceReader extends yauzl.RandomAccessReader {
   private readonly src: ByteSource;
   constructor(src: ByteSource) {
@@ -87,6 +125,9 @@ function isPlainAscii(b: Buffer): boolean {
 }
 
 export class ZipArchive {
+  /** Bytes before the archive (zipfile's `concat`); offsets in the listing are relative to them. */
+  prefix = 0;
+  private outer: ByteSource | null = null;
   private constructor(readonly src: ByteSource, private readonly zip: yauzl.ZipFile, readonly listing: ZipListing) {}
 
   private static readonly cache = new WeakMap<ByteSource, Promise<ZipArchive>>();
@@ -102,8 +143,12 @@ export class ZipArchive {
   }
 
   /** Reads the central directory (bounded by MAX_ENTRIES). */
-  static async open(src: ByteSource): Promise<ZipArchive> {
+  static async open(outer: ByteSource): Promise<ZipArchive> {
     let zip: yauzl.ZipFile;
+    // Prepended bytes: read the archive as the slice zipfile reads (yauzl expects offsets from byte 0).
+    const start = await findZipStart(outer);
+    const prefix = start && start.concat > 0 ? start.concat : 0;
+    const src = prefix ? new SliceSource(outer.name, outer, prefix, outer.size - prefix) : outer;
     try {
       // No size validation by yauzl: it rejects the whole listing when a stored entry's two sizes differ,
       // which is also what the encryption flag alone causes (it expects a 12-byte header); the scanner
@@ -139,7 +184,10 @@ export class ZipArchive {
       throw new ZipError(`damaged central directory after ${entries.length} entries: ${(e as Error).message}`);
     }
     const comment = Buffer.isBuffer(zip.comment) ? (zip.comment as Buffer).toString('latin1') : String(zip.comment ?? '');
-    return new ZipArchive(src, zip, { entries, declaredCount: zip.entryCount, comment });
+    const z = new ZipArchive(src, zip, { entries, declaredCount: zip.entryCount, comment });
+    z.prefix = prefix;
+    z.outer = outer;
+    return z;
   }
 
   get entries(): ZipEntry[] {
@@ -241,7 +289,7 @@ export class ZipArchive {
 
   /** Nothing to release (the archive reads through its source); kept for symmetry and yauzl state. */
   close(): void {
-    if (!ZipArchive.cache.has(this.src)) this.zip.close();
+    if (!ZipArchive.cache.has(this.outer ?? this.src)) this.zip.close();
   }
 }
 

@@ -3,11 +3,12 @@
 // in place (stored) or inflated under caps (deflated), recursively up to a depth limit.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { Budget, BudgetExceededError } from '../formats/budget';
 import { canInflate, inflate, inflateStream } from '../formats/compression';
 import { detectSource } from '../formats/detect';
 import * as gguf from '../formats/gguf';
 import * as hf from '../formats/hf';
-import { BufferSource, FileSource, FormatError, SliceSource, basename, type ByteSource } from '../formats/io';
+import { BufferSource, FileSource, FormatError, SliceSource, basename, preview, type ByteSource } from '../formats/io';
 import * as keras from '../formats/keras';
 import * as numpy from '../formats/numpy';
 import * as onnx from '../formats/onnx';
@@ -16,7 +17,7 @@ import * as safetensors from '../formats/safetensors';
 import * as savedmodel from '../formats/savedmodel';
 import * as tar from '../formats/tar';
 import { HEAD_SIZE, type Detection, type FormatId } from '../formats/types';
-import { ZipArchive, type ZipEntry } from '../formats/zip';
+import { classifyZip, findZipStart, ZipArchive, type ZipEntry } from '../formats/zip';
 import { analyzePickle, type NestedBytes } from './pickle';
 import { classifyImport, pickleFindings } from './pickleRules';
 import { at, finding, maxSeverity, SEVERITIES, type Finding, type Severity } from './rules';
@@ -47,6 +48,10 @@ export interface ScanOptions {
    * else waits on the event loop; the app leaves it off so a slow disk never stalls the UI.
    */
   blockingIo?: boolean;
+  /** Time one top-level file may take (members included); past it the file is reported unscannable. */
+  maxFileMs?: number;
+  /** Bytes the readers may hold in memory for one top-level file (parsed JSON, HDF5 and protobuf messages). */
+  maxFileMemory?: number;
   signal?: AbortSignal;
   onProgress?: (doneBytes: number, totalBytes: number, file: string) => void;
 }
@@ -70,7 +75,7 @@ export interface ScanReport {
 
 // Small files are I/O-latency bound (many in flight hide it); large ones may inflate members into
 // memory, so only a couple run at once.
-const DEFAULTS = { maxDepth: 3, maxMemberBytes: 512 * 2 ** 20, maxInflatedTotal: 4 * 2 ** 30, bombRatio: 100, concurrency: 16, largeConcurrency: 2 };
+const DEFAULTS = { maxDepth: 3, maxMemberBytes: 512 * 2 ** 20, maxInflatedTotal: 4 * 2 ** 30, bombRatio: 100, concurrency: 16, largeConcurrency: 2, maxFileMs: 300_000, maxFileMemory: 2 * 2 ** 30 };
 const LARGE_FILE = 8 * 2 ** 20;
 type Opts = typeof DEFAULTS & Pick<ScanOptions, 'signal' | 'onProgress' | 'blockingIo'>;
 
@@ -83,7 +88,7 @@ export class ScanCancelledError extends Error {
 }
 
 /** Where a path named inside a file (ONNX external data) really is: a file, outside the folder, or missing. */
-export type SiblingLookup = (rel: string) => Promise<{ path: string; size: number } | 'outside' | null>;
+export type SiblingLookup = (rel: string) => Promise<{ path: string; size: number; links?: number; symlink?: boolean } | 'outside' | null>;
 
 /** Per top-level file: budget shared by all nested members. */
 interface Ctx {
@@ -91,6 +96,8 @@ interface Ctx {
   inflated: number;
   /** Resolves paths relative to the top-level file; null inside archives (nothing to resolve against). */
   sibling: SiblingLookup | null;
+  /** Time and memory for this top-level file, shared by its members. */
+  budget: Budget;
 }
 
 /** Sibling lookup on disk: relative to the file's folder, links followed, escapes reported. */
@@ -98,11 +105,14 @@ export function diskSiblings(abs: string): SiblingLookup {
   const dir = path.dirname(abs);
   return async (rel) => {
     const realDir = await fs.realpath(dir).catch(() => dir);
-    const real = await fs.realpath(path.resolve(dir, rel)).catch(() => null);
+    // os.path.join(base_dir, location), as onnx resolves it.
+    const joined = path.join(dir, rel);
+    const real = await fs.realpath(joined).catch(() => null);
     if (!real) return null;
     if (path.relative(realDir, real).startsWith('..') || path.isAbsolute(path.relative(realDir, real))) return 'outside';
     const st = await fs.stat(real).catch(() => null);
-    return st?.isFile() ? { path: real, size: st.size } : null;
+    const lst = await fs.lstat(joined).catch(() => null);
+    return st?.isFile() ? { path: real, size: st.size, links: st.nlink, symlink: lst?.isSymbolicLink() ?? false } : null;
   };
 }
 
@@ -132,6 +142,37 @@ const TF_INTERESTING = new Set([...Object.keys(TF_OPS), 'PrintV2', 'Print']);
 const ONNX_STANDARD_DOMAINS = new Set(['', 'ai.onnx', 'ai.onnx.ml', 'ai.onnx.training', 'ai.onnx.preview.training', 'ai.onnx.preview', 'com.microsoft', 'com.microsoft.nchwc', 'com.microsoft.experimental', 'com.ms.internal.nhwc', 'org.pytorch.aten', 'com.microsoft.dml']);
 
 const DANGEROUS_CODE_NAMES = /^(os|posix|nt|subprocess|system|popen|eval|exec|__import__|__builtins__|getattr|open|socket|shutil|compile|marshal|pickle|importlib|builtins|sys)$/;
+
+/** Archive members no reader claimed: plain data by kind (reported once, as info), and the rest. */
+interface MemberNotes {
+  plain: Map<string, string[]>;
+  shown: number;
+  hidden: number;
+}
+
+/** Parts of a torch zip that torch.load reads as plain values (never parsed as code). */
+const TORCH_FIELDS = /(^|\/)(version|byteorder|\.data\/version|\.data\/serialization_id|\.format_version|\.storage_alignment|code\/.*\.py|extra\/[^/]*)$/;
+
+const ZIP_FAMILY = new Set<FormatId>(['zip', 'pytorch', 'torchscript', 'npz', 'keras']);
+
+/**
+ * Whether bytes are plainly data that no model loader parses as code: UTF-8 text (version files,
+ * byteorder, READMEs; pickles and JSON are claimed by their readers before this is asked) or an image.
+ */
+function plainKind(head: Buffer): string | null {
+  if (head.length === 0) return 'empty';
+  if (head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) || (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) || head.subarray(0, 4).toString('latin1') === 'GIF8' || (head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP')) return 'images';
+  for (let i = 0; i < head.length; i++) {
+    const c = head[i]!;
+    if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0x0c) return null;
+  }
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true }); // a cut multi-byte character at the end is fine
+    return 'text files';
+  } catch {
+    return null;
+  }
+}
 
 function summarize(files: FileReport[]): ScanReport['summary'] {
   const s = { critical: 0, high: 0, medium: 0, low: 0, info: 0, files: files.length, bytes: 0 };
@@ -218,7 +259,7 @@ class Scanner {
       case 'keras': {
         const head = await src.read(0, 2);
         if (head[0] === 0x50 && head[1] === 0x4b) return this.zip(src, display, depth, ctx, 'keras', out);
-        return this.kerasConfig(await hf.readJson(src), display, '', out); // the member is config.json: its JSON path says where
+        return this.kerasConfig(await hf.readJson(src, hf.MAX_JSON, ctx.budget), display, '', out, ctx); // the member is config.json: its JSON path says where
       }
       case 'tar':
         return this.tar(src, display, depth, ctx, d, out);
@@ -230,23 +271,24 @@ class Scanner {
         return this.safetensors(src, display, out);
       case 'onnx':
         return this.onnx(src, display, ctx, out);
-      case 'keras-h5':
-      case 'hdf5': {
-        const h = await keras.readH5(src);
-        if (h.modelConfig) this.kerasConfig(h.modelConfig, display, `model_config at byte ${h.configOffset}`, out);
+      case 'json':
+        // detect() leaves JSON over the size cap unparsed: say so rather than pass it as clean.
+        if (src.size > hf.MAX_JSON) out.push(finding('medium', 'file.unscannable', display, 'file', `not fully scanned: ${src.size}-byte JSON is over the ${hf.MAX_JSON}-byte limit`));
         return;
-      }
+      case 'keras-h5':
+      case 'hdf5':
+        return this.kerasH5(src, display, ctx, out);
       case 'tf-savedmodel':
         return this.savedModel(src, display, out);
       case 'hf-config':
-        return this.hfConfig(await hf.readJson(src), display, out);
+        return this.hfConfig(await hf.readJson(src, hf.MAX_JSON, ctx.budget), display, out, ctx);
       case 'hf-tokenizer': {
         const t = hf.chatTemplates(await hf.readJson(src));
         for (const [k, v] of Object.entries(t)) out.push(...scanTemplate(v, display, `chat_template ${JSON.stringify(k)}`));
         return;
       }
       case 'hf-index':
-        return this.hfIndex(await hf.readJson(src), display, out);
+        return this.hfIndex(await hf.readJson(src, hf.MAX_JSON, ctx.budget), display, out);
       case 'compressed':
         out.push(finding('medium', 'file.unscannable', display, 'file', `compressed with ${d.compression ?? 'an unknown codec'}${d.compression && canInflate(d.compression) ? ' and its content is not a known format' : ', which Hallmark cannot decompress'}: joblib and pickle files are often stored this way, so its safety is unknown`));
         return;
@@ -353,7 +395,7 @@ class Scanner {
   }
 
   private async onnx(src: ByteSource, display: string, ctx: Ctx, out: Finding[]): Promise<void> {
-    const m = await onnx.read(src);
+    const m = await onnx.read(src, {}, ctx.budget);
     for (const i of m.issues) out.push(finding('medium', 'onnx.limits', display, i.location, i.message));
     const local = new Set(m.functions.map((f) => f.domain));
     for (const [domain, count] of Object.entries(m.nodeDomains)) {
@@ -361,20 +403,32 @@ class Scanner {
       const ops = Object.keys(m.opHistogram).filter((k) => k.startsWith(`${domain}::`)).map((k) => k.slice(domain.length + 2));
       out.push(finding('medium', 'onnx.custom-domain', display, `domain ${JSON.stringify(domain)}`, `${count} node(s) use custom-op domain ${JSON.stringify(domain)} (${ops.slice(0, 10).join(', ')}): running the model requires loading a native custom-op library`));
     }
-    let rangeChecks = 0;
+    // Disk lookups once per distinct file: exports with one file per tensor name thousands of them.
+    const looked = new Map<string, Awaited<ReturnType<SiblingLookup>>>();
+    const MAX_LOOKUPS = 10_000;
+    let unchecked = 0;
     for (const r of m.externalData) {
-      const where = `initializer ${JSON.stringify(r.tensor)}`;
-      const esc = hf.escapesFolder(r.location);
+      ctx.budget.tick();
+      const where = r.where;
       if (!r.location) {
         out.push(finding('medium', 'onnx.external-data-range', display, where, 'external data without a location'));
         continue;
       }
+      const esc = onnx.locationProblem(r.location);
       if (esc) {
         out.push(finding('high', 'onnx.external-data-escape', display, where, `external data location ${JSON.stringify(r.location)} ${esc}: the runtime reads whatever file that resolves to`));
         continue;
       }
-      if (!ctx.sibling || rangeChecks++ > 1000) continue;
-      const target = await ctx.sibling(r.location);
+      if (!ctx.sibling) continue;
+      let target = looked.get(r.location);
+      if (target === undefined) {
+        if (looked.size >= MAX_LOOKUPS) {
+          unchecked++;
+          continue;
+        }
+        target = await ctx.sibling(r.location);
+        looked.set(r.location, target);
+      }
       if (target === 'outside') {
         out.push(finding('high', 'onnx.external-data-escape', display, where, `external data ${JSON.stringify(r.location)} resolves through a link to a file outside the model folder`));
         continue;
@@ -383,13 +437,23 @@ class Scanner {
         out.push(finding('low', 'onnx.external-data-range', display, where, `external data file ${JSON.stringify(r.location)} is missing`));
         continue;
       }
+      // A hard link is the same file as one elsewhere on the disk: what it holds is not the model folder's to vouch for.
+      if ((target.links ?? 1) > 1) out.push(finding('medium', 'onnx.external-data-escape', display, where, `external data file ${JSON.stringify(r.location)} has ${target.links} hard links: its bytes are also a file elsewhere (onnx ≥ 1.20 refuses it)`));
       const end = (r.offset ?? 0) + (r.length ?? 0);
       if (r.length !== null && end > target.size) out.push(finding('low', 'onnx.external-data-range', display, where, `external data [${r.offset ?? 0}, ${end}) is past the end of ${JSON.stringify(r.location)} (${target.size} bytes)`));
     }
+    if (unchecked) out.push(finding('medium', 'file.unscannable', display, 'external data', `not fully scanned: external data names more than ${MAX_LOOKUPS} files; ${unchecked} reference(s) were not resolved`));
   }
 
-  private kerasConfig(config: unknown, display: string, where: string, out: Finding[]): void {
-    const a = keras.analyzeConfig(config);
+  private async kerasH5(src: ByteSource, display: string, ctx: Ctx, out: Finding[]): Promise<void> {
+    const h = await keras.readH5(src, ctx.budget);
+    for (const c of h.configs) this.kerasConfig(c.value, display, `${c.attribute} at byte ${c.offset}`, out, ctx);
+    for (const i of h.issues.slice(0, 20)) out.push(finding('medium', 'file.unscannable', display, 'root attributes', `not fully scanned: ${i}`));
+  }
+
+  private kerasConfig(config: unknown, display: string, where: string, out: Finding[], ctx?: Ctx): void {
+    const a = keras.analyzeConfig(config, ctx?.budget);
+    if (a.truncated) out.push(finding('medium', 'file.unscannable', display, where || 'config', 'not fully scanned: the Keras config has more objects than the analysis limit; the rest was not checked'));
     for (const l of a.lambdas) {
       const bad = l.names.filter((n) => DANGEROUS_CODE_NAMES.test(n) || n.split('.').some((p) => DANGEROUS_CODE_NAMES.test(p)));
       const sev: Severity = bad.length ? 'critical' : 'high';
@@ -418,8 +482,11 @@ class Scanner {
     }
   }
 
-  private hfConfig(v: unknown, display: string, out: Finding[]): void {
-    const o = (v ?? {}) as { auto_map?: unknown };
+  private hfConfig(v: unknown, display: string, out: Finding[], ctx?: Ctx): void {
+    const o = (v ?? {}) as { auto_map?: unknown; class_name?: unknown; config?: unknown };
+    // Keras-shaped config.json (class_name + config) that lacks the keys classifyJson wants (module,
+    // keras_version): a .keras archive or keras.models.model_from_json reads it as Keras all the same.
+    if (typeof o.class_name === 'string' && o.config && typeof o.config === 'object') this.kerasConfig(v, display, '', out, ctx);
     if (o.auto_map && typeof o.auto_map === 'object') {
       const refs = Object.values(o.auto_map as Record<string, unknown>).flat().map(String).slice(0, 10);
       const remote = refs.filter((r) => r.includes('--'));
@@ -436,14 +503,41 @@ class Scanner {
       seen.add(s);
       const esc = hf.escapesFolder(s);
       if (esc) out.push(finding('high', 'hf.shard-escape', display, `weight_map ${JSON.stringify(tensor)}`, `shard ${JSON.stringify(s)} ${esc}: loaders open whatever file that resolves to`));
-      if (seen.size > 100_000) break;
+      if (seen.size > 100_000) {
+        out.push(finding('medium', 'file.unscannable', display, 'weight_map', 'not fully scanned: more than 100000 distinct shard names; the rest were not checked'));
+        break;
+      }
     }
   }
 
   // ---- archives ---------------------------------------------------------------------------
 
   private async zip(src: ByteSource, display: string, depth: number, ctx: Ctx, format: FormatId, out: Finding[]): Promise<void> {
+    try {
+      await this.zipBody(src, display, depth, ctx, format, out);
+    } catch (e) {
+      if (e instanceof BudgetExceededError) e.partial.push(...out);
+      throw e;
+    }
+  }
+
+  private async zipBody(src: ByteSource, display: string, depth: number, ctx: Ctx, format: FormatId, out: Finding[]): Promise<void> {
     const z = await ZipArchive.for(src);
+    if (z.prefix > 0) out.push(finding('medium', 'archive.malformed', display, 'file', `the zip archive starts at byte ${z.prefix}, after prepended data: Python's zipfile (and so Keras) reads it, tools that look at byte 0 do not`));
+    // Inside a .keras archive the container decides what config.json is: Keras deserialises it whatever
+    // keys it has (saving_lib reads it by name), and inspect reads it the same way (readKerasZip).
+    const kerasArchive = format === 'keras' || /\.keras$/i.test(nameOf(display));
+    if (kerasArchive) {
+      try {
+        const k = await keras.readKerasZip(z);
+        if (k.config !== null) this.kerasConfig(k.config, `${display}!config.json`, '', out, ctx);
+        else if (format === 'keras' || z.entries.length) out.push(finding('medium', 'file.unscannable', display, 'file', 'not fully scanned: a .keras archive without config.json'));
+      } catch (e) {
+        if (!(e instanceof FormatError)) throw e;
+        out.push(finding('medium', 'file.unscannable', `${display}!config.json`, 'entry', `not fully scanned: ${e.message}`));
+      }
+    }
+    const plain: MemberNotes = { plain: new Map(), shown: 0, hidden: 0 };
     {
       const entries = z.entries;
       const names = new Map<string, number>();
@@ -483,14 +577,41 @@ class Scanner {
       }
       for (const e of entries) {
         this.check();
+        ctx.budget.check();
         if (e.name.endsWith('/') || ciphertext.has(e) || e.size === 0) continue;
         if (e.unixMode !== null && (e.unixMode & 0o170000) === 0o120000) continue;
-        await this.zipMember(z, e, display, depth, ctx, format, out);
+        if (kerasArchive && e.name === 'config.json') continue; // read above, as Keras reads it
+        await this.zipMember(z, e, display, depth, ctx, format, out, plain);
       }
     }
+    this.plainMembers(plain, display, out);
   }
 
-  private async zipMember(z: ZipArchive, e: ZipEntry, display: string, depth: number, ctx: Ctx, format: FormatId, out: Finding[]): Promise<void> {
+  /** One info finding per archive for members left unparsed because they are plainly data (never silence). */
+  private plainMembers(plain: MemberNotes, display: string, out: Finding[]): void {
+    if (plain.hidden) out.push(finding('medium', 'file.unscannable', display, 'file', `not fully scanned: ${plain.hidden} more member(s) are no format Hallmark reads`));
+    if (!plain.plain.size) return;
+    const parts = [...plain.plain].map(([kind, names]) => `${names.length} ${kind} (${names.slice(0, 5).map((n) => JSON.stringify(n)).join(', ')}${names.length > 5 ? ', …' : ''})`);
+    out.push(finding('info', 'archive.unparsed-member', display, 'file', `members read only far enough to see they are plain data, not a format that runs code: ${parts.join('; ')}`));
+  }
+
+  /**
+   * What an archive member that no reader claims is: plain data by content (text, an image, a tensor
+   * storage the loader never parses) is listed as info; anything else was not scanned and says so.
+   */
+  private unclaimed(head: Buffer, name: string, member: string, plain: MemberNotes, out: Finding[]): void {
+    const kind = plainKind(head);
+    if (kind) {
+      const list = plain.plain.get(kind) ?? [];
+      list.push(name);
+      plain.plain.set(kind, list);
+      return;
+    }
+    if (plain.shown++ >= 20) plain.hidden++;
+    else out.push(finding('medium', 'file.unscannable', member, 'entry', `not fully scanned: ${head.length ? `binary member starting ${preview(head.subarray(0, 16))}` : 'member'} is no format Hallmark reads; a loader that opens it by name may still parse it`));
+  }
+
+  private async zipMember(z: ZipArchive, e: ZipEntry, display: string, depth: number, ctx: Ctx, format: FormatId, out: Finding[], plain: MemberNotes): Promise<void> {
     const member = `${display}!${e.name}`;
     // torch never unpickles storages (data/<key>): raw tensor bytes, skipped without reading.
     if ((format === 'pytorch' || format === 'torchscript') && /(^|\/)data\/\d+$/.test(e.name)) return;
@@ -508,8 +629,14 @@ class Scanner {
     if (z.localNameDiffers(e)) out.push(finding('medium', 'archive.malformed', display, `entry ${JSON.stringify(e.name)}`, `the local header of ${JSON.stringify(e.name)} names another file: tools that stream the archive see a different file list than torch.load`));
     const det = await detectSource(new BufferSource(member, head));
     const pklName = /\.(pkl|pickle)$/i.test(e.name);
-    const interesting = pklName || det.format !== 'unknown';
-    if (!interesting) return;
+    // JSON longer than the head cannot parse from the head alone: decide on the whole member.
+    const cutJson = det.format === 'unknown' && head.length < e.size && hf.match(head);
+    const interesting = pklName || det.format !== 'unknown' || cutJson;
+    if (!interesting) {
+      // The container's own small fields (version, byteorder, …) are text torch reads as values: expected, not news.
+      if ((format === 'pytorch' || format === 'torchscript') && TORCH_FIELDS.test(e.name) && plainKind(head)) return;
+      return this.unclaimed(head, e.name, member, plain, out);
+    }
     const isArchive = ['zip', 'pytorch', 'torchscript', 'npz', 'keras', 'tar'].includes(det.format) || det.compression !== undefined;
     if (isArchive && depth + 1 > this.opts.maxDepth) {
       out.push(finding('medium', 'archive.nested-depth', member, 'entry', `archive nested deeper than ${this.opts.maxDepth} levels: not scanned`));
@@ -531,13 +658,48 @@ class Scanner {
     if (e.method === 8) ctx.inflated += src.size;
     // When the head was the whole member, detecting again would look at the same bytes.
     const full = head.length === src.size ? det : await detectSource(src);
+    if (full.format === 'unknown' && !pklName) return this.unclaimed(head, e.name, member, plain, out);
     // A .pkl member that is not recognisable as anything is still analysed as a pickle.
     const d = full.format === 'unknown' && pklName ? { format: 'pickle' as const } : full;
     const r = await this.source(src, member, depth + 1, { ...ctx, sibling: null }, d);
     out.push(...r.findings);
+    // A member that is a zip after prepended bytes (a .keras inside a bundle) is opened as zipfile would.
+    if (!ZIP_FAMILY.has(d.format)) await this.tailZip(src, member, depth + 1, ctx, d.format, out);
+  }
+
+  /**
+   * Python's zipfile (Keras, numpy.load for .npz) finds an archive by its end record, wherever the data
+   * starts: a file that detects as something else (or nothing) but ends in a readable central directory
+   * is also scanned as that archive.
+   */
+  private async tailZip(src: ByteSource, display: string, depth: number, ctx: Ctx, format: FormatId, out: Finding[]): Promise<void> {
+    if (src.size < 22 || depth > this.opts.maxDepth) return;
+    const start = await findZipStart(src).catch(() => null);
+    if (!start || start.concat === 0 || start.entries === 0) return;
+    let z: ZipArchive;
+    try {
+      z = await ZipArchive.for(src);
+    } catch {
+      return; // an end-record signature in other data, not an archive
+    }
+    if (!z.entries.length) return;
+    const kind = classifyZip(z.entries.map((e) => e.name));
+    out.push(finding('medium', 'file.polyglot', display, `byte ${z.prefix}`, `a zip archive (${kind}) follows ${z.prefix} bytes of ${format === 'unknown' ? 'other data' : format}: Python's zipfile opens it${/\.keras$/i.test(nameOf(display)) || kind === 'keras' ? ', and keras.saving.load_model reads it as a .keras model' : ''}; scanned as that archive too`));
+    await this.zip(src, display, depth, ctx, kind, out);
   }
 
   private async tar(src: ByteSource, display: string, depth: number, ctx: Ctx, d: Detection, out: Finding[]): Promise<void> {
+    const plain: MemberNotes = { plain: new Map(), shown: 0, hidden: 0 };
+    try {
+      await this.tarBody(src, display, depth, ctx, d, out, plain);
+    } catch (e) {
+      if (e instanceof BudgetExceededError) e.partial.push(...out);
+      throw e;
+    }
+    this.plainMembers(plain, display, out);
+  }
+
+  private async tarBody(src: ByteSource, display: string, depth: number, ctx: Ctx, d: Detection, out: Finding[], plain: MemberNotes): Promise<void> {
     const checkEntry = (e: tar.TarEntry): void => {
       const loc = `entry ${JSON.stringify(e.name)}`;
       const p = memberPathProblem(e.name);
@@ -553,12 +715,16 @@ class Scanner {
       const entries = await tar.listTar(src);
       for (const e of entries) {
         this.check();
+        ctx.budget.check();
         checkEntry(e);
         if (e.type !== 'file' || e.size === 0) continue;
         const member = `${display}!${e.name}`;
         const msrc = tar.memberSource(src, e, member);
         const det = await detectSource(msrc);
-        if (det.format === 'unknown' && !/\.(pkl|pickle)$/i.test(e.name)) continue;
+        if (det.format === 'unknown' && !/\.(pkl|pickle)$/i.test(e.name)) {
+          this.unclaimed(await msrc.read(0, Math.min(msrc.size, HEAD_SIZE)), e.name, member, plain, out);
+          continue;
+        }
         const nestedArchive = ['zip', 'pytorch', 'torchscript', 'npz', 'keras', 'tar'].includes(det.format);
         if (nestedArchive && depth + 1 > this.opts.maxDepth) {
           out.push(finding('medium', 'archive.nested-depth', member, 'entry', `archive nested deeper than ${this.opts.maxDepth} levels: not scanned`));
@@ -580,12 +746,16 @@ class Scanner {
       (e) => (e.type === 'file' ? (e.size <= keepWhole ? e.size : HEAD_SIZE) : 0),
       async (e, data) => {
         this.check();
+        ctx.budget.check();
         checkEntry(e);
         if (!data) return;
         const member = `${display}!${e.name}`;
         const msrc = new BufferSource(member, data);
         const det = await detectSource(msrc);
-        if (det.format === 'unknown' && !/\.(pkl|pickle)$/i.test(e.name)) return;
+        if (det.format === 'unknown' && !/\.(pkl|pickle)$/i.test(e.name)) {
+          this.unclaimed(data.subarray(0, HEAD_SIZE), e.name, member, plain, out);
+          return;
+        }
         if (data.length < e.size) {
           out.push(finding('medium', 'file.unscannable', member, 'entry', `${det.format} member of ${e.size} bytes inside a compressed tar exceeds the ${keepWhole}-byte in-memory scan cap: not scanned`));
           return;
@@ -608,18 +778,45 @@ class Scanner {
     } catch (e) {
       return { path: display, format: 'unknown', bytes: 0, findings: [finding('medium', 'file.unscannable', display, 'file', `cannot read: ${(e as Error).message}`)], error: (e as Error).message };
     }
+    const budget = new Budget(this.opts.maxFileMs, this.opts.maxFileMemory);
+    const ctx: Ctx = { opts: this.opts, inflated: 0, sibling, budget };
+    // The readers check the deadline in their loops (a blocked event loop never runs a timer); the
+    // timer catches the other case, a read that never comes back. Either way the folder scan goes on.
+    let timer: NodeJS.Timeout | undefined;
+    const overtime = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BudgetExceededError('time', `not fully scanned: the per-file time budget of ${this.opts.maxFileMs / 1000} s ran out`)), this.opts.maxFileMs + 50);
+      timer.unref?.();
+    });
+    const work = this.fileBody(src, display, ctx);
+    work.catch(() => undefined); // after a timeout its rejection has no one waiting
     try {
-      const ctx: Ctx = { opts: this.opts, inflated: 0, sibling };
-      // Names matter only for files that have no magic (keras_metadata.pb); content decides the rest.
-      if (nameOf(display) === 'keras_metadata.pb') return { path: display, format: 'tf-savedmodel', bytes: src.size, findings: await this.kerasMetadata(src, display) };
-      const r = await this.source(src, display, 0, ctx);
-      return { path: display, format: r.format, bytes: src.size, findings: r.findings };
+      return await Promise.race([work, overtime]);
     } catch (e) {
       if (e instanceof ScanCancelledError) throw e;
+      if (e instanceof BudgetExceededError) {
+        // When the timer won, the work stops at its next budget check: give it a moment to hand over what it found.
+        const settled = e.partial.length ? e : await Promise.race([work.then(() => e, (x: unknown) => x), new Promise((res) => setTimeout(res, 1000, e))]);
+        const partial = (settled instanceof BudgetExceededError ? settled : e).partial as Finding[];
+        return { path: display, format: 'unknown', bytes: src.size, findings: [...partial, finding('medium', 'file.unscannable', display, 'file', e.message)] };
+      }
       return { path: display, format: 'unknown', bytes: src.size, findings: [finding('medium', 'file.unscannable', display, 'file', `scan failed: ${(e as Error).message}`)], error: (e as Error).message };
     } finally {
-      await src.close();
+      clearTimeout(timer);
+      // The timed-out work may still be reading: let it fail on its next budget check, then close.
+      if (budget.expired) void work.finally(() => src.close()).catch(() => undefined);
+      else await src.close();
     }
+  }
+
+  private async fileBody(src: FileSource, display: string, ctx: Ctx): Promise<FileReport> {
+    // Names matter only for files that have no magic (keras_metadata.pb); content decides the rest.
+    if (nameOf(display) === 'keras_metadata.pb') return { path: display, format: 'tf-savedmodel', bytes: src.size, findings: await this.kerasMetadata(src, display) };
+    const det = await detectSource(src);
+    const r = await this.source(src, display, 0, ctx, det);
+    const findings = r.findings;
+    if (!ZIP_FAMILY.has(r.format)) await this.tailZip(src, display, 0, ctx, r.format, findings);
+    if (r.format === 'unknown' && findings.length === 0) findings.push(finding('info', 'file.not-model', display, 'file', 'not a model file: no format Hallmark reads (nothing in it is loaded as a model)'));
+    return { path: display, format: r.format, bytes: src.size, findings };
   }
 
   private async kerasMetadata(src: ByteSource, display: string): Promise<Finding[]> {
@@ -744,5 +941,5 @@ export function worst(report: ScanReport): Severity | null {
 /** Scans an in-memory buffer (tests, fuzzing). */
 export async function scanBuffer(name: string, buf: Buffer, options: ScanOptions = {}): Promise<{ format: FormatId; findings: Finding[] }> {
   const opts = resolveOpts(options);
-  return new Scanner(opts).source(new BufferSource(name, buf), name, 0, { opts, inflated: 0, sibling: null });
+  return new Scanner(opts).source(new BufferSource(name, buf), name, 0, { opts, inflated: 0, sibling: null, budget: new Budget(opts.maxFileMs, opts.maxFileMemory) });
 }

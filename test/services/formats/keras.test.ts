@@ -6,7 +6,7 @@ import { fakeH5, kerasH5Config } from '../../fixtures/corpus/index';
 import { BENIGN_TF_NODES, writeKerasMetadata, writeSavedModel } from '../../fixtures/corpus/protos';
 
 describe('keras', () => {
-  it('finds model_config in HDF5 bytes without an HDF5 library', async () => {
+  it('reads model_config from the HDF5 root attributes', async () => {
     const cfg = kerasH5Config([{ class_name: 'Dense', config: { name: 'd', units: 2 } }]);
     const b = fakeH5(cfg);
     expect(match(b)).toBe(true);

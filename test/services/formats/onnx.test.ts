@@ -32,7 +32,7 @@ describe('onnx', () => {
       nodes: [...nodes, { op_type: 'Magic', domain: 'com.acme', input: ['z'], output: ['q'] }],
       initializers: [{ name: 'w', dims: [4, 2], external: { location: '../w.bin', offset: '64', length: '32' } }],
     })));
-    expect(r.externalData).toEqual([{ tensor: 'w', location: '../w.bin', offset: 64, length: 32 }]);
+    expect(r.externalData).toEqual([{ tensor: 'w', where: 'initializer "w"', location: '../w.bin', offset: 64, length: 32 }]);
     expect(r.nodeDomains).toMatchObject({ 'com.acme': 1, 'ai.onnx': 3 });
     expect(r.opHistogram['com.acme::Magic']).toBe(1);
   });
