@@ -7,7 +7,10 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import zlib from 'node:zlib';
 import lz4 from 'lz4js';
 import Bunzip from 'seek-bzip';
-import { XzReadableStream } from 'xz-decompress';
+import * as xzModule from 'xz-decompress';
+
+// A webpack UMD bundle: Node's ESM loader sees only its default export, bundlers and vitest the named one.
+const { XzReadableStream } = ((xzModule as { default?: typeof xzModule }).default ?? xzModule) as typeof xzModule;
 import { FormatError, type ByteSource } from './io';
 import type { Compression } from './types';
 
