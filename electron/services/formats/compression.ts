@@ -9,10 +9,11 @@ import lz4 from 'lz4js';
 import Bunzip from 'seek-bzip';
 import * as xzModule from 'xz-decompress';
 
-// A webpack UMD bundle: Node's ESM loader sees only its default export, bundlers and vitest the named one.
-const { XzReadableStream } = ((xzModule as { default?: typeof xzModule }).default ?? xzModule) as typeof xzModule;
 import { FormatError, type ByteSource } from './io';
 import type { Compression } from './types';
+
+// A webpack UMD bundle: Node's ESM loader sees only its default export, bundlers and vitest the named one.
+const { XzReadableStream } = ((xzModule as { default?: typeof xzModule }).default ?? xzModule);
 
 export class CompressionError extends FormatError {
   constructor(message: string, offset?: number) {

@@ -17,7 +17,7 @@ import * as savedmodel from '../formats/savedmodel';
 import * as tar from '../formats/tar';
 import { HEAD_SIZE, type Detection, type FormatId } from '../formats/types';
 import { ZipArchive, type ZipEntry } from '../formats/zip';
-import { analyzePickle, type NestedBytes, type PickleAnalysis, type SiblingRef } from './pickle';
+import { analyzePickle, isOpcode, type NestedBytes, type PickleAnalysis, type SiblingRef } from './pickle';
 import { classifyImport, pickleFindings } from './pickleRules';
 import { at, finding, maxSeverity, SEVERITIES, type Finding, type Severity } from './rules';
 import { scanTemplate } from './template';
@@ -372,7 +372,8 @@ class Scanner {
    */
   private async otherLoaders(src: ByteSource, display: string, depth: number, ctx: Ctx, out: Finding[], analysed: boolean): Promise<void> {
     if (src.size === 0) return;
-    const zf = zfileOffset(await src.read(0, Math.min(src.size, 32)));
+    const head = await src.read(0, Math.min(src.size, 32));
+    const zf = zfileOffset(head);
     if (zf !== null) {
       const inner = await this.inflated(new SliceSource(display, src, zf, src.size - zf), display, 'zlib', ctx, out);
       if (inner) {
@@ -380,7 +381,9 @@ class Scanner {
         out.push(...r.findings);
       }
     }
-    if (analysed) return;
+    // pickle.load fails on the first byte unless it is an opcode other than a persistent id (zip's 'P'):
+    // most files end here without a second read.
+    if (analysed || !isOpcode(head[0]!) || head[0] === 0x50 || head[0] === 0x51) return;
     const a = await analyzePickle(src, { maxPickles: 1, persistentIds: false, sweep: false });
     if (!reachesCode(a)) return;
     for (const f of pickleFindings(a, display)) if (!SHAPE_RULES.has(f.rule)) out.push({ ...f, detail: `${f.detail} (read as a pickle from byte 0, as pickle.load and torch.load do whatever the file's magic says)` });
