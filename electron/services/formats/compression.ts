@@ -8,7 +8,6 @@ import zlib from 'node:zlib';
 import lz4 from 'lz4js';
 import Bunzip from 'seek-bzip';
 import * as xzModule from 'xz-decompress';
-
 import { FormatError, type ByteSource } from './io';
 import type { Compression } from './types';
 
