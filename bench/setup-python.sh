@@ -14,15 +14,18 @@ fi
 "$VENV/bin/python" -m pip install --quiet picklescan modelscan fickling typing_extensions h5py
 # Real-world benign files: trained models that packages on PyPI ship inside their wheels (only the
 # files are used, nothing is imported): Silero VAD (TorchScript zip, safetensors, several ONNX exports),
-# lpips (legacy torch.save .pth weights) and the onnx wheel's backend test models.
+# lpips (legacy torch.save .pth weights), the onnx wheel's backend test models, and the test data that
+# the numpy and joblib wheels ship (.npy/.npz written by many NumPy versions, joblib pickles from joblib
+# 0.9 on, compressed every way joblib compresses: zlib, gzip, bz2, xz, lzma, lz4).
 REAL="$VENV/real-models"
-if [ ! -f "$REAL/.done" ]; then
+if [ ! -f "$REAL/.done-2" ]; then  # bumped when the list of wheels changes
   rm -rf "$REAL" && mkdir -p "$REAL/wheels"
-  "$VENV/bin/python" -m pip download --quiet --no-deps --only-binary :all: -d "$REAL/wheels" silero-vad==6.2.3 lpips==0.1.4 onnx==1.23.2
+  "$VENV/bin/python" -m pip download --quiet --no-deps --only-binary :all: -d "$REAL/wheels" silero-vad==6.2.3 lpips==0.1.4 onnx==1.23.2 numpy==2.4.6 joblib==1.6.0
   "$VENV/bin/python" - "$REAL" <<'PY'
 import pathlib, sys, zipfile
 real = pathlib.Path(sys.argv[1])
-keep = (".onnx", ".pth", ".pt", ".jit", ".safetensors")
+keep = (".onnx", ".pth", ".pt", ".jit", ".safetensors", ".npy", ".npz", ".pkl", ".joblib", ".pickle",
+        ".gzip", ".gz", ".bz2", ".xz", ".lzma", ".lz4", ".z", ".zlib")
 n = 0
 for whl in sorted((real / "wheels").glob("*.whl")):
     with zipfile.ZipFile(whl) as z:
@@ -35,7 +38,7 @@ for whl in sorted((real / "wheels").glob("*.whl")):
                 n += 1
 print(f"real models: {n} files")
 PY
-  touch "$REAL/.done"
+  touch "$REAL/.done-2"
 fi
 "$VENV/bin/python" - <<'PY'
 import importlib.metadata as m

@@ -1,9 +1,18 @@
-// Compressed wrappers (joblib.gz, .tar.gz, zlib joblib): sniffed by magic bytes and inflated as a
-// stream with a hard output cap, so a small bomb cannot become gigabytes in memory.
+// Compressed wrappers (joblib.gz, .tar.gz, zlib/xz/bz2/lz4 joblib): sniffed by magic bytes and inflated
+// with a hard output cap, so a small bomb cannot become gigabytes in memory. gzip, zlib and xz stream;
+// bzip2 and lz4 decoders work on whole buffers, so their input is capped too and output is checked as
+// it is written. Legacy .lzma ("alone") has no bounded decoder here and stays unscannable.
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import zlib from 'node:zlib';
+import lz4 from 'lz4js';
+import Bunzip from 'seek-bzip';
+import * as xzModule from 'xz-decompress';
 import { FormatError, type ByteSource } from './io';
 import type { Compression } from './types';
+
+// A webpack UMD bundle: Node's ESM loader sees only its default export, bundlers and vitest the named one.
+const { XzReadableStream } = ((xzModule as { default?: typeof xzModule }).default ?? xzModule);
 
 export class CompressionError extends FormatError {
   constructor(message: string, offset?: number) {
@@ -24,7 +33,95 @@ export function sniffCompression(head: Buffer): Compression | null {
   return null;
 }
 
-export const canInflate = (c: Compression): boolean => c === 'gzip' || c === 'zlib';
+export const canInflate = (c: Compression): boolean => c === 'gzip' || c === 'zlib' || c === 'xz' || c === 'bzip2' || c === 'lz4';
+
+/** Largest compressed input the whole-buffer decoders (bzip2, lz4) read into memory. */
+const MAX_BUFFERED_INPUT = 512 * 2 ** 20;
+/** Output cap of a decompressing stream whose consumer sets no cap of its own (tar walkers count bytes). */
+const STREAM_CAP = 4 * 2 ** 30;
+
+async function wholeInput(src: ByteSource, codec: Compression): Promise<Buffer> {
+  if (src.size > MAX_BUFFERED_INPUT) throw new CompressionError(`${codec} input of ${src.size} bytes exceeds the ${MAX_BUFFERED_INPUT}-byte decoder cap`);
+  return src.read(0, src.size);
+}
+
+/** bzip2 through seek-bzip, into an output that refuses to grow past `cap`. */
+function bunzip(input: Buffer, cap: number, partial: boolean): Buffer {
+  const chunks: Buffer[] = [];
+  let cur = Buffer.allocUnsafe(Math.min(cap, 1 << 20));
+  let pos = 0;
+  let total = 0;
+  const FULL = new Error('cap');
+  const out = {
+    writeByte(b: number): void {
+      if (total >= cap) throw FULL;
+      if (pos === cur.length) {
+        chunks.push(cur);
+        cur = Buffer.allocUnsafe(Math.min(cap - total, 1 << 20));
+        pos = 0;
+      }
+      cur[pos++] = b;
+      total++;
+    },
+  };
+  try {
+    Bunzip.decode(input, out, true);
+  } catch (e) {
+    if (e !== FULL) throw new CompressionError(`bzip2 stream is damaged after ${total} bytes: ${(e as Error).message}`);
+    if (!partial) throw new CompressionError(`bzip2 data inflates past the ${cap}-byte cap`);
+  }
+  chunks.push(cur.subarray(0, pos));
+  return Buffer.concat(chunks, total);
+}
+
+const LZ4_BLOCK_MAX: Record<number, number> = { 4: 64 << 10, 5: 256 << 10, 6: 1 << 20, 7: 4 << 20 };
+
+/** LZ4 frames: the frame walk is ours (sizes checked against the input), blocks go to lz4js. */
+function unlz4(input: Buffer, cap: number, partial: boolean): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let p = 0;
+  const need = (n: number, what: string): void => {
+    if (p + n > input.length) throw new CompressionError(`lz4 ${what} at offset ${p} runs past the end of the data`, p);
+  };
+  while (p < input.length) {
+    need(7, 'frame header');
+    if (input.readUInt32LE(p) !== 0x184d2204) throw new CompressionError(`lz4 frame magic 0x${input.readUInt32LE(p).toString(16)} at offset ${p}`, p);
+    const flg = input[p + 4]!;
+    const bd = input[p + 5]!;
+    const blockMax = LZ4_BLOCK_MAX[(bd >> 4) & 7];
+    if ((flg >> 6) !== 1 || blockMax === undefined) throw new CompressionError(`lz4 frame descriptor 0x${flg.toString(16)} 0x${bd.toString(16)} at offset ${p + 4} is not supported`, p + 4);
+    p += 6 + (flg & 0x08 ? 8 : 0) + (flg & 0x01 ? 4 : 0) + 1;
+    const dst = Buffer.alloc(blockMax);
+    for (;;) {
+      need(4, 'block size');
+      const word = input.readUInt32LE(p);
+      p += 4;
+      if (word === 0) break;
+      const size = word & 0x7fffffff;
+      need(size + (flg & 0x10 ? 4 : 0), 'block');
+      let block: Buffer;
+      if (word & 0x80000000) block = input.subarray(p, p + size);
+      else {
+        const n = lz4.decompressBlock(input, dst, p, size, 0);
+        if (!(n >= 0 && n <= blockMax)) throw new CompressionError(`lz4 block at offset ${p} inflates past its ${blockMax}-byte maximum`, p);
+        block = Buffer.from(dst.subarray(0, n));
+      }
+      if (block.length > blockMax) throw new CompressionError(`lz4 block at offset ${p} is larger than its ${blockMax}-byte maximum`, p);
+      p += size + (flg & 0x10 ? 4 : 0);
+      if (total + block.length > cap) {
+        chunks.push(block.subarray(0, cap - total));
+        total = cap;
+        if (partial) return Buffer.concat(chunks, total);
+        throw new CompressionError(`lz4 data inflates past the ${cap}-byte cap`);
+      }
+      chunks.push(block);
+      total += block.length;
+    }
+    if (flg & 0x04) p += 4;
+  }
+  return Buffer.concat(chunks, total);
+}
 
 export function sourceStream(src: ByteSource, chunk = 1 << 20): Readable {
   let pos = 0;
@@ -42,9 +139,28 @@ export function sourceStream(src: ByteSource, chunk = 1 << 20): Readable {
   });
 }
 
-/** A decompressing stream over the source (gzip, zlib). */
+/** A decompressing stream over the source (gzip, zlib, xz; bzip2 and lz4 decoded whole under a cap). */
 export function inflateStream(src: ByteSource, codec: Compression): Readable {
   if (!canInflate(codec)) throw new CompressionError(`cannot decompress ${codec} (no decoder bundled)`);
+  if (codec === 'xz') {
+    const web = Readable.toWeb(sourceStream(src)) as unknown as ReadableStream<Uint8Array>;
+    return Readable.fromWeb(new XzReadableStream(web) as unknown as WebReadableStream<Uint8Array>);
+  }
+  if (codec === 'bzip2' || codec === 'lz4') {
+    let started = false;
+    return new Readable({
+      read() {
+        if (started) return;
+        started = true;
+        wholeInput(src, codec)
+          .then((buf) => {
+            this.push(codec === 'bzip2' ? bunzip(buf, STREAM_CAP, false) : unlz4(buf, STREAM_CAP, false));
+            this.push(null);
+          })
+          .catch((e: Error) => this.destroy(e));
+      },
+    });
+  }
   const z = codec === 'gzip' ? zlib.createGunzip() : zlib.createInflate();
   const input = sourceStream(src);
   input.on('error', (e) => z.destroy(e));
@@ -56,6 +172,10 @@ export function inflateStream(src: ByteSource, codec: Compression): Readable {
  * otherwise output beyond the cap is an error (decompression bomb or simply too big to scan).
  */
 export async function inflate(src: ByteSource, codec: Compression, cap: number, partial = false): Promise<Buffer> {
+  if (codec === 'bzip2' || codec === 'lz4') {
+    const input = await wholeInput(src, codec);
+    return codec === 'bzip2' ? bunzip(input, cap, partial) : unlz4(input, cap, partial);
+  }
   const s = inflateStream(src, codec);
   const chunks: Buffer[] = [];
   let got = 0;

@@ -1,6 +1,7 @@
 // NumPy .npy / .npz. The .npy header is a Python dict literal: parsed with a small literal parser
-// (never eval). Object arrays ('O' in the dtype) are pickles after the header and get scanned as such.
-import { dtypeItemSize } from '../scan/pickle';
+// (never eval), and its dtype interpreted as NumPy does. Object arrays (any spelling of an object, in a
+// field or sub-array too) are pickles after the header and get scanned as such.
+import { interpretDtypeString, type DtypeInfo } from './dtype';
 import { BufferSource, FormatError, readExact, type ByteSource } from './io';
 import { ZipArchive, type ZipEntry } from './zip';
 import type { MatchContext } from './types';
@@ -17,21 +18,111 @@ export const match = (head: Buffer, _ctx?: MatchContext): boolean => head.length
 
 const MAX_HEADER = 1 << 20;
 
-type Lit = string | number | boolean | null | Lit[] | { [k: string]: Lit };
+/** Python tuples, kept apart from lists: NumPy reads a tuple descr as a sub-array, a list as fields. */
+export class PyTuple extends Array<Lit> {}
+export type Lit = string | number | boolean | null | Lit[] | { [k: string]: Lit } | { bytes: string };
 
-/** Parses the Python literal subset numpy writes: dicts, tuples, lists, strings, ints, bools, None. */
-export function parsePyLiteral(s: string): Lit {
+/** Characters `\N{…}` may name here (ASCII letters, digits, dtype punctuation); any other name makes the string unknown. */
+function charByName(name: string): string | null {
+  const n = name.toUpperCase().replace(/\s+/g, ' ').trim();
+  let m = /^LATIN (CAPITAL|SMALL) LETTER ([A-Z])$/.exec(n);
+  if (m) return m[1] === 'CAPITAL' ? m[2]! : m[2]!.toLowerCase();
+  m = /^DIGIT (ZERO|ONE|TWO|THREE|FOUR|FIVE|SIX|SEVEN|EIGHT|NINE)$/.exec(n);
+  if (m) return String(['ZERO', 'ONE', 'TWO', 'THREE', 'FOUR', 'FIVE', 'SIX', 'SEVEN', 'EIGHT', 'NINE'].indexOf(m[1]!));
+  const named: Record<string, string> = {
+    'LESS-THAN SIGN': '<', 'GREATER-THAN SIGN': '>', 'VERTICAL LINE': '|', 'EQUALS SIGN': '=', 'LOW LINE': '_', COMMA: ',', SPACE: ' ',
+    'LEFT PARENTHESIS': '(', 'RIGHT PARENTHESIS': ')', 'QUESTION MARK': '?', 'LEFT SQUARE BRACKET': '[', 'RIGHT SQUARE BRACKET': ']',
+  };
+  return named[n] ?? null;
+}
+
+/** Stands for a character we cannot name: no dtype spelling contains it, so the dtype reads as unknown. */
+export const UNKNOWN_CHAR = '\u{10FFFF}';
+
+export interface LiteralInfo {
+  /** Keys given more than once in a dict (Python keeps the last). */
+  duplicateKeys: string[];
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\n': '' };
+
+/**
+ * Parses a Python literal as ast.literal_eval does for what .npy headers hold: dicts, tuples, lists,
+ * strings and bytes (prefixes, triple quotes, adjacent literals concatenated, every escape form), ints,
+ * floats, True/False/None. Linear in the input; nesting is capped.
+ */
+export function parsePyLiteral(s: string, info: LiteralInfo = { duplicateKeys: [] }): Lit {
   let p = 0;
   let depth = 0;
   const ws = (): void => {
-    while (p < s.length && /\s/.test(s[p]!)) p++;
+    for (;;) {
+      while (p < s.length && (s[p] === ' ' || s[p] === '\t' || s[p] === '\n' || s[p] === '\r' || s[p] === '\f')) p++;
+      if (s[p] === '\\' && s[p + 1] === '\n') p += 2;
+      else if (s[p] === '#') while (p < s.length && s[p] !== '\n') p++;
+      else return;
+    }
   };
   const fail = (what: string): never => {
     throw new NpyError(`header: ${what} at character ${p}: ${JSON.stringify(s.slice(p, p + 20))}`);
   };
+  const stringToken = (): { text: string; bytes: boolean } | null => {
+    const m = /^([bB][rR]|[rR][bB]|[rRbBuU])?('''|"""|'|")/.exec(s.slice(p, p + 5));
+    if (!m) return null;
+    const prefix = (m[1] ?? '').toLowerCase();
+    const raw = prefix.includes('r');
+    const bytes = prefix.includes('b');
+    const q = m[2]!;
+    p += m[0].length;
+    const parts: string[] = [];
+    for (;;) {
+      if (p >= s.length) fail('unterminated string');
+      if (s.startsWith(q, p)) {
+        p += q.length;
+        return { text: parts.join(''), bytes };
+      }
+      const ch = s[p]!;
+      if (ch === '\n' && q.length === 1) fail('newline in string');
+      if (ch !== '\\') {
+        if (bytes && ch.charCodeAt(0) > 0x7f) fail('non-ASCII character in bytes');
+        parts.push(ch);
+        p++;
+        continue;
+      }
+      if (raw) {
+        parts.push(ch + (s[p + 1] ?? ''));
+        p += 2;
+        continue;
+      }
+      const e = s[p + 1];
+      p += 2;
+      if (e !== undefined && SIMPLE_ESCAPES[e] !== undefined) parts.push(SIMPLE_ESCAPES[e]);
+      else if (e !== undefined && e >= '0' && e <= '7') {
+        const o = /^[0-7]{0,2}/.exec(s.slice(p, p + 2))![0];
+        p += o.length;
+        parts.push(String.fromCodePoint(parseInt(e + o, 8)));
+      } else if (e === 'x') {
+        const h = s.slice(p, p + 2);
+        if (!/^[0-9a-fA-F]{2}$/.test(h)) fail('bad \\x escape');
+        p += 2;
+        parts.push(String.fromCodePoint(parseInt(h, 16)));
+      } else if (!bytes && (e === 'u' || e === 'U')) {
+        const n = e === 'u' ? 4 : 8;
+        const h = s.slice(p, p + n);
+        if (!(n === 4 ? /^[0-9a-fA-F]{4}$/ : /^[0-9a-fA-F]{8}$/).test(h) || parseInt(h, 16) > 0x10ffff) fail(`bad \\${e} escape`);
+        p += n;
+        parts.push(String.fromCodePoint(parseInt(h, 16)));
+      } else if (!bytes && e === 'N') {
+        const close = s.slice(p, p + 102).indexOf('}'); // bounded: no rescans of the rest of the header
+        const end = p + close;
+        if (s[p] !== '{' || close < 0) fail('bad \\N escape');
+        parts.push(charByName(s.slice(p + 1, end)) ?? UNKNOWN_CHAR);
+        p = end + 1;
+      } else parts.push('\\' + (e ?? '')); // unknown escapes stay as written, as in Python
+    }
+  };
   const value = (): Lit => {
     ws();
-    if (++depth > 32) fail('nesting too deep');
+    if (++depth > 64) fail('nesting too deep');
     try {
       const ch = s[p];
       if (ch === '{') {
@@ -46,7 +137,9 @@ export function parsePyLiteral(s: string): Lit {
           const k = value();
           ws();
           if (s[p++] !== ':') fail("expected ':'");
-          out[typeof k === 'string' ? k : JSON.stringify(k)] = value();
+          const key = typeof k === 'string' ? k : JSON.stringify(k);
+          if (key in out && info.duplicateKeys.length < 20) info.duplicateKeys.push(key);
+          out[key] = value();
           ws();
           if (s[p] === ',') p++;
           else if (s[p] !== '}') fail("expected ',' or '}'");
@@ -55,31 +148,42 @@ export function parsePyLiteral(s: string): Lit {
       if (ch === '(' || ch === '[') {
         const close = ch === '(' ? ')' : ']';
         p++;
-        const out: Lit[] = [];
+        const out: Lit[] = ch === '(' ? new PyTuple() : [];
+        let commas = 0;
         for (;;) {
           ws();
           if (s[p] === close) {
             p++;
-            return out;
+            // '(x)' is x itself; '(x,)' and '()' are tuples
+            return ch === '(' && out.length === 1 && commas === 0 ? out[0]! : out;
           }
           out.push(value());
           ws();
-          if (s[p] === ',') p++;
-          else if (s[p] !== close) fail(`expected ',' or '${close}'`);
+          if (s[p] === ',') {
+            p++;
+            commas++;
+          } else if (s[p] !== close) fail(`expected ',' or '${close}'`);
         }
       }
-      if (ch === "'" || ch === '"') {
-        const end = s.indexOf(ch, p + 1);
-        if (end < 0) fail('unterminated string');
-        const v = s.slice(p + 1, end);
-        p = end + 1;
-        return v;
+      const first = stringToken();
+      if (first) {
+        const texts = [first.text];
+        for (;;) {
+          // adjacent literals concatenate ('O' '' is 'O'); str and bytes may not mix
+          ws();
+          const next = stringToken();
+          if (!next) break;
+          if (next.bytes !== first.bytes) fail('cannot mix bytes and str literals');
+          texts.push(next.text);
+        }
+        const text = texts.join('');
+        return first.bytes ? { bytes: text } : text;
       }
-      const m = /^(-?\d+)L?|^(True|False|None)/.exec(s.slice(p, p + 32));
+      const m = /^[-+]?(\d[\d_]*(\.\d*)?([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)L?|^(True|False|None)\b/.exec(s.slice(p, p + 64));
       if (!m) return fail('unexpected token');
       p += m[0].length;
-      if (m[1] !== undefined) return Number(m[1]);
-      return m[2] === 'True' ? true : m[2] === 'False' ? false : null;
+      if (m[5] !== undefined) return m[5] === 'True' ? true : m[5] === 'False' ? false : null;
+      return Number(m[0].replace(/[_L]/g, ''));
     } finally {
       depth--;
     }
@@ -90,41 +194,60 @@ export function parsePyLiteral(s: string): Lit {
   return v;
 }
 
+/**
+ * What numpy's descr_to_dtype makes of a header descr: a string is numpy.dtype(str), a tuple
+ * (base, shape) a sub-array, a list of (name, descr[, shape]) fields. Null: not something we can read.
+ */
+export function descrDtype(d: Lit, depth = 0): DtypeInfo | null {
+  if (depth > 32) return null;
+  if (typeof d === 'string') return interpretDtypeString(d);
+  if (d instanceof PyTuple) {
+    if (d.length !== 2) return null;
+    const base = descrDtype(d[0]!, depth + 1);
+    if (!base || base.object) return base;
+    const n = shapeCount(d[1]!);
+    return { object: false, itemSize: base.itemSize === null || n === null ? null : base.itemSize * n };
+  }
+  if (Array.isArray(d)) {
+    let size: number | null = 0;
+    for (const f of d) {
+      if (!Array.isArray(f) || f.length < 2 || f.length > 3) return null;
+      const base = descrDtype(f[1]!, depth + 1);
+      if (!base) return null;
+      if (base.object) return base;
+      const n = f.length === 3 ? shapeCount(f[2]!) : 1;
+      size = size === null || base.itemSize === null || n === null ? null : size + base.itemSize * n;
+    }
+    return { object: false, itemSize: size };
+  }
+  return null;
+}
+
+function shapeCount(s: Lit): number | null {
+  if (typeof s === 'number') return Number.isSafeInteger(s) && s >= 0 ? s : null;
+  if (!Array.isArray(s)) return null;
+  let n = 1;
+  for (const x of s) {
+    if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0) return null;
+    n *= x;
+  }
+  return n;
+}
+
 export interface NpyHeader {
   version: string;
   descr: Lit;
   fortranOrder: boolean;
   shape: number[];
+  /** Holds Python objects (its data is a pickle), or a dtype we cannot interpret (treated the same). */
   hasObject: boolean;
+  /** The dtype as NumPy reads it; null when Hallmark cannot interpret it. */
+  dtype: DtypeInfo | null;
+  /** Header keys given twice (Python keeps the last value). */
+  duplicateKeys: string[];
   /** Offset of the array data (or of the pickle for object arrays). */
   dataOffset: number;
   itemSize: number | null;
-}
-
-function descrHasObject(d: Lit): boolean {
-  if (typeof d === 'string') return /^[|<>=]?O\d*$/.test(d);
-  if (Array.isArray(d)) return d.some(descrHasObject);
-  return false;
-}
-
-function descrSize(d: Lit): number | null {
-  if (typeof d === 'string') {
-    const s = dtypeItemSize(d);
-    return typeof s === 'number' ? s : null;
-  }
-  if (Array.isArray(d)) {
-    // Structured dtype: [(name, type[, shape])...]
-    let total = 0;
-    for (const f of d) {
-      if (!Array.isArray(f) || f.length < 2) return null;
-      const s = descrSize(f[1]!);
-      if (s === null) return null;
-      const shape = Array.isArray(f[2]) ? (f[2]) : typeof f[2] === 'number' ? [f[2]] : [];
-      total += s * shape.reduce<number>((a, b) => a * (typeof b === 'number' ? b : 1), 1);
-    }
-    return total;
-  }
-  return null;
 }
 
 export async function readHeader(src: ByteSource): Promise<NpyHeader> {
@@ -145,16 +268,18 @@ export async function readHeader(src: ByteSource): Promise<NpyHeader> {
   if (len > MAX_HEADER) throw new NpyError(`header length ${len} at offset 8 exceeds ${MAX_HEADER}`, 8);
   const raw = await readExact(src, start, len, 'npy header');
   const text = major === 3 ? raw.toString('utf8') : raw.toString('latin1');
-  const d = parsePyLiteral(text.trim());
+  const info: LiteralInfo = { duplicateKeys: [] };
+  const d = parsePyLiteral(text.trim(), info);
   if (!d || typeof d !== 'object' || Array.isArray(d)) throw new NpyError('header is not a dict', start);
   const dict = d as Record<string, Lit>;
   const shape = dict.shape;
   if (!Array.isArray(shape) || !shape.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)) throw new NpyError(`header shape ${JSON.stringify(shape)} is not a tuple of sizes`, start);
   if (!('descr' in dict)) throw new NpyError('header has no descr', start);
-  const hasObject = descrHasObject(dict.descr);
+  const dtype = descrDtype(dict.descr);
+  const hasObject = dtype === null || dtype.object;
   return {
-    version: `${major}.${minor}`, descr: dict.descr!, fortranOrder: dict.fortran_order === true, shape: shape as number[], hasObject,
-    dataOffset: start + len, itemSize: hasObject ? null : descrSize(dict.descr),
+    version: `${major}.${minor}`, descr: dict.descr!, fortranOrder: dict.fortran_order === true, shape: shape as number[], hasObject, dtype,
+    duplicateKeys: info.duplicateKeys, dataOffset: start + len, itemSize: hasObject ? null : dtype.itemSize,
   };
 }
 

@@ -118,7 +118,8 @@ export function importsOf(a: PickleAnalysis): Array<{ module: string; name: stri
 }
 
 export async function read(src: ByteSource): Promise<{ analysis: PickleAnalysis; summary: Record<string, unknown> }> {
-  const analysis = await analyzePickle(src, { torch: isTorchLegacy(await src.read(0, 14)) });
+  // Inspection describes the data as joblib lays it out (identical to pickle.load's reading without array wrappers).
+  const analysis = await analyzePickle(src, { torch: isTorchLegacy(await src.read(0, 14)), joblib: true });
   const summary: Record<string, unknown> = {
     protocol: analysis.streams[0]?.protocol ?? null,
     pickles: analysis.streams.length,

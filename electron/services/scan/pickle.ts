@@ -4,6 +4,7 @@
 // no benign use (EXT codes, BUILD on a global, calls of call results, STACK_GLOBAL on computed
 // strings) and where the stream is damaged. Memory is bounded: containers keep a few items, the memo
 // and stack are capped, big payloads are stepped over, not read.
+import { dtypeItemSize, interpretDtypeString, type DtypeInfo } from '../formats/dtype';
 import { Cursor, FormatError, TruncatedError, type ByteSource } from '../formats/io';
 
 export class PickleError extends FormatError {
@@ -72,7 +73,9 @@ export type PickleEventKind =
   | 'indirect-call' // calling something that is not an imported global (e.g. the result of getattr)
   | 'out-of-band-buffer' // NEXT_BUFFER: refers to data outside the stream
   | 'persistent-id-outside-torch'
-  | 'nested-load'; // bytes handed to a loader that unpickles them (torch.storage._load_from_bytes)
+  | 'nested-load' // bytes handed to a loader that unpickles them (torch.storage._load_from_bytes)
+  | 'nested-unresolved' // an allow-listed loader gets bytes (or a file name) that cannot be known from the file
+  | 'opaque-array'; // joblib array wrapper whose layout cannot be known: what joblib reads after it is unknown
 
 export interface PickleEvent {
   kind: PickleEventKind;
@@ -113,6 +116,13 @@ export interface NestedBytes {
   encoding: 'raw' | 'latin1-in-utf8';
 }
 
+/** A file next to the pickle that loading it opens (joblib's NDArrayWrapper: numpy.load(allow_pickle=True)). */
+export interface SiblingRef {
+  offset: number;
+  path: string;
+  via: string;
+}
+
 export interface PickleAnalysis {
   streams: PickleStream[];
   globals: GlobalRef[];
@@ -124,6 +134,7 @@ export interface PickleAnalysis {
   sweptGlobals: Array<{ module: string; name: string; offset: number }>;
   tensors: TorchTensorRef[];
   nested: NestedBytes[];
+  siblings: SiblingRef[];
   limits: string[];
   /** The first pickle is torch's legacy magic number: 5 pickles then raw storages. */
   torchLegacy: boolean;
@@ -139,6 +150,16 @@ export interface PickleOptions {
   /** Persistent ids are expected (torch formats) and not reported. */
   torch?: boolean;
   limits?: Partial<PickleLimits>;
+  /**
+   * Read as joblib.load does: the raw array bytes a NumpyArrayWrapper's BUILD announces are skipped (or,
+   * for object dtypes, parsed as the nested pickle joblib reads there) and NDArrayWrapper siblings are
+   * recorded. pickle.load and torch.load read the same bytes as opcodes, so this is off by default.
+   */
+  joblib?: boolean;
+  /** PERSID/BINPERSID are accepted (default). pickle.load without a persistent_load fails there. */
+  persistentIds?: boolean;
+  /** After damage, sweep the rest for import patterns (default true). */
+  sweep?: boolean;
 }
 
 export interface PickleLimits {
@@ -223,7 +244,7 @@ class PickleWalker {
     this.cur = new Cursor(src, start, 1 << 20, end);
     this.res = {
       streams: [], globals: [], events: [], damage: null, trailing: null, sweptGlobals: [], tensors: [],
-      nested: [], limits: [], torchLegacy: false, end: start,
+      nested: [], siblings: [], limits: [], torchLegacy: false, end: start,
     };
   }
 
@@ -256,7 +277,7 @@ class PickleWalker {
       if (!(e instanceof FormatError)) throw e;
       const off = e instanceof PickleError || e instanceof TruncatedError ? (e.offset ?? c.pos) : c.pos;
       this.res.damage = { offset: off, opcodeIndex: this.opIndex, message: e.message };
-      await this.sweep(Math.min(off + 1, this.cur.end));
+      if (this.opts.sweep !== false) await this.sweep(Math.min(off + 1, this.cur.end));
     }
     this.res.end = c.pos;
     this.res.globals = [...this.globals.values()];
@@ -446,7 +467,7 @@ class PickleWalker {
       const v: PVal = this.alloc()
         ? { k: 'call', fn, args, op, offset: at, state: null, entries: null }
         : UNKNOWN;
-      if (fn.k === 'global') this.onCall(fn.ref, args, v);
+      if (fn.k === 'global') this.onCall(fn.ref, args, v, at);
       return v;
     };
 
@@ -657,7 +678,10 @@ class PickleWalker {
             this.event('build-on-global', at, `BUILD sets state ${render(state)} on ${inst.ref.module}.${inst.ref.name} itself (not an instance): it overwrites attributes of a class, function or module in the loading process`);
           } else if (inst.k === 'call') {
             inst.state = state;
-            if (inst.fn.k === 'global' && inst.fn.ref.name === 'NumpyArrayWrapper') await this.afterBuild(inst, depth);
+            if (this.opts.joblib) {
+              const cls = instanceClass(inst);
+              if (cls && JOBLIB_WRAPPERS.has(cls.name)) await this.afterBuild(inst, cls, depth, at);
+            }
           }
           break;
         }
@@ -825,11 +849,12 @@ class PickleWalker {
   }
 
   private persistent(at: number): void {
+    if (this.opts.persistentIds === false) this.fail(`persistent id at offset ${at}: pickle.load without a persistent_load stops here`, at);
     if (!this.opts.torch) this.event('persistent-id-outside-torch', at, 'persistent id in a plain pickle: only a custom Unpickler.persistent_load can resolve it');
   }
 
   /** Follow-up on calls whose meaning we know: torch tensors, nested loaders. */
-  private onCall(ref: GlobalRef, args: PVal, result: PVal): void {
+  private onCall(ref: GlobalRef, args: PVal, result: PVal, at: number): void {
     if (!INTERESTING_MODULES.has(ref.module)) return;
     const fq = `${ref.module}.${ref.name}`;
     if (TENSOR_REBUILDERS.has(fq) && args.k === 'tuple' && result.k === 'call') {
@@ -860,45 +885,55 @@ class PickleWalker {
       const inner = args.k === 'tuple' ? args.items[fq === 'torch._tensor._rebuild_from_type_v2' ? 2 : 0] : undefined;
       const t = inner ? tensorOf(inner) : null;
       if (t && result.k === 'call') tensorRefs.set(result, t);
-    } else if (NESTED_LOADERS.has(fq) && args.k === 'tuple') {
-      const b = args.items[0];
-      if (b?.k === 'bytes') this.res.nested.push({ offset: b.offset, length: b.length, via: fq, encoding: 'raw' });
-      else if (b?.k === 'call' && b.fn.k === 'global' && `${b.fn.ref.module}.${b.fn.ref.name}` === '_codecs.encode' && b.args.k === 'tuple') {
-        const [text, enc] = b.args.items;
-        if (text?.k === 'str' && text.offset !== undefined && text.length !== undefined && enc?.k === 'str' && enc.v === 'latin1') {
-          this.res.nested.push({ offset: text.offset, length: text.length, via: fq, encoding: 'latin1-in-utf8' });
-        }
-      }
+    } else if (NESTED_LOADERS.has(fq)) {
+      // The bytes may be built any way Python allows; follow the ways that can be known statically and
+      // report the rest: an allow-listed loader must never be trusted with bytes we did not scan.
+      const arg = args.k === 'tuple' ? args.items[0] : undefined;
+      const r = arg ? resolveBytes(arg, 0) : null;
+      if (r) this.res.nested.push({ ...r, via: fq });
+      else this.event('nested-unresolved', at, `${fq} unpickles ${arg ? render(arg) : 'its arguments'}, which cannot be resolved to bytes in the file: what it loads was not scanned`);
     }
   }
 
-  /** joblib writes numpy array bytes straight into the stream after a NumpyArrayWrapper's BUILD. */
-  private async afterBuild(inst: Extract<PVal, { k: 'call' }>, depth: number): Promise<void> {
-    if (inst.fn.k !== 'global') return;
-    const fq = `${inst.fn.ref.module}.${inst.fn.ref.name}`;
-    if (fq !== 'joblib.numpy_pickle.NumpyArrayWrapper') return;
-    const st = inst.state;
-    if (!st || st.k !== 'dict') return;
-    const get = (k: string): PVal | undefined => st.entries.find(([key]) => key.k === 'str' && key.v === k)?.[1];
-    const shape = get('shape');
-    const dtype = get('dtype');
-    const at = this.cur.pos;
-    const dims = shape?.k === 'tuple' ? shape.items.map((x) => (x.k === 'int' ? x.v : -1n)) : null;
-    const descr = dtype?.k === 'call' && dtype.args.k === 'tuple' && dtype.args.items[0]?.k === 'str' ? dtype.args.items[0].v : null;
-    if (!dims || dims.some((d) => d < 0n) || descr === null) this.fail(`joblib array at offset ${at}: cannot determine the array size from its wrapper`, at);
-    const item = dtypeItemSize(descr);
-    if (item === 'object') {
-      // Object arrays are a nested pickle: scan it like the rest (it is unpickled the same way).
+  /**
+   * joblib's Unpickler replaces a wrapper by its array right after BUILD, reading from the stream (or a
+   * sibling file) what the wrapper's attributes say, exactly as joblib interprets them: attributes are
+   * the state dict (last key wins), `numpy_array_alignment_bytes` None means no padding byte, object
+   * dtypes (also a structured field or sub-array of objects) mean a nested pickle. A wrapper whose layout
+   * cannot be known stops the walk with an 'opaque-array' event: what joblib reads next is unknown.
+   */
+  private async afterBuild(inst: Extract<PVal, { k: 'call' }>, cls: GlobalRef, depth: number, at: number): Promise<void> {
+    const opaque = (why: string): never => {
+      this.event('opaque-array', at, `joblib ${cls.name} at offset ${at}: ${why}; joblib.load reads data here that cannot be known from the file`);
+      this.fail(`joblib ${cls.name} at offset ${at}: ${why}`, at);
+    };
+    const attrs = stateAttrs(inst.state);
+    if (!attrs) return opaque('its state is not a plain attribute dict');
+    if (cls.name !== 'NumpyArrayWrapper') {
+      // Old joblib: the array lives in a sibling file, opened with numpy.load(allow_pickle=True).
+      const f = attrs.get('filename');
+      if (f?.k === 'str' && !f.truncated) this.res.siblings.push({ offset: at, path: f.v, via: `${cls.module}.${cls.name}` });
+      else this.event('nested-unresolved', at, `joblib ${cls.name} names its array file with ${f ? render(f) : 'nothing'}: joblib.load opens it with numpy.load(allow_pickle=True), and which file that is cannot be known`);
+      return;
+    }
+    const shape = attrs.get('shape');
+    const dims = shape?.k === 'tuple' && shape.more === 0 ? shape.items.map((x) => (x.k === 'int' ? x.v : -1n)) : null;
+    if (!dims || dims.some((d) => d < 0n)) return opaque('cannot determine the array shape');
+    const dt = dtypeOfValue(attrs.get('dtype'), 0);
+    if (!dt) return opaque(`cannot interpret its dtype ${render(attrs.get('dtype') ?? UNKNOWN)}`);
+    if (dt.object) {
+      // Object arrays are a nested pickle read from the same stream (joblib gives it a fresh Unpickler).
       await this.parseOne(depth + 1);
       return;
     }
-    if (item === null) this.fail(`joblib array at offset ${at}: unsupported dtype ${JSON.stringify(descr)}`, at);
+    if (dt.itemSize === null) return opaque('its dtype has no fixed item size');
     const c = this.cur;
-    if (get('numpy_array_alignment_bytes') !== undefined) {
+    const align = attrs.get('numpy_array_alignment_bytes');
+    if (align !== undefined && align.k !== 'none') {
       if (!c.has(1)) await c.ensure(1, 'joblib padding');
       c.skip(c.u8(), 'joblib padding');
     }
-    const count = dims.reduce((a, b) => a * b, 1n) * BigInt(item);
+    const count = dims.reduce((a, b) => a * b, 1n) * BigInt(dt.itemSize);
     if (count > BigInt(c.remaining)) this.fail(`joblib array at offset ${at} needs ${count} bytes but only ${c.remaining} remain`, at);
     c.skip(Number(count), 'joblib array');
   }
@@ -940,6 +975,112 @@ function namePair(items: readonly PVal[]): void {
   if (t) t.name ??= key.v;
 }
 
+/** joblib's array wrappers: its Unpickler reads data for them after BUILD (NumpyUnpickler.load_build). */
+const JOBLIB_WRAPPERS = new Set(['NumpyArrayWrapper', 'NDArrayWrapper', 'ZNDArrayWrapper']);
+
+/** The class an instance was made from: NEWOBJ/REDUCE on the class, or copyreg's helpers taking it first. */
+function instanceClass(inst: Extract<PVal, { k: 'call' }>): GlobalRef | null {
+  if (inst.fn.k !== 'global') return null;
+  const fq = `${inst.fn.ref.module}.${inst.fn.ref.name}`;
+  if (fq === 'copyreg.__newobj__' || fq === 'copyreg._reconstructor' || fq === 'copy_reg._reconstructor' || fq === 'copyreg.__newobj_ex__') {
+    const first = inst.args.k === 'tuple' ? inst.args.items[0] : undefined;
+    return first?.k === 'global' ? first.ref : null;
+  }
+  return inst.fn.ref;
+}
+
+/** Attributes BUILD gives an object without __setstate__: the dict (last key wins), plus slot state. */
+function stateAttrs(state: PVal | null): Map<string, PVal> | null {
+  if (!state) return null;
+  const out = new Map<string, PVal>();
+  const take = (d: PVal): boolean => {
+    if (d.k === 'none') return true;
+    if (d.k !== 'dict' || d.more > 0) return false;
+    for (const [k, v] of d.entries) {
+      if (k.k !== 'str' || k.truncated) return false;
+      out.set(k.v, v);
+    }
+    return true;
+  };
+  if (state.k === 'tuple' && state.items.length === 2 && state.more === 0) return take(state.items[0]!) && take(state.items[1]!) ? out : null;
+  return take(state) ? out : null;
+}
+
+/**
+ * What a pickled numpy.dtype holds: numpy.dtype(descr, align, copy) then BUILD with the state tuple
+ * (version, byteorder, subarray, names, fields, elsize, alignment, flags). The flags' object bit and
+ * every field and sub-array count, not only the descr string ('V8' can hold an object field).
+ */
+export function dtypeOfValue(v: PVal | undefined, depth: number): DtypeInfo | null {
+  if (!v || depth > 8 || v.k !== 'call' || v.fn.k !== 'global' || v.fn.ref.name !== 'dtype' || !/^numpy(\.|$)/.test(v.fn.ref.module)) return null;
+  const descr = v.args.k === 'tuple' ? v.args.items[0] : undefined;
+  if (descr?.k !== 'str') return null;
+  const base = interpretDtypeString(descr.v);
+  if (!base) return null;
+  const st = v.state;
+  if (!st) return base;
+  if (st.k !== 'tuple' || st.more > 0 || st.items.length < 8) return null;
+  const [, , sub, , fields, elsize, , flags] = st.items;
+  if (flags?.k !== 'int') return null;
+  if (base.object || (flags.v & 1n) !== 0n) return { object: true, itemSize: null };
+  let size = base.itemSize;
+  if (elsize?.k === 'int' && elsize.v > 0n) size = Number(elsize.v);
+  if (sub && sub.k !== 'none') {
+    const inner = sub.k === 'tuple' ? dtypeOfValue(sub.items[0], depth + 1) : null;
+    if (!inner) return null;
+    if (inner.object) return { object: true, itemSize: null };
+  }
+  if (fields && fields.k !== 'none') {
+    if (fields.k !== 'dict' || fields.more > 0) return null;
+    for (const [, f] of fields.entries) {
+      const inner = f.k === 'tuple' ? dtypeOfValue(f.items[0], depth + 1) : null;
+      if (!inner) return null;
+      if (inner.object) return { object: true, itemSize: null };
+    }
+  }
+  return { object: false, itemSize: size };
+}
+
+/** Python's codec lookup: lower case, runs of punctuation to one '_', then the alias table (encodings.aliases). */
+export function codecName(enc: string): string {
+  const norm = enc.toLowerCase().replace(/[^a-z0-9.]+/g, '_').replace(/^_+|_+$/g, '');
+  const key = norm.replace(/\./g, '_');
+  return CODEC_ALIASES[norm] ?? CODEC_ALIASES[key] ?? key;
+}
+const CODEC_ALIASES: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
+  ...Object.fromEntries(['8859', 'cp819', 'csisolatin1', 'ibm819', 'iso8859', 'iso8859_1', 'iso_8859_1', 'iso_8859_1_1987', 'iso_ir_100', 'l1', 'latin', 'latin1', 'latin_1'].map((a) => [a, 'latin_1'])),
+  ...Object.fromEntries(['u8', 'utf', 'utf8', 'utf8_ucs2', 'utf8_ucs4', 'cp65001', 'utf_8'].map((a) => [a, 'utf_8'])),
+});
+
+/** Bytes a value evaluates to when they are a known span of the file: bytes literals, and str.encode in latin-1 or UTF-8. */
+function resolveBytes(v: PVal, depth: number): Omit<NestedBytes, 'via'> | null {
+  if (depth > 4) return null;
+  if (v.k === 'bytes') return { offset: v.offset, length: v.length, encoding: 'raw' };
+  if (v.k !== 'call' || v.fn.k !== 'global' || v.args.k !== 'tuple' || v.args.more > 0) return null;
+  const fq = `${v.fn.ref.module}.${v.fn.ref.name}`;
+  const [a, b] = v.args.items;
+  const encode = (text: PVal | undefined, enc: PVal | undefined): Omit<NestedBytes, 'via'> | null => {
+    if (text?.k !== 'str' || text.offset === undefined || text.length === undefined) return null;
+    const codec = enc === undefined ? 'utf_8' : enc.k === 'str' && !enc.truncated ? codecName(enc.v) : null;
+    if (codec === 'latin_1') return { offset: text.offset, length: text.length, encoding: 'latin1-in-utf8' };
+    if (codec === 'utf_8') return { offset: text.offset, length: text.length, encoding: 'raw' };
+    return null;
+  };
+  switch (fq) {
+    case 'builtins.bytes':
+    case 'builtins.bytearray':
+    case '__builtin__.bytes':
+    case '__builtin__.bytearray':
+      if (v.args.items.length === 1 && a) return resolveBytes(a, depth + 1);
+      return b ? encode(a, b) : null;
+    case '_codecs.encode':
+    case 'codecs.encode':
+      return encode(a, b);
+    default:
+      return null;
+  }
+}
+
 const TENSOR_REBUILDERS = new Set([
   'torch._utils._rebuild_tensor', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_tensor_v3',
   'torch._utils._rebuild_qtensor',
@@ -948,21 +1089,7 @@ const INTERESTING_MODULES = new Set(['torch._utils', 'torch._tensor', 'torch.sto
 /** Callables that unpickle bytes they are given: what they get is a pickle too, and gets scanned. */
 const NESTED_LOADERS = new Set(['torch.storage._load_from_bytes', 'pickle.loads', '_pickle.loads', 'dill.loads', 'cloudpickle.loads']);
 
-/** Item size of a numpy dtype descriptor string ('<f8', 'u1', 'S10', 'U5', 'O'), or null when unsure. */
-export function dtypeItemSize(descr: string): number | 'object' | null {
-  const m = /^[<>|=]?([a-zA-Z])(\d*)$/.exec(descr);
-  if (!m) return null;
-  const kind = m[1]!;
-  const n = m[2] ? Number(m[2]) : null;
-  if (kind === 'O') return 'object';
-  if (kind === 'U') return n === null ? null : n * 4;
-  if ('SaV'.includes(kind)) return n;
-  if (kind === 'b' && n === null) return 1;
-  if (kind === '?') return 1;
-  if ('fiucbMm'.includes(kind)) return n;
-  const single: Record<string, number> = { e: 2, f: 4, d: 8, g: 16, h: 2, H: 2, i: 4, I: 4, l: 8, L: 8, q: 8, Q: 8, B: 1, F: 8, D: 16 };
-  return single[kind] ?? null;
-}
+export { dtypeItemSize };
 
 function parseIntLine(s: string, at: number, what: string, w: { fail(m: string, o: number): never }): bigint {
   const t = s.trim();

@@ -45,7 +45,8 @@ const SAFE = new Set<string>([
   'builtins.float', 'builtins.complex', 'builtins.bool', 'builtins.str', 'builtins.bytes', 'builtins.bytearray',
   'builtins.slice', 'builtins.range', 'builtins.object', 'builtins.NoneType', 'builtins.Ellipsis',
   'copyreg._reconstructor', 'copyreg.__newobj__', 'copyreg.__newobj_ex__', '_codecs.encode', 'codecs.encode',
-  'numpy.ndarray', 'numpy.dtype', 'numpy.core.multiarray._reconstruct', 'numpy._core.multiarray._reconstruct',
+  'numpy.ndarray', 'numpy.dtype', 'numpy.matrix', 'numpy.matrixlib.defmatrix.matrix', 'numpy.core._internal._reconstruct',
+  'numpy._core._internal._reconstruct', 'numpy.core.multiarray._reconstruct', 'numpy._core.multiarray._reconstruct',
   'numpy.core.multiarray.scalar', 'numpy._core.multiarray.scalar', 'numpy.core.numeric._frombuffer',
   'numpy._core.numeric._frombuffer', 'numpy.ma.core._mareconstruct', 'numpy.random._pickle.__randomstate_ctor',
   'numpy.random._pickle.__generator_ctor', 'numpy.random._pickle.__bit_generator_ctor',
@@ -227,6 +228,8 @@ const EVENT_FINDINGS: Record<PickleEventKind, { severity: Severity; rule: string
   'out-of-band-buffer': { severity: 'medium', rule: 'pickle.out-of-band' },
   'persistent-id-outside-torch': null,
   'nested-load': null,
+  'nested-unresolved': { severity: 'high', rule: 'pickle.nested-unresolved' },
+  'opaque-array': { severity: 'high', rule: 'pickle.joblib-array' },
 };
 
 /** Findings for one analysed pickle stream. `file` names the stream (path or `outer!member`). */

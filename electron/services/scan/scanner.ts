@@ -18,7 +18,7 @@ import * as savedmodel from '../formats/savedmodel';
 import * as tar from '../formats/tar';
 import { HEAD_SIZE, type Detection, type FormatId } from '../formats/types';
 import { classifyZip, findZipStart, ZipArchive, type ZipEntry } from '../formats/zip';
-import { analyzePickle, type NestedBytes } from './pickle';
+import { analyzePickle, isOpcode, type NestedBytes, type PickleAnalysis, type SiblingRef } from './pickle';
 import { classifyImport, pickleFindings } from './pickleRules';
 import { at, finding, maxSeverity, SEVERITIES, type Finding, type Severity } from './rules';
 import { scanTemplate } from './template';
@@ -119,6 +119,33 @@ export function diskSiblings(abs: string): SiblingLookup {
 /** Names that promise data-only content: a pickle under such a name is a disguise. */
 const DATA_ONLY_EXT = /\.(safetensors|gguf|ggml|onnx|json|txt|md|yaml|yml|csv|png|jpe?g|gif|h5|hdf5|npy|msgpack|tflite|pb)$/i;
 const PICKLE_FAMILY = new Set<FormatId>(['pickle', 'joblib', 'pytorch-legacy']);
+/** Names users load with pickle/torch/joblib: an unrecognisable file under one is analysed in full. */
+const PICKLE_NAME = /\.(pkl|pickle|pt|pth|ckpt|joblib|dill|sav)$/i;
+/** joblib's array wrappers: joblib.load reads data after them that pickle.load reads as opcodes. */
+const JOBLIB_WRAPPER = /^(Numpy|Z?ND)ArrayWrapper$/;
+/** Findings about a stream's shape, not about code it runs: only the loader that reads it that way reports them. */
+const SHAPE_RULES = new Set(['pickle.malformed', 'pickle.trailing-data', 'pickle.limits', 'pickle.hidden-import']);
+const CODE_EVENTS = new Set(['dynamic-global', 'extension-code', 'build-on-global', 'indirect-call', 'nested-unresolved', 'opaque-array']);
+
+/**
+ * Whether loading the stream reaches code before it fails: a dangerous import, a call of a name off the
+ * allow-list, a construct with no benign use, or bytes handed to another loader. Random bytes that
+ * happen to parse for a few opcodes do none of these.
+ */
+function reachesCode(a: PickleAnalysis): boolean {
+  if (a.nested.length || a.siblings.length || a.events.some((e) => CODE_EVENTS.has(e.kind))) return true;
+  return a.globals.some((g) => {
+    const c = classifyImport(g.module, g.name);
+    return c.kind === 'dangerous' || (c.kind === 'unknown' && g.calls.length > 0);
+  });
+}
+
+/** joblib < 0.10 files: 'ZF', the inflated length in hex padded to 19 characters, zlib data. joblib.load still reads them. */
+function zfileOffset(head: Buffer): number | null {
+  if (head.length < 23 || head[0] !== 0x5a || head[1] !== 0x46) return null;
+  if (!/^0x[0-9a-fA-F]+ *$/.test(head.toString('latin1', 2, 21))) return null;
+  return head[21] === 0x20 ? 22 : 21;
+}
 
 const TF_OPS: Record<string, { severity: Severity; rule: string; why: string }> = {
   ReadFile: { severity: 'high', rule: 'tf.file-io-op', why: 'reads any file the serving process can read' },
@@ -226,6 +253,15 @@ class Scanner {
       if (!(e instanceof FormatError)) throw e;
       out.push(this.damage(d.format, display, e));
     }
+    // torch.load, pickle.load and joblib.load ignore magic bytes: whatever the format, judge the file as a
+    // pickle too (the union of verdicts). Pickle-family files and pickle-named unknowns are already.
+    if (!PICKLE_FAMILY.has(d.format)) {
+      try {
+        await this.otherLoaders(src, display, depth, ctx, out, d.format === 'unknown' && PICKLE_NAME.test(nameOf(display)));
+      } catch (e) {
+        if (!(e instanceof FormatError)) throw e;
+      }
+    }
     if (PICKLE_FAMILY.has(d.format) && DATA_ONLY_EXT.test(nameOf(display))) {
       out.push(finding('high', 'file.disguised', display, 'file', `content is a ${d.format} stream (executes code when loaded) but the name ${JSON.stringify(nameOf(display))} promises a data-only format`));
     }
@@ -290,7 +326,9 @@ class Scanner {
       case 'hf-index':
         return this.hfIndex(await hf.readJson(src, hf.MAX_JSON, ctx.budget), display, out);
       case 'compressed':
-        out.push(finding('medium', 'file.unscannable', display, 'file', `compressed with ${d.compression ?? 'an unknown codec'}${d.compression && canInflate(d.compression) ? ' and its content is not a known format' : ', which Hallmark cannot decompress'}: joblib and pickle files are often stored this way, so its safety is unknown`));
+        // joblib.load decompresses by magic bytes and unpickles whatever comes out: scan what comes out.
+        if (d.compression && canInflate(d.compression)) return this.compressed(src, display, depth, ctx, d.compression, out);
+        out.push(finding('medium', 'file.unscannable', display, 'file', `compressed with ${d.compression ?? 'an unknown codec'}, which Hallmark cannot decompress: joblib and pickle files are often stored this way, so its safety is unknown`));
         return;
       case 'unknown': {
         // Chat templates saved on their own (transformers' chat_template.jinja and additional_chat_templates/*.jinja)
@@ -302,7 +340,7 @@ class Scanner {
           return;
         }
         // A pickle-looking name whose bytes do not parse: report the damage (and any import patterns).
-        if (/\.(pkl|pickle|pt|pth|ckpt|joblib|dill|sav)$/i.test(nameOf(display)) && src.size > 0) {
+        if (PICKLE_NAME.test(nameOf(display)) && src.size > 0) {
           const a = await analyzePickle(src, { maxPickles: 1 });
           out.push(...pickleFindings(a, display));
         }
@@ -332,9 +370,91 @@ class Scanner {
       }
     }
     const head = await s.read(0, 14);
-    const a = await analyzePickle(s, { torch: isTorchLegacy(head) });
+    const torch = isTorchLegacy(head);
+    // joblib.load reads a wrapper's array bytes as data, pickle.load and torch.load as opcodes: the file is
+    // judged both ways. The reading its format suggests reports everything, the other what reaches code.
+    const joblib = d.format === 'joblib';
+    const a = await analyzePickle(s, { torch, joblib });
     out.push(...pickleFindings(a, display));
     await this.nested(s, a.nested, display, depth, ctx, out);
+    await this.siblings(a.siblings, display, depth, ctx, out);
+    if (!a.globals.some((g) => JOBLIB_WRAPPER.test(g.name))) return;
+    const b = await analyzePickle(s, { torch, joblib: !joblib, sweep: false });
+    if (!reachesCode(b)) return;
+    const seen = new Set(out.map((f) => `${f.rule}\0${f.location}`));
+    for (const f of pickleFindings(b, display)) if (!SHAPE_RULES.has(f.rule) && !seen.has(`${f.rule}\0${f.location}`)) out.push({ ...f, detail: `${f.detail} (${joblib ? 'as pickle.load and torch.load read it' : 'as joblib.load reads it'})` });
+    const known = new Set(a.nested.map((n) => n.offset));
+    await this.nested(s, b.nested.filter((n) => !known.has(n.offset)), display, depth, ctx, out);
+    await this.siblings(b.siblings, display, depth, ctx, out);
+  }
+
+  /** A compressed file whose content is not recognised: joblib.load would still unpickle it, so it is scanned. */
+  private async compressed(src: ByteSource, display: string, depth: number, ctx: Ctx, codec: NonNullable<Detection['compression']>, out: Finding[]): Promise<void> {
+    const inner = await this.inflated(src, display, codec, ctx, out);
+    if (!inner) return;
+    const r = await this.source(inner, display, depth + 1, ctx);
+    out.push(...r.findings);
+  }
+
+  /** Inflates under the member and total caps (bomb guard); null (with a finding) when it must not. */
+  private async inflated(src: ByteSource, display: string, codec: NonNullable<Detection['compression']>, ctx: Ctx, out: Finding[]): Promise<ByteSource | null> {
+    const cap = Math.min(this.opts.maxMemberBytes, this.opts.maxInflatedTotal - ctx.inflated);
+    try {
+      const buf = await inflate(src, codec, cap);
+      ctx.inflated += buf.length;
+      if (src.size > 0 && buf.length / src.size > this.opts.bombRatio && buf.length > 64 << 20) out.push(finding('high', 'archive.bomb', display, 'file', `${codec} stream inflates ${src.size} bytes to ${buf.length} (ratio ${Math.round(buf.length / src.size)})`));
+      return new BufferSource(display, buf);
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e;
+      const bomb = /cap/.test(e.message);
+      out.push(finding(bomb ? 'high' : 'medium', bomb ? 'archive.bomb' : 'file.unscannable', display, 'file', `${e.message}: ${bomb ? 'refusing to inflate further' : 'content not scanned'}`));
+      return null;
+    }
+  }
+
+  /**
+   * The file as loaders that ignore its magic read it: pickle.load and torch.load's fallback (a pickle from
+   * byte 0, no persistent ids), joblib.load's 'ZF' header. Reported only when that reading reaches code.
+   */
+  private async otherLoaders(src: ByteSource, display: string, depth: number, ctx: Ctx, out: Finding[], analysed: boolean): Promise<void> {
+    if (src.size === 0) return;
+    const head = await src.read(0, Math.min(src.size, 32));
+    const zf = zfileOffset(head);
+    if (zf !== null) {
+      const inner = await this.inflated(new SliceSource(display, src, zf, src.size - zf), display, 'zlib', ctx, out);
+      if (inner) {
+        const r = await this.source(inner, display, depth + 1, ctx);
+        out.push(...r.findings);
+      }
+    }
+    // pickle.load fails on the first byte unless it is an opcode other than a persistent id (zip's 'P'):
+    // most files end here without a second read.
+    if (analysed || !isOpcode(head[0]!) || head[0] === 0x50 || head[0] === 0x51) return;
+    const a = await analyzePickle(src, { maxPickles: 1, persistentIds: false, sweep: false });
+    if (!reachesCode(a)) return;
+    for (const f of pickleFindings(a, display)) if (!SHAPE_RULES.has(f.rule)) out.push({ ...f, detail: `${f.detail} (read as a pickle from byte 0, as pickle.load and torch.load do whatever the file's magic says)` });
+    await this.nested(src, a.nested, display, depth, ctx, out);
+  }
+
+  /** Files a joblib NDArrayWrapper makes joblib.load open with numpy.load(allow_pickle=True): scanned, or reported. */
+  private async siblings(refs: SiblingRef[], display: string, depth: number, ctx: Ctx, out: Finding[]): Promise<void> {
+    for (const r of refs.slice(0, 100)) {
+      const target = ctx.sibling ? await ctx.sibling(r.path) : null;
+      if (!target || target === 'outside' || depth + 1 > this.opts.maxDepth) {
+        const why = !ctx.sibling ? 'inside an archive there is no folder to find it in' : target === 'outside' ? 'it resolves outside the folder' : target ? `it nests deeper than ${this.opts.maxDepth} levels` : 'the file is missing';
+        out.push(finding('high', 'pickle.nested-unresolved', display, at(r.offset), `${r.via} makes joblib.load open ${JSON.stringify(r.path)} with numpy.load(allow_pickle=True); ${why}, so what it loads was not scanned`));
+        continue;
+      }
+      const name = `${display}!<${r.path}>`;
+      out.push(finding('info', 'pickle.nested-pickle', display, at(r.offset), `${r.via} makes joblib.load open ${JSON.stringify(r.path)} with numpy.load(allow_pickle=True): scanned as ${name}`));
+      const f = await FileSource.open(target.path, { sync: this.opts.blockingIo === true });
+      try {
+        const res = await this.source(f, name, depth + 1, { ...ctx, sibling: null });
+        out.push(...res.findings);
+      } finally {
+        await f.close();
+      }
+    }
   }
 
   /** Bytes handed to nested loaders (torch.storage._load_from_bytes) are whole files: scan them. */
@@ -366,10 +486,18 @@ class Scanner {
       return;
     }
     const h = await numpy.readHeader(src);
+    if (h.duplicateKeys.length) out.push(finding('medium', 'npy.malformed', display, 'header', `header gives ${h.duplicateKeys.map((k) => JSON.stringify(k)).join(', ')} more than once: numpy keeps the last value, other readers may take the first`));
     if (!h.hasObject) return;
-    out.push(finding('info', 'npy.object-array', display, at(h.dataOffset), `dtype ${JSON.stringify(h.descr)} holds Python objects: the data is a pickle, loaded only with allow_pickle=True`));
     const a = await analyzePickle(src, { start: h.dataOffset, maxPickles: 1 });
-    out.push(...pickleFindings(a, display));
+    if (h.dtype === null) {
+      // A dtype we cannot interpret may hold objects: judge the data as the pickle numpy.load would read.
+      out.push(finding('medium', 'npy.malformed', display, 'header', `dtype ${JSON.stringify(h.descr)} is not a spelling Hallmark can interpret: numpy may read its data as a pickle`));
+      if (!reachesCode(a)) return;
+      out.push(...pickleFindings(a, display).filter((f) => !SHAPE_RULES.has(f.rule)));
+    } else {
+      out.push(finding('info', 'npy.object-array', display, at(h.dataOffset), `dtype ${JSON.stringify(h.descr)} holds Python objects: the data is a pickle, loaded only with allow_pickle=True`));
+      out.push(...pickleFindings(a, display));
+    }
     await this.nested(src, a.nested, display, depth, ctx, out);
   }
 
