@@ -49,6 +49,15 @@ export async function findSuperblock(src: ByteSource): Promise<number | null> {
   return null;
 }
 
+// Every fixed-width field goes through these: a structure shorter than its fields is this format's
+// own error quoting where, never Node's RangeError (found by fuzzing a cut-short object header).
+function field(b: Buffer, p: number, n: number): void {
+  if (!(p >= 0 && p + n <= b.length)) throw new Hdf5Error(`field of ${n} bytes at ${p} runs past its ${b.length}-byte structure`);
+}
+const u16 = (b: Buffer, p: number): number => (field(b, p, 2), b.readUInt16LE(p));
+const u32 = (b: Buffer, p: number): number => (field(b, p, 4), b.readUInt32LE(p));
+const u64 = (b: Buffer, p: number): bigint => (field(b, p, 8), b.readBigUInt64LE(p));
+
 class Reader {
   readonly src: ByteSource;
   offSize = 8;
@@ -159,7 +168,7 @@ async function objectHeader(r: Reader, addr: number): Promise<Message[]> {
     v2flags = flags;
     await messagesV2(r, await r.at(addr + p, chunk, 'object header chunk'), r.base + addr + p, flags, out, pending);
   } else if (first[0] === 1) {
-    const size = first.readUInt32LE(8);
+    const size = u32(first, 8);
     // v1 prefix: 12 bytes, messages start 8-aligned (at 16)
     await messagesV1(r, await r.at(addr + 16, size, 'object header messages'), r.base + addr + 16, out, pending);
   } else throw new Hdf5Error(`object header at address ${addr} has version ${first[0]} and no OHDR signature`, r.base + addr);
@@ -187,8 +196,8 @@ async function messagesV1(r: Reader, b: Buffer, at: number, out: Message[], pend
   let p = 0;
   while (p + 8 <= b.length) {
     r.tick();
-    const type = b.readUInt16LE(p);
-    const size = b.readUInt16LE(p + 2);
+    const type = u16(b, p);
+    const size = u16(b, p + 2);
     if (p + 8 + size > b.length) throw new Hdf5Error(`message of type ${type} at offset ${at + p} declares ${size} bytes, past its header block`, at + p);
     const m = { type, data: b.subarray(p + 8, p + 8 + size), offset: at + p };
     if (out.length >= MAX_MESSAGES) throw new Hdf5Error(`more than ${MAX_MESSAGES} object header messages`, at + p);
@@ -205,7 +214,7 @@ async function messagesV2(r: Reader, b: Buffer, at: number, flags: number, out: 
   while (p + hdr <= b.length) {
     r.tick();
     const type = b[p]!;
-    const size = b.readUInt16LE(p + 1);
+    const size = u16(b, p + 1);
     if (p + hdr + size > b.length) throw new Hdf5Error(`message of type ${type} at offset ${at + p} declares ${size} bytes, past its header chunk`, at + p);
     const m = { type, data: b.subarray(p + hdr, p + hdr + size), offset: at + p };
     if (out.length >= MAX_MESSAGES) throw new Hdf5Error(`more than ${MAX_MESSAGES} object header messages`, at + p);
@@ -220,9 +229,9 @@ async function attribute(r: Reader, d: Buffer, offset: number, issues: string[])
   const version = d[0]!;
   if (version < 1 || version > 3) throw new Hdf5Error(`attribute message version ${version} is not 1–3`, offset);
   const flags = d[1]!;
-  const nameSize = d.readUInt16LE(2);
-  const typeSize = d.readUInt16LE(4);
-  const spaceSize = d.readUInt16LE(6);
+  const nameSize = u16(d, 2);
+  const typeSize = u16(d, 4);
+  const spaceSize = u16(d, 6);
   const pad = (n: number): number => (version === 1 ? (n + 7) & ~7 : n);
   let p = version === 3 ? 9 : 8;
   if (p + pad(nameSize) + pad(typeSize) + pad(spaceSize) > d.length) throw new Hdf5Error(`attribute message declares ${nameSize}+${typeSize}+${spaceSize} bytes of name, type and space, past its ${d.length} bytes`, offset);
@@ -241,7 +250,7 @@ async function attribute(r: Reader, d: Buffer, offset: number, issues: string[])
   const count = elements(space);
   if (count === 0) return a;
   const cls = type[0]! & 0x0f;
-  const size = type.length >= 8 ? type.readUInt32LE(4) : 0;
+  const size = type.length >= 8 ? u32(type, 4) : 0;
   const data = d.subarray(p);
   if (cls === 3) {
     // Fixed-length string: the first element's bytes, up to the first NUL (null-terminated/padded).
@@ -252,9 +261,9 @@ async function attribute(r: Reader, d: Buffer, offset: number, issues: string[])
   } else if (cls === 9) {
     // Variable-length: per element a length, then a global heap id (collection address, object index).
     if (4 + r.offSize + 4 > data.length) throw new Hdf5Error(`attribute ${JSON.stringify(name)} holds ${data.length} bytes, too few for a variable-length reference`, offset);
-    const len = data.readUInt32LE(0);
+    const len = u32(data, 0);
     const coll = r.uint(data, 4, r.offSize);
-    const index = data.readUInt32LE(4 + r.offSize);
+    const index = u32(data, 4 + r.offSize);
     try {
       const obj = await globalHeapObject(r, coll, index);
       a.value = obj.subarray(0, Math.min(len, obj.length)).toString('utf8');
@@ -275,7 +284,7 @@ function elements(s: Buffer): number {
   if (rank === 0) return 1;
   const p = version === 1 ? 8 : 4;
   let n = 1;
-  for (let i = 0; i < rank && p + i * 8 + 8 <= s.length; i++) n *= Number(s.readBigUInt64LE(p + i * 8));
+  for (let i = 0; i < rank && p + i * 8 + 8 <= s.length; i++) n *= Number(u64(s, p + i * 8));
   return n;
 }
 
@@ -289,7 +298,7 @@ async function globalHeapObject(r: Reader, addr: number, index: number): Promise
   let p = 8 + r.lenSize;
   while (p + 8 + r.lenSize <= coll.length) {
     r.tick();
-    const i = coll.readUInt16LE(p);
+    const i = u16(coll, p);
     const osize = r.uint(coll, p + 8, r.lenSize);
     if (i === 0) break; // free space: the rest of the collection
     const start = p + 8 + r.lenSize;
@@ -342,18 +351,18 @@ async function fractalHeap(r: Reader, addr: number): Promise<FractalHeap> {
   const l = r.lenSize;
   const b = await r.at(addr, 22 + 12 * l + 3 * o, 'fractal heap header');
   if (b.subarray(0, 4).toString('latin1') !== 'FRHP') throw new Hdf5Error(`fractal heap at address ${addr} lacks its FRHP signature`, r.base + addr);
-  const idLen = b.readUInt16LE(5);
-  const filterLen = b.readUInt16LE(7);
+  const idLen = u16(b, 5);
+  const filterLen = u16(b, 7);
   const flags = b[9]!;
-  const maxManaged = b.readUInt32LE(10);
+  const maxManaged = u32(b, 10);
   let p = 14 + l + o + l + o + 8 * l; // next huge id, huge btree, free space, free-space manager, 8 statistics
-  const width = b.readUInt16LE(p);
+  const width = u16(b, p);
   const startBlock = r.uint(b, p + 2, l);
   const maxDirect = r.uint(b, p + 2 + l, l);
-  const maxHeapBits = b.readUInt16LE(p + 2 + 2 * l);
+  const maxHeapBits = u16(b, p + 2 + 2 * l);
   p += 2 + 2 * l + 2 + 2; // width, starting, max direct, max heap size, starting rows
   const rootAddr = r.uint(b, p, o);
-  const rootRows = b.readUInt16LE(p + o);
+  const rootRows = u16(b, p + o);
   if (!width || startBlock <= 0 || maxDirect <= 0 || maxHeapBits > 64) throw new Hdf5Error(`fractal heap at address ${addr} has an impossible doubling table (width ${width}, start ${startBlock}, max direct ${maxDirect})`, r.base + addr);
   return { addr, idLen, maxDirect, startBlock, width, maxHeapBits, rootAddr, rootRows, checksummed: (flags & 2) !== 0, filtered: filterLen > 0, maxManaged };
 }
@@ -365,11 +374,11 @@ async function btreeRecords(r: Reader, addr: number, idLen: number): Promise<Buf
   const h = await r.at(addr, 16 + o + 2 + l + 4, 'B-tree header');
   if (h.subarray(0, 4).toString('latin1') !== 'BTHD') throw new Hdf5Error(`B-tree at address ${addr} lacks its BTHD signature`, r.base + addr);
   const type = h[5]!;
-  const nodeSize = h.readUInt32LE(6);
-  const recSize = h.readUInt16LE(10);
-  const depth = h.readUInt16LE(12);
+  const nodeSize = u32(h, 6);
+  const recSize = u16(h, 10);
+  const depth = u16(h, 12);
   const root = r.uint(h, 16, o);
-  const rootCount = h.readUInt16LE(16 + o);
+  const rootCount = u16(h, 16 + o);
   if (type !== 8) throw new Hdf5Error(`attribute name index at address ${addr} is a type-${type} B-tree (8 expected)`, r.base + addr);
   if (recSize < idLen || nodeSize < 16 || depth > 16) throw new Hdf5Error(`B-tree at address ${addr} declares records of ${recSize} bytes in ${nodeSize}-byte nodes, depth ${depth}`, r.base + addr);
   const out: Buffer[] = [];
