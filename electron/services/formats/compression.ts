@@ -1,11 +1,11 @@
 // Compressed wrappers (joblib.gz, .tar.gz, zlib/xz/bz2/lz4 joblib): sniffed by magic bytes and inflated
 // with a hard output cap, so a small bomb cannot become gigabytes in memory. gzip, zlib and xz stream;
 // bzip2 and lz4 decoders work on whole buffers, so their input is capped too and output is checked as
-// it is written. Legacy .lzma ("alone") has no bounded decoder here and stays unscannable.
+// it is written. Legacy .lzma ("alone") goes through our own bounded decoder (lzma.ts).
 import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import zlib from 'node:zlib';
 import lz4 from 'lz4js';
+import { unlzma } from './lzma';
 import Bunzip from 'seek-bzip';
 import * as xzModule from 'xz-decompress';
 import { FormatError, type ByteSource } from './io';
@@ -33,7 +33,11 @@ export function sniffCompression(head: Buffer): Compression | null {
   return null;
 }
 
-export const canInflate = (c: Compression): boolean => c === 'gzip' || c === 'zlib' || c === 'xz' || c === 'bzip2' || c === 'lz4';
+export const canInflate = (c: Compression): boolean => c === 'gzip' || c === 'zlib' || c === 'xz' || c === 'bzip2' || c === 'lz4' || c === 'lzma';
+
+/** The whole-buffer decoders: bzip2 (seek-bzip), lz4 (our frame walk + lz4js), lzma (lzma.ts). */
+const wholeDecoders = { bzip2: bunzip, lz4: unlz4, lzma: unlzma } as const;
+const isWhole = (c: Compression): c is keyof typeof wholeDecoders => Object.hasOwn(wholeDecoders, c);
 
 /** Largest compressed input the whole-buffer decoders (bzip2, lz4) read into memory. */
 const MAX_BUFFERED_INPUT = 512 * 2 ** 20;
@@ -144,9 +148,9 @@ export function inflateStream(src: ByteSource, codec: Compression): Readable {
   if (!canInflate(codec)) throw new CompressionError(`cannot decompress ${codec} (no decoder bundled)`);
   if (codec === 'xz') {
     const web = Readable.toWeb(sourceStream(src)) as unknown as ReadableStream<Uint8Array>;
-    return Readable.fromWeb(new XzReadableStream(web) as unknown as WebReadableStream<Uint8Array>);
+    return Readable.fromWeb(new XzReadableStream(web));
   }
-  if (codec === 'bzip2' || codec === 'lz4') {
+  if (isWhole(codec)) {
     let started = false;
     return new Readable({
       read() {
@@ -154,7 +158,7 @@ export function inflateStream(src: ByteSource, codec: Compression): Readable {
         started = true;
         wholeInput(src, codec)
           .then((buf) => {
-            this.push(codec === 'bzip2' ? bunzip(buf, STREAM_CAP, false) : unlz4(buf, STREAM_CAP, false));
+            this.push(wholeDecoders[codec](buf, STREAM_CAP, false));
             this.push(null);
           })
           .catch((e: Error) => this.destroy(e));
@@ -172,10 +176,7 @@ export function inflateStream(src: ByteSource, codec: Compression): Readable {
  * otherwise output beyond the cap is an error (decompression bomb or simply too big to scan).
  */
 export async function inflate(src: ByteSource, codec: Compression, cap: number, partial = false): Promise<Buffer> {
-  if (codec === 'bzip2' || codec === 'lz4') {
-    const input = await wholeInput(src, codec);
-    return codec === 'bzip2' ? bunzip(input, cap, partial) : unlz4(input, cap, partial);
-  }
+  if (isWhole(codec)) return wholeDecoders[codec](await wholeInput(src, codec), cap, partial);
   const s = inflateStream(src, codec);
   const chunks: Buffer[] = [];
   let got = 0;
