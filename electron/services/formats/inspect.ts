@@ -11,7 +11,7 @@ import * as keras from './keras';
 import * as lightgbm from './lightgbm';
 import * as numpy from './numpy';
 import * as onnx from './onnx';
-import * as pickle from './pickle';
+import * as pickle from './pickle/read';
 import * as pytorch from './pytorch';
 import * as safetensors from './safetensors';
 import * as savedmodel from './savedmodel';

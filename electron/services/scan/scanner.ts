@@ -12,16 +12,16 @@ import { BufferSource, FileSource, FormatError, SliceSource, basename, preview, 
 import * as keras from '../formats/keras';
 import * as numpy from '../formats/numpy';
 import * as onnx from '../formats/onnx';
-import { isTorchLegacy } from '../formats/pickle';
+import { isTorchLegacy } from '../formats/pickle/read';
 import * as safetensors from '../formats/safetensors';
 import * as savedmodel from '../formats/savedmodel';
 import * as tar from '../formats/tar';
 import { HEAD_SIZE, type Detection, type FormatId } from '../formats/types';
 import { classifyZip, findZipStart, ZipArchive, type ZipEntry } from '../formats/zip';
-import { analyzePickle, isOpcode, type NestedBytes, type PickleAnalysis, type SiblingRef } from './pickle';
-import { classifyImport, pickleFindings } from './pickleRules';
-import { at, finding, maxSeverity, SEVERITIES, type Finding, type Severity } from './rules';
-import { scanTemplate } from './template';
+import { analyzePickle, isOpcode, type NestedBytes, type PickleAnalysis, type SiblingRef } from '../formats/pickle/analyze';
+import { classifyImport, pickleFindings } from '../formats/pickle/rules';
+import { at, finding, maxSeverity, SEVERITIES, type Finding, type Severity } from '../formats/finding';
+import { scanTemplate } from '../formats/jinja/template';
 
 /** Chat templates are kilobytes; past this a .jinja file is reported as not fully scanned. */
 const MAX_TEMPLATE_BYTES = 16 << 20;

@@ -6,11 +6,11 @@
 // instructions injected into prompts. Every step is linear in the template's size, and what the parser
 // cannot take (too deep, too long, not Jinja) is still checked token by token and reported.
 import { parse, tokenize } from '@huggingface/jinja';
-import { finding, severityRank, type Finding, type Severity } from './rules';
-import { Analyzer, nameReason, type Node, type Reason } from './jinja/analyze';
-import { splitTemplate, type Block, type PyTok } from './jinja/lex';
+import { finding, severityRank, type Finding, type Severity } from '../finding';
+import { Analyzer, nameReason, type Node, type Reason } from './analyze';
+import { splitTemplate, type Block, type PyTok } from './lex';
 
-export { splitTemplate } from './jinja/lex';
+export { splitTemplate } from './lex';
 
 const TEXT_PATTERNS: Array<{ re: RegExp; severity: Severity; why: string }> = [
   { re: /\b(ignore|disregard|forget|override)\s+(all\s+|any\s+)?(the\s+|your\s+)?(previous|prior|above|earlier|system|original)\s+(instructions?|prompts?|messages?|rules)/i, severity: 'medium', why: 'tells the model to drop its instructions' },

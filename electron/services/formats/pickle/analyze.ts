@@ -4,8 +4,8 @@
 // no benign use (EXT codes, BUILD on a global, calls of call results, STACK_GLOBAL on computed
 // strings) and where the stream is damaged. Memory is bounded: containers keep a few items, the memo
 // and stack are capped, big payloads are stepped over, not read.
-import { dtypeItemSize, interpretDtypeString, type DtypeInfo } from '../formats/dtype';
-import { Cursor, FormatError, TruncatedError, type ByteSource } from '../formats/io';
+import { dtypeItemSize, interpretDtypeString, type DtypeInfo } from '../dtype';
+import { Cursor, FormatError, TruncatedError, type ByteSource } from '../io';
 
 export class PickleError extends FormatError {
   constructor(message: string, offset: number, readonly opcodeIndex: number) {

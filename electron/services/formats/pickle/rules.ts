@@ -2,8 +2,8 @@
 // Allow-list first: only exact (module, name) pairs that rebuild tensors, arrays and plain containers
 // are silent. Known-dangerous names are critical/high. Everything else is "unknown" (medium): we never
 // silently allow a name we have not reviewed.
-import { at, finding, maxSeverity, type Finding, type Severity } from './rules';
-import type { GlobalRef, PickleAnalysis, PickleEventKind } from './pickle';
+import { at, finding, maxSeverity, type Finding, type Severity } from '../finding';
+import type { GlobalRef, PickleAnalysis, PickleEventKind } from './analyze';
 
 export type ImportClass =
   | { kind: 'safe' }
