@@ -39,6 +39,7 @@ export default tseslint.config(
           { target: './native', from: ['./electron', './renderer', './server'], message: 'native adapters depend on nothing of ours' },
           { target: './electron/services', from: ['./electron/main', './electron/preload', './renderer', './server'], message: 'the domain is plain Node: it never reaches into Electron main, the preload, the page or the hub' },
           { target: './server', from: ['./electron/main', './electron/preload', './electron/services', './renderer'], message: 'the hub is its own program: it shares only the contract and native adapters' },
+          { target: './electron/services/formats', from: ['./electron/services/scan'], message: 'format knowledge (readers and their scan rules) lives in formats/; the scanner walks files and calls it, never the other way round' },
         ],
       }],
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'only electron/main and electron/preload import electron' }] }],

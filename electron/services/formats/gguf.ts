@@ -3,6 +3,9 @@
 // against the bytes left before anything is allocated, and tensor ranges are validated against the
 // file the way llama.cpp should (several GGUF loader CVEs came from trusting these numbers).
 import { Cursor, FormatError, TruncatedError, type ByteSource } from './io';
+import { at, finding } from './finding';
+import { scanTemplate } from './jinja/template';
+import type { FormatRules } from './scanContext';
 import { safeRecord, type MatchContext } from './types';
 
 export class GgufError extends FormatError {
@@ -315,3 +318,15 @@ export function summarize(info: GgufInfo, maxTensors = 2000): Record<string, unk
     issues: info.issues,
   };
 }
+
+// ---- scan rules ---------------------------------------------------------------------------
+
+/** Structure that lies about the file, and the chat templates llama.cpp-based runners render. */
+export const rules: FormatRules = {
+  malformed: { rule: 'gguf.malformed', severity: 'high' },
+  async scan(s) {
+    const g = await read(s.src);
+    for (const i of g.issues.slice(0, 50)) s.out.push(finding('high', 'gguf.malformed', s.display, at(i.offset), i.message));
+    for (const [k, v] of Object.entries(g.chatTemplates)) s.out.push(...scanTemplate(v, s.display, `kv ${k}`));
+  },
+};

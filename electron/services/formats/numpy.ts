@@ -2,7 +2,11 @@
 // (never eval), and its dtype interpreted as NumPy does. Object arrays (any spelling of an object, in a
 // field or sub-array too) are pickles after the header and get scanned as such.
 import { interpretDtypeString, type DtypeInfo } from './dtype';
+import { at, finding } from './finding';
 import { BufferSource, FormatError, readExact, type ByteSource } from './io';
+import { analyzePickle } from './pickle/analyze';
+import { pickleFindings, reachesCode, scanNested, SHAPE_RULES } from './pickle/rules';
+import type { FormatRules } from './scanContext';
 import { ZipArchive, type ZipEntry } from './zip';
 import type { MatchContext } from './types';
 
@@ -321,3 +325,30 @@ async function npzMember(zip: ZipArchive, e: ZipEntry): Promise<Record<string, u
     return { error: (err as Error).message };
   }
 }
+
+// ---- scan rules ---------------------------------------------------------------------------
+
+/** Ambiguous headers, and object arrays: their data is a pickle numpy.load(allow_pickle=True) runs. */
+export const rules: FormatRules = {
+  async scan(s) {
+    const { src, display, out } = s;
+    if (s.detection.compression) {
+      out.push(finding('medium', 'file.unscannable', display, 'file', `${s.detection.compression}-compressed .npy not inflated`));
+      return;
+    }
+    const h = await readHeader(src);
+    if (h.duplicateKeys.length) out.push(finding('medium', 'npy.malformed', display, 'header', `header gives ${h.duplicateKeys.map((k) => JSON.stringify(k)).join(', ')} more than once: numpy keeps the last value, other readers may take the first`));
+    if (!h.hasObject) return;
+    const a = await analyzePickle(src, { start: h.dataOffset, maxPickles: 1 });
+    if (h.dtype === null) {
+      // A dtype we cannot interpret may hold objects: judge the data as the pickle numpy.load would read.
+      out.push(finding('medium', 'npy.malformed', display, 'header', `dtype ${JSON.stringify(h.descr)} is not a spelling Hallmark can interpret: numpy may read its data as a pickle`));
+      if (!reachesCode(a)) return;
+      out.push(...pickleFindings(a, display).filter((f) => !SHAPE_RULES.has(f.rule)));
+    } else {
+      out.push(finding('info', 'npy.object-array', display, at(h.dataOffset), `dtype ${JSON.stringify(h.descr)} holds Python objects: the data is a pickle, loaded only with allow_pickle=True`));
+      out.push(...pickleFindings(a, display));
+    }
+    await scanNested(s, src, a.nested);
+  },
+};

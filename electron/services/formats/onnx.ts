@@ -5,6 +5,8 @@ import type protobuf from 'protobufjs';
 import { FormatError, ReadAheadSource, readExact, type ByteSource } from './io';
 import { plausible, walk, walkBuffer, ProtobufError } from './protobuf';
 import type { Budget } from './budget';
+import { finding, type Finding } from './finding';
+import type { FormatRules, SiblingLookup } from './scanContext';
 import { safeRecord, type MatchContext } from './types';
 
 export class OnnxError extends FormatError {
@@ -440,4 +442,75 @@ export function locationProblem(loc: string): string | null {
     if (depth < 0) return 'climbs out with ".."';
   }
   return null;
+}
+
+// ---- scan rules ---------------------------------------------------------------------------
+
+/** ONNX domains every runtime ships (plus ORT's contrib ops); others need a native custom-op library. */
+const STANDARD_DOMAINS = new Set(['', 'ai.onnx', 'ai.onnx.ml', 'ai.onnx.training', 'ai.onnx.preview.training', 'ai.onnx.preview', 'com.microsoft', 'com.microsoft.nchwc', 'com.microsoft.experimental', 'com.ms.internal.nhwc', 'org.pytorch.aten', 'com.microsoft.dml']);
+/** Distinct external data files resolved on disk per model. */
+const MAX_LOOKUPS = 10_000;
+
+export const rules: FormatRules = {
+  malformed: { rule: 'onnx.malformed', severity: 'medium' },
+  // Protobuf limits are what the runtime refuses too: a limit, not damage.
+  damage: (e, display, location) => (/limit|deeper than|more than/.test(e.message) ? finding('medium', 'onnx.limits', display, location, e.message) : null),
+  async scan(s) {
+    const m = await read(s.src, {}, s.budget);
+    for (const i of m.issues) s.out.push(finding('medium', 'onnx.limits', s.display, i.location, i.message));
+    customDomains(m, s.display, s.out);
+    await externalData(m, s.display, s.sibling, s.budget, s.out);
+  },
+};
+
+function customDomains(m: OnnxInfo, display: string, out: Finding[]): void {
+  const local = new Set(m.functions.map((f) => f.domain));
+  for (const [domain, count] of Object.entries(m.nodeDomains)) {
+    if (STANDARD_DOMAINS.has(domain) || local.has(domain)) continue;
+    const ops = Object.keys(m.opHistogram).filter((k) => k.startsWith(`${domain}::`)).map((k) => k.slice(domain.length + 2));
+    out.push(finding('medium', 'onnx.custom-domain', display, `domain ${JSON.stringify(domain)}`, `${count} node(s) use custom-op domain ${JSON.stringify(domain)} (${ops.slice(0, 10).join(', ')}): running the model requires loading a native custom-op library`));
+  }
+}
+
+/** Every external data reference: where it points, and whether the file there can hold it. */
+async function externalData(m: OnnxInfo, display: string, sibling: SiblingLookup | null, budget: Budget, out: Finding[]): Promise<void> {
+  // Disk lookups once per distinct file: exports with one file per tensor name thousands of them.
+  const looked = new Map<string, Awaited<ReturnType<SiblingLookup>>>();
+  let unchecked = 0;
+  for (const r of m.externalData) {
+    budget.tick();
+    const where = r.where;
+    if (!r.location) {
+      out.push(finding('medium', 'onnx.external-data-range', display, where, 'external data without a location'));
+      continue;
+    }
+    const esc = locationProblem(r.location);
+    if (esc) {
+      out.push(finding('high', 'onnx.external-data-escape', display, where, `external data location ${JSON.stringify(r.location)} ${esc}: the runtime reads whatever file that resolves to`));
+      continue;
+    }
+    if (!sibling) continue;
+    let target = looked.get(r.location);
+    if (target === undefined) {
+      if (looked.size >= MAX_LOOKUPS) {
+        unchecked++;
+        continue;
+      }
+      target = await sibling(r.location);
+      looked.set(r.location, target);
+    }
+    if (target === 'outside') {
+      out.push(finding('high', 'onnx.external-data-escape', display, where, `external data ${JSON.stringify(r.location)} resolves through a link to a file outside the model folder`));
+      continue;
+    }
+    if (!target) {
+      out.push(finding('low', 'onnx.external-data-range', display, where, `external data file ${JSON.stringify(r.location)} is missing`));
+      continue;
+    }
+    // A hard link is the same file as one elsewhere on the disk: what it holds is not the model folder's to vouch for.
+    if ((target.links ?? 1) > 1) out.push(finding('medium', 'onnx.external-data-escape', display, where, `external data file ${JSON.stringify(r.location)} has ${target.links} hard links: its bytes are also a file elsewhere (onnx ≥ 1.20 refuses it)`));
+    const end = (r.offset ?? 0) + (r.length ?? 0);
+    if (r.length !== null && end > target.size) out.push(finding('low', 'onnx.external-data-range', display, where, `external data [${r.offset ?? 0}, ${end}) is past the end of ${JSON.stringify(r.location)} (${target.size} bytes)`));
+  }
+  if (unchecked) out.push(finding('medium', 'file.unscannable', display, 'external data', `not fully scanned: external data names more than ${MAX_LOOKUPS} files; ${unchecked} reference(s) were not resolved`));
 }

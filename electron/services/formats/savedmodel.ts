@@ -1,8 +1,11 @@
 // TensorFlow SavedModel (saved_model.pb): MetaGraphDefs, their GraphDef nodes and function library,
 // signatures and tags. Walked field by field (tensorflow/core/protobuf/saved_model.proto,
 // meta_graph.proto, graph.proto, node_def.proto, function.proto); Const tensors are stepped over.
+import { finding, type Finding, type Severity } from './finding';
 import { FormatError, ReadAheadSource, readExact, type ByteSource } from './io';
+import { scanConfig } from './keras';
 import { ProtobufError, walk, walkBuffer, type Field } from './protobuf';
+import type { FormatRules } from './scanContext';
 import { safeRecord, type MatchContext } from './types';
 
 export class SavedModelError extends FormatError {
@@ -171,5 +174,56 @@ export async function readKerasMetadata(src: ByteSource): Promise<unknown[]> {
       }
     });
   });
+  return out;
+}
+
+// ---- scan rules ---------------------------------------------------------------------------
+
+const TF_OPS: Record<string, { severity: Severity; rule: string; why: string }> = {
+  ReadFile: { severity: 'high', rule: 'tf.file-io-op', why: 'reads any file the serving process can read' },
+  WriteFile: { severity: 'high', rule: 'tf.file-io-op', why: 'writes files with the serving process permissions' },
+  MatchingFiles: { severity: 'high', rule: 'tf.file-io-op', why: 'lists files on the host (glob)' },
+  DeleteFile: { severity: 'high', rule: 'tf.file-io-op', why: 'deletes files' },
+  WholeFileReader: { severity: 'high', rule: 'tf.file-io-op', why: 'reads whole files' },
+  WholeFileReaderV2: { severity: 'high', rule: 'tf.file-io-op', why: 'reads whole files' },
+  TextLineReader: { severity: 'medium', rule: 'tf.file-io-op', why: 'reads files line by line' },
+  TextLineReaderV2: { severity: 'medium', rule: 'tf.file-io-op', why: 'reads files line by line' },
+  FixedLengthRecordReaderV2: { severity: 'medium', rule: 'tf.file-io-op', why: 'reads files' },
+  TFRecordReaderV2: { severity: 'medium', rule: 'tf.file-io-op', why: 'reads files' },
+  ImmutableConst: { severity: 'medium', rule: 'tf.file-io-op', why: 'memory-maps a file by path' },
+  PyFunc: { severity: 'critical', rule: 'tf.py-func', why: 'calls a Python function of the loading process' },
+  PyFuncStateless: { severity: 'critical', rule: 'tf.py-func', why: 'calls a Python function of the loading process' },
+  EagerPyFunc: { severity: 'critical', rule: 'tf.py-func', why: 'calls a Python function of the loading process' },
+};
+const TF_INTERESTING = new Set([...Object.keys(TF_OPS), 'PrintV2', 'Print']);
+
+/** Graph ops that touch the host (files, Python); five per op and scope are enough to act on. */
+export const rules: FormatRules = {
+  malformed: { rule: 'tf.malformed', severity: 'medium' },
+  async scan({ src, display, out }) {
+    const s = await read(src, TF_INTERESTING);
+    const counted = new Map<string, number>();
+    for (const n of s.flagged) {
+      const op = TF_OPS[n.op];
+      const k = `${n.op}\0${n.scope}`;
+      counted.set(k, (counted.get(k) ?? 0) + 1);
+      if ((counted.get(k) ?? 0) > 5) continue;
+      if (op) out.push(finding(op.severity, op.rule, display, `node ${JSON.stringify(n.name)} (${n.scope})`, `${n.op} ${op.why}`));
+      else if ((n.op === 'PrintV2' || n.op === 'Print') && n.attrs.output_stream?.startsWith('file://')) {
+        out.push(finding('high', 'tf.file-io-op', display, `node ${JSON.stringify(n.name)} (${n.scope})`, `${n.op} writes to ${JSON.stringify(n.attrs.output_stream)}`));
+      }
+    }
+  },
+};
+
+/** keras_metadata.pb (known by name only: it has no magic): the Keras objects SavedModel loading rebuilds. */
+export async function scanKerasMetadata(src: ByteSource, display: string): Promise<Finding[]> {
+  const out: Finding[] = [];
+  try {
+    const objs = await readKerasMetadata(src);
+    objs.forEach((o, i) => scanConfig({ class_name: 'Root', config: {}, layers: [o] }, display, `object ${i}`, out));
+  } catch (e) {
+    out.push(finding('medium', 'tf.malformed', display, 'file', (e as Error).message));
+  }
   return out;
 }
