@@ -75,6 +75,17 @@ export async function detectSource(src: ByteSource, ctx: MatchContext = { name: 
   return { format: 'unknown' };
 }
 
+/**
+ * What a file is, for inspect and scan alike (one function, so they can never disagree). Content
+ * decides; `name` only where the bytes cannot: keras_metadata.pb has no magic, and keras.saving.load_model
+ * opens a zip named .keras as a Keras model whatever members it holds.
+ */
+export async function detectFile(src: ByteSource, name = basename(src.name)): Promise<Detection> {
+  if (name === 'keras_metadata.pb') return { format: 'tf-savedmodel', variant: 'keras-metadata' };
+  const d = await detectSource(src);
+  return d.format === 'zip' && /\.keras$/i.test(name) ? { format: 'keras' } : d;
+}
+
 /** Formats of a folder: a SavedModel, a Hugging Face model folder, or just files. */
 export async function detectFolder(dir: string): Promise<Detection> {
   const names = new Set(await fs.readdir(dir));

@@ -9,7 +9,7 @@ import { basename, FormatError, readExact, type ByteSource } from './io';
 import { parseBytes, parseText } from './json';
 import { classifyImport } from './pickle/rules';
 import type { FormatRules } from './scanContext';
-import type { ZipArchive } from './zip';
+import { ZipError, type ZipArchive } from './zip';
 import { safeRecord, type MatchContext } from './types';
 
 export class KerasError extends FormatError {
@@ -221,6 +221,8 @@ const DANGEROUS_CODE_NAMES = /^(os|posix|nt|subprocess|system|popen|eval|exec|__
 
 /** A .keras file: the v3 zip, or a bare config.json (its JSON path says where). */
 export const rules: FormatRules = {
+  // A .keras zip whose directory does not read is a damaged archive, as for any zip.
+  damage: (e, display, location) => (e instanceof ZipError ? finding('medium', 'archive.malformed', display, location, `${e.name}: ${e.message}`) : null),
   async scan(s) {
     const head = await s.src.read(0, 2);
     if (head[0] === 0x50 && head[1] === 0x4b) return s.zip('keras');

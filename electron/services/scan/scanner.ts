@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Budget, BudgetExceededError } from '../formats/budget';
 import { canInflate, inflate, inflateStream } from '../formats/compression';
-import { detectSource } from '../formats/detect';
+import { detectFile, detectSource } from '../formats/detect';
 import { at, finding, maxSeverity, SEVERITIES, type Finding, type Severity } from '../formats/finding';
 import * as gguf from '../formats/gguf';
 import * as hf from '../formats/hf';
@@ -656,9 +656,9 @@ class Scanner {
   }
 
   private async fileBody(src: FileSource, display: string, ctx: Ctx): Promise<FileReport> {
-    // Names matter only for files that have no magic (keras_metadata.pb); content decides the rest.
-    if (nameOf(display) === 'keras_metadata.pb') return { path: display, format: 'tf-savedmodel', bytes: src.size, findings: await savedmodel.scanKerasMetadata(src, display) };
-    const det = await detectSource(src);
+    // The detection inspect uses too, so the two never disagree about what a file is.
+    const det = await detectFile(src, nameOf(display));
+    if (det.variant === 'keras-metadata') return { path: display, format: det.format, bytes: src.size, findings: await savedmodel.scanKerasMetadata(src, display) };
     const r = await this.source(src, display, 0, ctx, det);
     const findings = r.findings;
     if (!ZIP_FAMILY.has(r.format)) await this.tailZip(src, display, 0, ctx, r.format, findings);
