@@ -167,6 +167,10 @@ export async function read(input: ByteSource, limits: Partial<OnnxLimits> = {}, 
 }
 
 const MAX_EXTERNAL = 100_000;
+/** ModelProto's text fields: field number → where it goes, and its proto name (for errors). */
+const MODEL_TEXT: Partial<Record<number, ['producerName' | 'producerVersion' | 'domain' | 'docString', string]>> = {
+  2: ['producerName', 'producer_name'], 3: ['producerVersion', 'producer_version'], 4: ['domain', 'domain'], 6: ['docString', 'doc_string'],
+};
 
 /**
  * ModelProto read field by field from the source: small messages decoded with the schema, large ones
@@ -225,19 +229,12 @@ class OnnxReader {
         return;
       }
       if (f.wire !== 2) return;
+      const textField = MODEL_TEXT[f.field];
+      if (textField) {
+        info[textField[0]] = await this.text(f.start, f.length, 4096, textField[1]);
+        return;
+      }
       switch (f.field) {
-        case 2:
-          info.producerName = await this.text(f.start, f.length, 4096, 'producer_name');
-          break;
-        case 3:
-          info.producerVersion = await this.text(f.start, f.length, 4096, 'producer_version');
-          break;
-        case 4:
-          info.domain = await this.text(f.start, f.length, 4096, 'domain');
-          break;
-        case 6:
-          info.docString = await this.text(f.start, f.length, 4096, 'doc_string');
-          break;
         case 7:
           await this.graph(f.start, f.length);
           await this.graphTensors(f.start, f.length, 0, '');

@@ -511,31 +511,22 @@ class PickleWalker {
       if (op === OP.STOP) return { value: f.pop(at), protocol: f.protocol };
       const w = ARG_WIDTH[op]!;
       if (w !== 0 && !c.has(w)) await c.ensure(w, opcodeName(op));
-      let pending: void | Promise<void> = undefined;
-      switch (GROUP[op]) {
-        case G.STACK:
-          this.stackOp(f, op, at);
-          break;
-        case G.NUMBER:
-          pending = this.numberOp(f, op, at);
-          break;
-        case G.TEXT:
-          pending = this.textOp(f, op, at);
-          break;
-        case G.CONTAINER:
-          this.containerOp(f, op, at);
-          break;
-        case G.MEMO:
-          pending = this.memoOp(f, op, at);
-          break;
-        case G.CODE:
-          pending = this.codeOp(f, op, at, depth);
-          break;
-        default:
-          this.fail(`invalid opcode 0x${op.toString(16).padStart(2, '0')} at offset ${at}`, at);
-      }
+      const pending = this.step(f, op, at, depth);
       if (pending) await pending;
     }
+  }
+
+  /** One opcode, by group: synchronous unless it has to read ahead. */
+  private step(f: Frame, op: number, at: number, depth: number): void | Promise<void> {
+    switch (GROUP[op]) {
+      case G.STACK: return this.stackOp(f, op, at);
+      case G.NUMBER: return this.numberOp(f, op, at);
+      case G.TEXT: return this.textOp(f, op, at);
+      case G.CONTAINER: return this.containerOp(f, op, at);
+      case G.MEMO: return this.memoOp(f, op, at);
+      case G.CODE: return this.codeOp(f, op, at, depth);
+    }
+    this.fail(`invalid opcode 0x${op.toString(16).padStart(2, '0')} at offset ${at}`, at);
   }
 
   /** Marks, stack shuffling, constants and framing. */
