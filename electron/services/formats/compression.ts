@@ -3,7 +3,6 @@
 // bzip2 and lz4 decoders work on whole buffers, so their input is capped too and output is checked as
 // it is written. Legacy .lzma ("alone") has no bounded decoder here and stays unscannable.
 import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import zlib from 'node:zlib';
 import lz4 from 'lz4js';
 import Bunzip from 'seek-bzip';
@@ -144,7 +143,7 @@ export function inflateStream(src: ByteSource, codec: Compression): Readable {
   if (!canInflate(codec)) throw new CompressionError(`cannot decompress ${codec} (no decoder bundled)`);
   if (codec === 'xz') {
     const web = Readable.toWeb(sourceStream(src)) as unknown as ReadableStream<Uint8Array>;
-    return Readable.fromWeb(new XzReadableStream(web) as unknown as WebReadableStream<Uint8Array>);
+    return Readable.fromWeb(new XzReadableStream(web));
   }
   if (codec === 'bzip2' || codec === 'lz4') {
     let started = false;
