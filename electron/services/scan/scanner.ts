@@ -254,6 +254,19 @@ function memberPathProblem(name: string): { rule: 'archive.absolute-path' | 'arc
   return null;
 }
 
+/** What a tar entry's header alone says: paths that escape, links, device nodes. */
+function tarEntryNotes(e: tar.TarEntry, display: string, out: Finding[]): void {
+  const loc = `entry ${JSON.stringify(e.name)}`;
+  const p = memberPathProblem(e.name);
+  if (p) out.push(finding('high', p.rule, display, loc, p.why));
+  if (e.type === 'symlink' || e.type === 'hardlink') {
+    const esc = hf.escapesFolder(e.linkname) ?? (e.type === 'symlink' ? hf.escapesFolder(path.posix.join(path.posix.dirname(e.name), e.linkname)) : null);
+    out.push(finding(esc ? 'high' : 'medium', 'archive.symlink', display, loc, `${e.type} ${JSON.stringify(e.name)} → ${JSON.stringify(e.linkname)}${esc ? ` (${esc}: extraction exposes or overwrites files outside the folder)` : ''}`));
+  } else if (e.type === 'device' || e.type === 'fifo') {
+    out.push(finding('medium', 'archive.symlink', display, loc, `${e.type} node ${JSON.stringify(e.name)} in an archive`));
+  }
+}
+
 class Scanner {
   constructor(private readonly opts: Opts) {}
 
@@ -384,54 +397,61 @@ class Scanner {
     if (z.prefix > 0) out.push(finding('medium', 'archive.malformed', display, 'file', `the zip archive starts at byte ${z.prefix}, after prepended data: Python's zipfile (and so Keras) reads it, tools that look at byte 0 do not`));
     const kerasArchive = keras.isKerasArchive(format, display);
     if (kerasArchive) await keras.scanArchiveConfig(z, format, display, out, ctx.budget);
+    const ciphertext = await this.zipDirectory(z, src, display, out);
     const plain: MemberNotes = { plain: new Map(), shown: 0, hidden: 0 };
-    {
-      const entries = z.entries;
-      const names = new Map<string, number>();
-      const ciphertext = new Set<ZipEntry>();
-      let declared = 0;
-      for (const e of entries) {
-        const loc = `entry ${JSON.stringify(e.name)}`;
-        const p = memberPathProblem(e.name);
-        if (p) out.push(finding('high', p.rule, display, loc, p.why));
-        if (e.unixMode !== null && (e.unixMode & 0o170000) === 0o120000) out.push(finding('high', 'archive.symlink', display, loc, `entry ${JSON.stringify(e.name)} is a symbolic link: extracting it redirects later files outside the folder`));
-        if (e.encrypted) {
-          const plain = await plainDespiteFlag(z, e);
-          if (!plain) ciphertext.add(e);
-          out.push(plain
-            ? finding('high', 'archive.encrypted', display, loc, `entry ${JSON.stringify(e.name)} has the encryption flag set but is not encrypted: Python's zipfile (and scanners built on it) refuse to read it, torch.load ignores the flag; scanned as plain data`)
-            : finding('medium', 'archive.encrypted', display, loc, `entry ${JSON.stringify(e.name)} is encrypted and cannot be scanned`));
-        }
-        if (e.method === 0 && e.compressedSize !== e.size && !(e.encrypted && e.compressedSize === e.size + 12)) {
-          out.push(finding('medium', 'archive.malformed', display, loc, `stored entry ${JSON.stringify(e.name)} declares ${e.size} bytes but holds ${e.compressedSize}: readers disagree on which to believe`));
-        }
-        names.set(e.name, (names.get(e.name) ?? 0) + 1);
-        declared += e.size;
-        if (e.size > 10 << 20 && e.size / Math.max(1, e.compressedSize) > this.opts.bombRatio) {
-          out.push(finding('high', 'archive.bomb', display, loc, `entry ${JSON.stringify(e.name)} inflates ${e.compressedSize} bytes to ${e.size} (ratio ${Math.round(e.size / Math.max(1, e.compressedSize))}:1)`));
-        }
-      }
-      for (const [n, c] of names) if (c > 1) out.push(finding('high', 'archive.duplicate-entry', display, `entry ${JSON.stringify(n)}`, `${c} entries are named ${JSON.stringify(n)}: Python's zipfile (and torch.load) use the last one, other tools the first`));
-      if (declared > this.opts.maxInflatedTotal * 4) out.push(finding('high', 'archive.bomb', display, 'central directory', `entries claim ${declared} bytes uncompressed from a ${src.size}-byte archive`));
-      const sorted = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
-      for (let i = 1; i < sorted.length; i++) {
-        const prev = sorted[i - 1]!;
-        const cur = sorted[i]!;
-        if (cur.localHeaderOffset < prev.localHeaderOffset + 30 + Buffer.byteLength(prev.name) + prev.compressedSize) {
-          out.push(finding('high', 'archive.bomb', display, `entry ${JSON.stringify(cur.name)}`, `entry data overlaps ${JSON.stringify(prev.name)} (overlapping entries: a non-recursive zip bomb or a parser-confusion trick)`));
-          break;
-        }
-      }
-      for (const e of entries) {
-        this.check();
-        ctx.budget.check();
-        if (e.name.endsWith('/') || ciphertext.has(e) || e.size === 0) continue;
-        if (e.unixMode !== null && (e.unixMode & 0o170000) === 0o120000) continue;
-        if (kerasArchive && e.name === 'config.json') continue; // read above, as Keras reads it
-        await this.zipMember(z, e, display, depth, ctx, format, out, plain);
-      }
+    for (const e of z.entries) {
+      this.check();
+      ctx.budget.check();
+      if (e.name.endsWith('/') || ciphertext.has(e) || e.size === 0) continue;
+      if (e.unixMode !== null && (e.unixMode & 0o170000) === 0o120000) continue;
+      if (kerasArchive && e.name === 'config.json') continue; // read above, as Keras reads it
+      await this.zipMember(z, e, display, depth, ctx, format, out, plain);
     }
     this.plainMembers(plain, display, out);
+  }
+
+  /**
+   * What the central directory alone says: paths and links that escape on extraction, encryption flags
+   * (returns the entries really encrypted), size lies, duplicates, bombs and overlapping entries.
+   */
+  private async zipDirectory(z: ZipArchive, src: ByteSource, display: string, out: Finding[]): Promise<Set<ZipEntry>> {
+    const entries = z.entries;
+    const names = new Map<string, number>();
+    const ciphertext = new Set<ZipEntry>();
+    let declared = 0;
+    for (const e of entries) {
+      const loc = `entry ${JSON.stringify(e.name)}`;
+      const p = memberPathProblem(e.name);
+      if (p) out.push(finding('high', p.rule, display, loc, p.why));
+      if (e.unixMode !== null && (e.unixMode & 0o170000) === 0o120000) out.push(finding('high', 'archive.symlink', display, loc, `entry ${JSON.stringify(e.name)} is a symbolic link: extracting it redirects later files outside the folder`));
+      if (e.encrypted) {
+        const plain = await plainDespiteFlag(z, e);
+        if (!plain) ciphertext.add(e);
+        out.push(plain
+          ? finding('high', 'archive.encrypted', display, loc, `entry ${JSON.stringify(e.name)} has the encryption flag set but is not encrypted: Python's zipfile (and scanners built on it) refuse to read it, torch.load ignores the flag; scanned as plain data`)
+          : finding('medium', 'archive.encrypted', display, loc, `entry ${JSON.stringify(e.name)} is encrypted and cannot be scanned`));
+      }
+      if (e.method === 0 && e.compressedSize !== e.size && !(e.encrypted && e.compressedSize === e.size + 12)) {
+        out.push(finding('medium', 'archive.malformed', display, loc, `stored entry ${JSON.stringify(e.name)} declares ${e.size} bytes but holds ${e.compressedSize}: readers disagree on which to believe`));
+      }
+      names.set(e.name, (names.get(e.name) ?? 0) + 1);
+      declared += e.size;
+      if (e.size > 10 << 20 && e.size / Math.max(1, e.compressedSize) > this.opts.bombRatio) {
+        out.push(finding('high', 'archive.bomb', display, loc, `entry ${JSON.stringify(e.name)} inflates ${e.compressedSize} bytes to ${e.size} (ratio ${Math.round(e.size / Math.max(1, e.compressedSize))}:1)`));
+      }
+    }
+    for (const [n, c] of names) if (c > 1) out.push(finding('high', 'archive.duplicate-entry', display, `entry ${JSON.stringify(n)}`, `${c} entries are named ${JSON.stringify(n)}: Python's zipfile (and torch.load) use the last one, other tools the first`));
+    if (declared > this.opts.maxInflatedTotal * 4) out.push(finding('high', 'archive.bomb', display, 'central directory', `entries claim ${declared} bytes uncompressed from a ${src.size}-byte archive`));
+    const sorted = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+    for (let i = 1; i < sorted.length; i++) {
+      const prev = sorted[i - 1]!;
+      const cur = sorted[i]!;
+      if (cur.localHeaderOffset < prev.localHeaderOffset + 30 + Buffer.byteLength(prev.name) + prev.compressedSize) {
+        out.push(finding('high', 'archive.bomb', display, `entry ${JSON.stringify(cur.name)}`, `entry data overlaps ${JSON.stringify(prev.name)} (overlapping entries: a non-recursive zip bomb or a parser-confusion trick)`));
+        break;
+      }
+    }
+    return ciphertext;
   }
 
   /** One info finding per archive for members left unparsed because they are plainly data (never silence). */
@@ -547,54 +567,49 @@ class Scanner {
   }
 
   private async tarBody(src: ByteSource, display: string, depth: number, ctx: Ctx, d: Detection, out: Finding[], plain: MemberNotes): Promise<void> {
-    const checkEntry = (e: tar.TarEntry): void => {
-      const loc = `entry ${JSON.stringify(e.name)}`;
-      const p = memberPathProblem(e.name);
-      if (p) out.push(finding('high', p.rule, display, loc, p.why));
-      if (e.type === 'symlink' || e.type === 'hardlink') {
-        const esc = hf.escapesFolder(e.linkname) ?? (e.type === 'symlink' ? hf.escapesFolder(path.posix.join(path.posix.dirname(e.name), e.linkname)) : null);
-        out.push(finding(esc ? 'high' : 'medium', 'archive.symlink', display, loc, `${e.type} ${JSON.stringify(e.name)} → ${JSON.stringify(e.linkname)}${esc ? ` (${esc}: extraction exposes or overwrites files outside the folder)` : ''}`));
-      } else if (e.type === 'device' || e.type === 'fifo') {
-        out.push(finding('medium', 'archive.symlink', display, loc, `${e.type} node ${JSON.stringify(e.name)} in an archive`));
-      }
-    };
-    if (!d.compression) {
-      const entries = await tar.listTar(src);
-      for (const e of entries) {
-        this.check();
-        ctx.budget.check();
-        checkEntry(e);
-        if (e.type !== 'file' || e.size === 0) continue;
-        const member = `${display}!${e.name}`;
-        const msrc = tar.memberSource(src, e, member);
-        const det = await detectSource(msrc);
-        if (det.format === 'unknown' && !/\.(pkl|pickle)$/i.test(e.name)) {
-          this.unclaimed(await msrc.read(0, Math.min(msrc.size, HEAD_SIZE)), e.name, member, plain, out);
-          continue;
-        }
-        const nestedArchive = ['zip', 'pytorch', 'torchscript', 'npz', 'keras', 'tar'].includes(det.format);
-        if (nestedArchive && depth + 1 > this.opts.maxDepth) {
-          out.push(finding('medium', 'archive.nested-depth', member, 'entry', `archive nested deeper than ${this.opts.maxDepth} levels: not scanned`));
-          continue;
-        }
-        const r = await this.source(msrc, member, depth + 1, { ...ctx, sibling: null }, det.format === 'unknown' ? { format: 'pickle' } : det);
-        out.push(...r.findings);
-      }
-      return;
-    }
+    if (!d.compression) return this.plainTar(src, display, depth, ctx, out, plain);
     if (!canInflate(d.compression)) {
       out.push(finding('medium', 'file.unscannable', display, 'file', `${d.compression}-compressed tar cannot be decompressed`));
       return;
     }
+    return this.compressedTar(src, d.compression, display, depth, ctx, out, plain);
+  }
+
+  /** An uncompressed tar: members are slices of the file, read in place. */
+  private async plainTar(src: ByteSource, display: string, depth: number, ctx: Ctx, out: Finding[], plain: MemberNotes): Promise<void> {
+    for (const e of await tar.listTar(src)) {
+      this.check();
+      ctx.budget.check();
+      tarEntryNotes(e, display, out);
+      if (e.type !== 'file' || e.size === 0) continue;
+      const member = `${display}!${e.name}`;
+      const msrc = tar.memberSource(src, e, member);
+      const det = await detectSource(msrc);
+      if (det.format === 'unknown' && !/\.(pkl|pickle)$/i.test(e.name)) {
+        this.unclaimed(await msrc.read(0, Math.min(msrc.size, HEAD_SIZE)), e.name, member, plain, out);
+        continue;
+      }
+      const nestedArchive = ['zip', 'pytorch', 'torchscript', 'npz', 'keras', 'tar'].includes(det.format);
+      if (nestedArchive && depth + 1 > this.opts.maxDepth) {
+        out.push(finding('medium', 'archive.nested-depth', member, 'entry', `archive nested deeper than ${this.opts.maxDepth} levels: not scanned`));
+        continue;
+      }
+      const r = await this.source(msrc, member, depth + 1, { ...ctx, sibling: null }, det.format === 'unknown' ? { format: 'pickle' } : det);
+      out.push(...r.findings);
+    }
+  }
+
+  /** A compressed tar, streamed once: members up to a cap are kept whole and scanned, larger ones by their head only. */
+  private async compressedTar(src: ByteSource, codec: Compression, display: string, depth: number, ctx: Ctx, out: Finding[], plain: MemberNotes): Promise<void> {
     const budget = Math.max(0, this.opts.maxInflatedTotal - ctx.inflated);
     const keepWhole = Math.min(64 << 20, this.opts.maxMemberBytes);
     const res = await tar.walkTarStream(
-      inflateStream(src, d.compression),
+      inflateStream(src, codec),
       (e) => (e.type === 'file' ? (e.size <= keepWhole ? e.size : HEAD_SIZE) : 0),
       async (e, data) => {
         this.check();
         ctx.budget.check();
-        checkEntry(e);
+        tarEntryNotes(e, display, out);
         if (!data) return;
         const member = `${display}!${e.name}`;
         const msrc = new BufferSource(member, data);
