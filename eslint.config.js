@@ -2,7 +2,7 @@
 // the renderer never imports Node code, only services use native/, the contract is pure TS.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
@@ -16,6 +16,8 @@ export default tseslint.config(
       globals: { ...globals.node },
     },
     plugins: { 'import-x': importX },
+    // Imports are written without extensions: the default resolver finds no .ts file, and a zone only fires on a resolved path.
+    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json', '.node'] })] },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-floating-promises': 'error',
@@ -39,6 +41,7 @@ export default tseslint.config(
           { target: './native', from: ['./electron', './renderer', './server'], message: 'native adapters depend on nothing of ours' },
           { target: './electron/services', from: ['./electron/main', './electron/preload', './renderer', './server'], message: 'the domain is plain Node: it never reaches into Electron main, the preload, the page or the hub' },
           { target: './server', from: ['./electron/main', './electron/preload', './electron/services', './renderer'], message: 'the hub is its own program: it shares only the contract and native adapters' },
+          { target: './electron/services/formats', from: ['./electron/services/scan'], message: 'format knowledge (readers and their scan rules) lives in formats/; the scanner walks files and calls it, never the other way round' },
         ],
       }],
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'only electron/main and electron/preload import electron' }] }],

@@ -2,7 +2,7 @@ import type { scanCalls } from '../../contract/scan';
 import type { AppContext } from '../AppContext';
 import { inspectPath } from '../formats/inspect';
 import { Registry } from '../registry/Registry';
-import { RULES } from '../scan/rules';
+import { RULES } from '../formats/finding';
 import { toSarif } from '../scan/sarif';
 import { scanPaths } from '../scan/scanner';
 import { getInspection, getRun, getScanFiles, latestRun, listScans, reportOf, saveScan } from '../scan/store';

@@ -11,7 +11,7 @@ import * as keras from './keras';
 import * as lightgbm from './lightgbm';
 import * as numpy from './numpy';
 import * as onnx from './onnx';
-import * as pickle from './pickle';
+import * as pickle from './pickle/read';
 import * as pytorch from './pytorch';
 import * as safetensors from './safetensors';
 import * as savedmodel from './savedmodel';
@@ -73,6 +73,17 @@ export async function detectSource(src: ByteSource, ctx: MatchContext = { name: 
   }
   if (onnx.match(head, ctx)) return { format: 'onnx' };
   return { format: 'unknown' };
+}
+
+/**
+ * What a file is, for inspect and scan alike (one function, so they can never disagree). Content
+ * decides; `name` only where the bytes cannot: keras_metadata.pb has no magic, and keras.saving.load_model
+ * opens a zip named .keras as a Keras model whatever members it holds.
+ */
+export async function detectFile(src: ByteSource, name = basename(src.name)): Promise<Detection> {
+  if (name === 'keras_metadata.pb') return { format: 'tf-savedmodel', variant: 'keras-metadata' };
+  const d = await detectSource(src);
+  return d.format === 'zip' && /\.keras$/i.test(name) ? { format: 'keras' } : d;
 }
 
 /** Formats of a folder: a SavedModel, a Hugging Face model folder, or just files. */

@@ -3,6 +3,9 @@
 // against the bytes left before anything is allocated, and tensor ranges are validated against the
 // file the way llama.cpp should (several GGUF loader CVEs came from trusting these numbers).
 import { Cursor, FormatError, TruncatedError, type ByteSource } from './io';
+import { at, finding } from './finding';
+import { scanTemplate } from './jinja/template';
+import type { FormatRules } from './scanContext';
 import { safeRecord, type MatchContext } from './types';
 
 export class GgufError extends FormatError {
@@ -90,38 +93,79 @@ const LIMITS: GgufLimits = { maxKv: 1 << 20, maxTensors: 1 << 18, maxString: 16 
 const KEEP_TEMPLATE = 1 << 20;
 
 export async function read(src: ByteSource, limits: Partial<GgufLimits> = {}): Promise<GgufInfo> {
-  const L = { ...LIMITS, ...limits };
-  const c = new Cursor(src, 0, 1 << 20);
+  const r = new GgufReader(src, { ...LIMITS, ...limits });
   try {
-    return await readInner(c, src, L);
+    return await r.read();
   } catch (e) {
-    if (e instanceof TruncatedError) throw new GgufError(`truncated: ${e.message}`, e.offset ?? c.pos);
+    if (e instanceof TruncatedError) throw new GgufError(`truncated: ${e.message}`, e.offset ?? r.c.pos);
     throw e;
   }
 }
 
-async function readInner(c: Cursor, src: ByteSource, L: GgufLimits): Promise<GgufInfo> {
-  await c.ensure(8, 'GGUF header');
-  if (c.u32() !== 0x46554747) throw new GgufError('bad magic (not GGUF)', 0);
-  const version = c.u32();
-  if (version === 0x03000000 || version === 0x02000000) throw new GgufError(`big-endian GGUF (version bytes ${version.toString(16)}) is not supported`, 4);
-  if (version < 1 || version > 3) throw new GgufError(`unsupported GGUF version ${version} at offset 4`, 4);
-  const v1 = version === 1;
-  const readCount = async (what: string): Promise<number> => {
-    await c.ensure(v1 ? 4 : 8, what);
-    return v1 ? c.u32() : c.u64();
-  };
-  const countAt = c.pos;
-  const tensorCount = await readCount('tensor count');
-  const kvCount = await readCount('kv count');
-  // Cheapest possible entries: a kv is 13 bytes, a tensor info 24; counts beyond that are lies.
-  if (!(kvCount <= L.maxKv) || kvCount * 13 > c.remaining) throw new GgufError(`kv count ${kvCount} at offset ${countAt + (v1 ? 4 : 8)} is impossible for ${c.remaining} remaining bytes (limit ${L.maxKv})`, countAt + (v1 ? 4 : 8));
-  if (!(tensorCount <= L.maxTensors) || tensorCount * 24 > c.remaining) throw new GgufError(`tensor count ${tensorCount} at offset ${countAt} is impossible for ${c.remaining} remaining bytes (limit ${L.maxTensors})`, countAt);
+/** One pass over the file in gguf order: header, key/values, tensor infos; then the data ranges are checked. */
+class GgufReader {
+  readonly c: Cursor;
+  private v1 = false;
+  private readonly issues: GgufIssue[] = [];
 
-  const issues: GgufIssue[] = [];
-  const readString = async (keep: number, what: string): Promise<string> => {
+  constructor(private readonly src: ByteSource, private readonly L: GgufLimits) {
+    this.c = new Cursor(src, 0, 1 << 20);
+  }
+
+  async read(): Promise<GgufInfo> {
+    const { version, tensorCount, kvCount } = await this.header();
+    const { kv, chatTemplates, tokens } = await this.keyValues(kvCount);
+    const alignment = this.alignment(kv);
+    const { tensors, quantization, params } = await this.tensorInfos(tensorCount, alignment);
+    const dataOffset = Math.ceil(this.c.pos / alignment) * alignment;
+    this.checkRanges(tensors, tensorCount, dataOffset);
+    const str = (k: string): string | null => (typeof kv[k] === 'string' ? (kv[k]) : null);
+    const num = (k: string): number | null => (typeof kv[k] === 'number' ? (kv[k]) : null);
+    const architecture = str('general.architecture');
+    const ft = num('general.file_type');
+    return {
+      version, tensorCount, kvCount, alignment, dataOffset, kv, tensors,
+      architecture,
+      name: str('general.name'),
+      contextLength: architecture ? num(`${architecture}.context_length`) : null,
+      fileType: ft === null ? null : (FILE_TYPES[ft] ?? `type${ft}`),
+      tokenizerModel: str('tokenizer.ggml.model'),
+      vocabSize: tokens,
+      chatTemplates,
+      parameterCount: params,
+      quantization,
+      issues: this.issues.slice(0, 200),
+    };
+  }
+
+  /** Magic, version and the two counts, which must fit the bytes left. */
+  private async header(): Promise<{ version: number; tensorCount: number; kvCount: number }> {
+    const { c, L } = this;
+    await c.ensure(8, 'GGUF header');
+    if (c.u32() !== 0x46554747) throw new GgufError('bad magic (not GGUF)', 0);
+    const version = c.u32();
+    if (version === 0x03000000 || version === 0x02000000) throw new GgufError(`big-endian GGUF (version bytes ${version.toString(16)}) is not supported`, 4);
+    if (version < 1 || version > 3) throw new GgufError(`unsupported GGUF version ${version} at offset 4`, 4);
+    const v1 = (this.v1 = version === 1);
+    const countAt = c.pos;
+    const tensorCount = await this.count('tensor count');
+    const kvCount = await this.count('kv count');
+    // Cheapest possible entries: a kv is 13 bytes, a tensor info 24; counts beyond that are lies.
+    if (!(kvCount <= L.maxKv) || kvCount * 13 > c.remaining) throw new GgufError(`kv count ${kvCount} at offset ${countAt + (v1 ? 4 : 8)} is impossible for ${c.remaining} remaining bytes (limit ${L.maxKv})`, countAt + (v1 ? 4 : 8));
+    if (!(tensorCount <= L.maxTensors) || tensorCount * 24 > c.remaining) throw new GgufError(`tensor count ${tensorCount} at offset ${countAt} is impossible for ${c.remaining} remaining bytes (limit ${L.maxTensors})`, countAt);
+    return { version, tensorCount, kvCount };
+  }
+
+  /** Counts and lengths: u32 in version 1, u64 since. */
+  private async count(what: string): Promise<number> {
+    await this.c.ensure(this.v1 ? 4 : 8, what);
+    return this.v1 ? this.c.u32() : this.c.u64();
+  }
+
+  private async string(keep: number, what: string): Promise<string> {
+    const { c, L } = this;
     const at = c.pos;
-    const n = await readCount(`${what} length`);
+    const n = await this.count(`${what} length`);
     if (!(n <= L.maxString)) throw new GgufError(`${what} length ${n} at offset ${at} exceeds the ${L.maxString}-byte limit`, at);
     if (n > c.remaining) throw new GgufError(`${what} length ${n} at offset ${at} runs past the end of the file (${c.remaining} bytes left)`, at);
     const k = Math.min(n, keep);
@@ -129,9 +173,10 @@ async function readInner(c: Cursor, src: ByteSource, L: GgufLimits): Promise<Ggu
     const s = c.bytes(k).toString('utf8');
     c.skip(n - k, what);
     return s;
-  };
+  }
 
-  const readValue = async (type: number, depth: number, keep: number, at: number): Promise<GgufValue> => {
+  private async value(type: number, depth: number, keep: number, at: number): Promise<GgufValue> {
+    const c = this.c;
     switch (type) {
       case T.U8: await c.ensure(1); return c.u8();
       case T.I8: await c.ensure(1); return (c.u8() << 24) >> 24;
@@ -144,152 +189,154 @@ async function readInner(c: Cursor, src: ByteSource, L: GgufLimits): Promise<Ggu
       case T.BOOL: {
         await c.ensure(1);
         const b = c.u8();
-        if (b > 1) issues.push({ offset: c.pos - 1, message: `bool value ${b} at offset ${c.pos - 1} is neither 0 nor 1` });
+        if (b > 1) this.issues.push({ offset: c.pos - 1, message: `bool value ${b} at offset ${c.pos - 1} is neither 0 nor 1` });
         return b !== 0;
       }
       case T.U64: { await c.ensure(8); const v = c.u64big(); return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString(); }
       case T.I64: { await c.ensure(8); const v = c.i64big(); return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString(); }
-      case T.STRING: return readString(keep, 'string');
-      case T.ARRAY: {
-        if (depth >= L.maxArrayDepth) throw new GgufError(`arrays nested deeper than ${L.maxArrayDepth} at offset ${at}`, at);
-        await c.ensure(4, 'array type');
-        const et = c.u32();
-        const cntAt = c.pos;
-        const count = await readCount('array count');
-        const minSize = FIXED_SIZE[et] ?? (et === T.STRING ? (v1 ? 4 : 8) : et === T.ARRAY ? 12 : -1);
-        if (minSize < 0) throw new GgufError(`unknown array element type ${et} at offset ${cntAt - 4}`, cntAt - 4);
-        if (!(count * minSize <= c.remaining)) throw new GgufError(`array count ${count} at offset ${cntAt} needs at least ${count * minSize} bytes, only ${c.remaining} left`, cntAt);
-        const head: GgufValue[] = [];
-        if (FIXED_SIZE[et] !== undefined) {
-          const n = Math.min(count, L.arrayHead);
-          for (let i = 0; i < n; i++) head.push(await readValue(et, depth + 1, 64, c.pos));
-          c.skip((count - n) * FIXED_SIZE[et], 'array');
-        } else if (et === T.STRING) {
-          // Vocabularies hold 100k+ strings: step over them synchronously, awaiting only to refill.
-          const lw = v1 ? 4 : 8;
-          for (let i = 0; i < count; i++) {
-            if (i < L.arrayHead) {
-              head.push(await readString(256, 'string'));
-              continue;
-            }
-            if (!c.has(lw)) await c.ensure(lw, 'string length');
-            const lenAt = c.pos;
-            const n = v1 ? c.u32() : c.u64();
-            if (!(n <= L.maxString) || n > c.remaining) throw new GgufError(`string length ${n} at offset ${lenAt} runs past the end of the file or the ${L.maxString}-byte limit`, lenAt);
-            c.skip(n, 'string');
-          }
-        } else {
-          for (let i = 0; i < count; i++) {
-            const v = await readValue(et, depth + 1, i < L.arrayHead ? 256 : 0, c.pos);
-            if (i < L.arrayHead) head.push(v);
-          }
-        }
-        return { type: TYPE_NAMES[et] ?? String(et), count, head };
-      }
+      case T.STRING: return this.string(keep, 'string');
+      case T.ARRAY: return this.array(depth, at);
       default:
         throw new GgufError(`unknown value type ${type} at offset ${at}`, at);
     }
-  };
-
-  const kv = safeRecord<GgufValue>();
-  const chatTemplates = safeRecord<string>();
-  let tokens: number | null = null;
-  for (let i = 0; i < kvCount; i++) {
-    const keyAt = c.pos;
-    const key = await readString(1024, 'key');
-    await c.ensure(4, 'value type');
-    const typeAt = c.pos;
-    const type = c.u32();
-    if (Object.hasOwn(kv, key)) issues.push({ offset: keyAt, message: `duplicate key ${JSON.stringify(key)} at offset ${keyAt}` });
-    const isTemplate = key === 'tokenizer.chat_template' || key.startsWith('tokenizer.chat_template.');
-    const value = await readValue(type, 0, isTemplate ? KEEP_TEMPLATE : L.keepString, typeAt);
-    kv[key] = value;
-    // A repeated template key keeps every copy: readers differ on which one they use, so all are checked.
-    if (isTemplate && typeof value === 'string') chatTemplates[Object.hasOwn(chatTemplates, key) ? `${key} (again at offset ${keyAt})` : key] = value;
-    if (key === 'tokenizer.ggml.tokens' && typeof value === 'object') tokens = value.count;
   }
 
-  const alignRaw = kv['general.alignment'];
-  let alignment = 32;
-  if (alignRaw !== undefined) {
-    if (typeof alignRaw === 'number' && alignRaw > 0 && (alignRaw & (alignRaw - 1)) === 0 && alignRaw <= 1 << 30) alignment = alignRaw;
-    else issues.push({ offset: 0, message: `general.alignment ${JSON.stringify(alignRaw)} is not a power of two; using 32` });
-  }
-
-  const tensors: GgufTensor[] = [];
-  const names = new Set<string>();
-  const quantization = safeRecord<number>();
-  let params = 0;
-  for (let i = 0; i < tensorCount; i++) {
-    const at = c.pos;
-    const name = await readString(256, 'tensor name');
-    await c.ensure(4, 'n_dims');
-    const nd = c.u32();
-    if (nd > 4) throw new GgufError(`tensor ${JSON.stringify(name)} at offset ${at} has ${nd} dimensions (GGML allows 4)`, at);
-    await c.ensure(nd * 8 + 12, 'tensor info');
-    const dims: bigint[] = [];
-    for (let d = 0; d < nd; d++) dims.push(c.u64big());
-    const ne = dims.reduce((a, b) => a * b, 1n);
-    // Sizes, offsets and parameter counts below are plain numbers: a dimension or element count
-    // past 2^53 cannot be one, and no loader could address such a tensor anyway (llama.cpp refuses
-    // products past INT64_MAX). Refuse the file, quoting the dimensions as written.
-    if (dims.some((x) => x > BigInt(Number.MAX_SAFE_INTEGER)) || ne > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new GgufError(`tensor ${JSON.stringify(name)} at offset ${at} has dimensions [${dims.join(', ')}] (${ne} elements), more than ${Number.MAX_SAFE_INTEGER}`, at);
+  /** An array: its first elements kept, the rest stepped over (its byte count checked first). */
+  private async array(depth: number, at: number): Promise<GgufValue> {
+    const { c, L } = this;
+    if (depth >= L.maxArrayDepth) throw new GgufError(`arrays nested deeper than ${L.maxArrayDepth} at offset ${at}`, at);
+    await c.ensure(4, 'array type');
+    const et = c.u32();
+    const cntAt = c.pos;
+    const count = await this.count('array count');
+    const minSize = FIXED_SIZE[et] ?? (et === T.STRING ? (this.v1 ? 4 : 8) : et === T.ARRAY ? 12 : -1);
+    if (minSize < 0) throw new GgufError(`unknown array element type ${et} at offset ${cntAt - 4}`, cntAt - 4);
+    if (!(count * minSize <= c.remaining)) throw new GgufError(`array count ${count} at offset ${cntAt} needs at least ${count * minSize} bytes, only ${c.remaining} left`, cntAt);
+    const head: GgufValue[] = [];
+    if (FIXED_SIZE[et] !== undefined) {
+      const n = Math.min(count, L.arrayHead);
+      for (let i = 0; i < n; i++) head.push(await this.value(et, depth + 1, 64, c.pos));
+      c.skip((count - n) * FIXED_SIZE[et], 'array');
+    } else if (et === T.STRING) {
+      await this.stringArray(count, head);
+    } else {
+      for (let i = 0; i < count; i++) {
+        const v = await this.value(et, depth + 1, i < L.arrayHead ? 256 : 0, c.pos);
+        if (i < L.arrayHead) head.push(v);
+      }
     }
-    const shape = dims.map(Number);
-    const typeId = c.u32();
-    const offset = c.u64big();
-    if (names.has(name)) issues.push({ offset: at, message: `duplicate tensor name ${JSON.stringify(name)} at offset ${at}` });
-    names.add(name);
-    const t = GGML_TYPES[typeId];
-    let bytes: number | null = null;
-    if (!t) issues.push({ offset: at, message: `tensor ${JSON.stringify(name)} at offset ${at} has unknown ggml type ${typeId}` });
-    else {
-      const [, blk, size] = t;
-      if (nd > 0 && shape[0]! % blk !== 0) issues.push({ offset: at, message: `tensor ${JSON.stringify(name)}: first dimension ${shape[0]} is not a multiple of the ${t[0]} block size ${blk}` });
-      bytes = Number((ne / BigInt(blk)) * BigInt(size));
-      params += Number(ne);
-      quantization[t[0]] = (quantization[t[0]] ?? 0) + 1;
-    }
-    if (offset % BigInt(alignment) !== 0n) issues.push({ offset: at, message: `tensor ${JSON.stringify(name)} data offset ${offset} is not aligned to ${alignment}` });
-    if (tensors.length < L.maxTensors) tensors.push({ name, type: t?.[0] ?? `type${typeId}`, shape, offset: offset <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(offset) : Infinity, bytes });
+    return { type: TYPE_NAMES[et] ?? String(et), count, head };
   }
 
-  const dataOffset = Math.ceil(c.pos / alignment) * alignment;
-  // Tensor ranges must lie inside the file and must not overlap.
-  const sorted = [...tensors].sort((a, b) => a.offset - b.offset);
-  let prevEnd = 0;
-  let prevName = '';
-  for (const t of sorted) {
-    if (t.bytes === null) continue;
-    const start = dataOffset + t.offset;
-    const end = start + t.bytes;
-    if (!Number.isFinite(start) || end > src.size) issues.push({ offset: start, message: `tensor ${JSON.stringify(t.name)} data [${start}, ${end}) runs past the end of the file (${src.size} bytes)` });
-    if (t.offset < prevEnd) issues.push({ offset: start, message: `tensor ${JSON.stringify(t.name)} data at ${t.offset} overlaps ${JSON.stringify(prevName)} (ends at ${prevEnd})` });
-    if (t.offset + t.bytes > prevEnd) {
-      prevEnd = t.offset + t.bytes;
-      prevName = t.name;
+  /** Vocabularies hold 100k+ strings: step over them synchronously, awaiting only to refill. */
+  private async stringArray(count: number, head: GgufValue[]): Promise<void> {
+    const { c, L } = this;
+    const lw = this.v1 ? 4 : 8;
+    for (let i = 0; i < count; i++) {
+      if (i < L.arrayHead) {
+        head.push(await this.string(256, 'string'));
+        continue;
+      }
+      if (!c.has(lw)) await c.ensure(lw, 'string length');
+      const lenAt = c.pos;
+      const n = this.v1 ? c.u32() : c.u64();
+      if (!(n <= L.maxString) || n > c.remaining) throw new GgufError(`string length ${n} at offset ${lenAt} runs past the end of the file or the ${L.maxString}-byte limit`, lenAt);
+      c.skip(n, 'string');
     }
   }
-  if (tensorCount > 0 && dataOffset > src.size) issues.push({ offset: dataOffset, message: `data section starts at ${dataOffset}, past the end of the file (${src.size} bytes)` });
 
-  const str = (k: string): string | null => (typeof kv[k] === 'string' ? (kv[k]) : null);
-  const num = (k: string): number | null => (typeof kv[k] === 'number' ? (kv[k]) : null);
-  const architecture = str('general.architecture');
-  const ft = num('general.file_type');
-  return {
-    version, tensorCount, kvCount, alignment, dataOffset, kv, tensors,
-    architecture,
-    name: str('general.name'),
-    contextLength: architecture ? num(`${architecture}.context_length`) : null,
-    fileType: ft === null ? null : (FILE_TYPES[ft] ?? `type${ft}`),
-    tokenizerModel: str('tokenizer.ggml.model'),
-    vocabSize: tokens,
-    chatTemplates,
-    parameterCount: params,
-    quantization,
-    issues: issues.slice(0, 200),
-  };
+  private async keyValues(kvCount: number): Promise<{ kv: Record<string, GgufValue>; chatTemplates: Record<string, string>; tokens: number | null }> {
+    const c = this.c;
+    const kv = safeRecord<GgufValue>();
+    const chatTemplates = safeRecord<string>();
+    let tokens: number | null = null;
+    for (let i = 0; i < kvCount; i++) {
+      const keyAt = c.pos;
+      const key = await this.string(1024, 'key');
+      await c.ensure(4, 'value type');
+      const typeAt = c.pos;
+      const type = c.u32();
+      if (Object.hasOwn(kv, key)) this.issues.push({ offset: keyAt, message: `duplicate key ${JSON.stringify(key)} at offset ${keyAt}` });
+      const isTemplate = key === 'tokenizer.chat_template' || key.startsWith('tokenizer.chat_template.');
+      const value = await this.value(type, 0, isTemplate ? KEEP_TEMPLATE : this.L.keepString, typeAt);
+      kv[key] = value;
+      // A repeated template key keeps every copy: readers differ on which one they use, so all are checked.
+      if (isTemplate && typeof value === 'string') chatTemplates[Object.hasOwn(chatTemplates, key) ? `${key} (again at offset ${keyAt})` : key] = value;
+      if (key === 'tokenizer.ggml.tokens' && typeof value === 'object') tokens = value.count;
+    }
+    return { kv, chatTemplates, tokens };
+  }
+
+  private alignment(kv: Record<string, GgufValue>): number {
+    const alignRaw = kv['general.alignment'];
+    if (alignRaw === undefined) return 32;
+    if (typeof alignRaw === 'number' && alignRaw > 0 && (alignRaw & (alignRaw - 1)) === 0 && alignRaw <= 1 << 30) return alignRaw;
+    this.issues.push({ offset: 0, message: `general.alignment ${JSON.stringify(alignRaw)} is not a power of two; using 32` });
+    return 32;
+  }
+
+  private async tensorInfos(tensorCount: number, alignment: number): Promise<{ tensors: GgufTensor[]; quantization: Record<string, number>; params: number }> {
+    const { c, L, issues } = this;
+    const tensors: GgufTensor[] = [];
+    const names = new Set<string>();
+    const quantization = safeRecord<number>();
+    let params = 0;
+    for (let i = 0; i < tensorCount; i++) {
+      const at = c.pos;
+      const name = await this.string(256, 'tensor name');
+      await c.ensure(4, 'n_dims');
+      const nd = c.u32();
+      if (nd > 4) throw new GgufError(`tensor ${JSON.stringify(name)} at offset ${at} has ${nd} dimensions (GGML allows 4)`, at);
+      await c.ensure(nd * 8 + 12, 'tensor info');
+      const dims: bigint[] = [];
+      for (let d = 0; d < nd; d++) dims.push(c.u64big());
+      const ne = dims.reduce((a, b) => a * b, 1n);
+      // Sizes, offsets and parameter counts below are plain numbers: a dimension or element count
+      // past 2^53 cannot be one, and no loader could address such a tensor anyway (llama.cpp refuses
+      // products past INT64_MAX). Refuse the file, quoting the dimensions as written.
+      if (dims.some((x) => x > BigInt(Number.MAX_SAFE_INTEGER)) || ne > BigInt(Number.MAX_SAFE_INTEGER)) {
+        throw new GgufError(`tensor ${JSON.stringify(name)} at offset ${at} has dimensions [${dims.join(', ')}] (${ne} elements), more than ${Number.MAX_SAFE_INTEGER}`, at);
+      }
+      const shape = dims.map(Number);
+      const typeId = c.u32();
+      const offset = c.u64big();
+      if (names.has(name)) issues.push({ offset: at, message: `duplicate tensor name ${JSON.stringify(name)} at offset ${at}` });
+      names.add(name);
+      const t = GGML_TYPES[typeId];
+      let bytes: number | null = null;
+      if (!t) issues.push({ offset: at, message: `tensor ${JSON.stringify(name)} at offset ${at} has unknown ggml type ${typeId}` });
+      else {
+        const [, blk, size] = t;
+        if (nd > 0 && shape[0]! % blk !== 0) issues.push({ offset: at, message: `tensor ${JSON.stringify(name)}: first dimension ${shape[0]} is not a multiple of the ${t[0]} block size ${blk}` });
+        bytes = Number((ne / BigInt(blk)) * BigInt(size));
+        params += Number(ne);
+        quantization[t[0]] = (quantization[t[0]] ?? 0) + 1;
+      }
+      if (offset % BigInt(alignment) !== 0n) issues.push({ offset: at, message: `tensor ${JSON.stringify(name)} data offset ${offset} is not aligned to ${alignment}` });
+      if (tensors.length < L.maxTensors) tensors.push({ name, type: t?.[0] ?? `type${typeId}`, shape, offset: offset <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(offset) : Infinity, bytes });
+    }
+    return { tensors, quantization, params };
+  }
+
+  /** Tensor ranges must lie inside the file and must not overlap. */
+  private checkRanges(tensors: GgufTensor[], tensorCount: number, dataOffset: number): void {
+    const { issues, src } = this;
+    const sorted = [...tensors].sort((a, b) => a.offset - b.offset);
+    let prevEnd = 0;
+    let prevName = '';
+    for (const t of sorted) {
+      if (t.bytes === null) continue;
+      const start = dataOffset + t.offset;
+      const end = start + t.bytes;
+      if (!Number.isFinite(start) || end > src.size) issues.push({ offset: start, message: `tensor ${JSON.stringify(t.name)} data [${start}, ${end}) runs past the end of the file (${src.size} bytes)` });
+      if (t.offset < prevEnd) issues.push({ offset: start, message: `tensor ${JSON.stringify(t.name)} data at ${t.offset} overlaps ${JSON.stringify(prevName)} (ends at ${prevEnd})` });
+      if (t.offset + t.bytes > prevEnd) {
+        prevEnd = t.offset + t.bytes;
+        prevName = t.name;
+      }
+    }
+    if (tensorCount > 0 && dataOffset > src.size) issues.push({ offset: dataOffset, message: `data section starts at ${dataOffset}, past the end of the file (${src.size} bytes)` });
+  }
 }
 
 /** Inspect output: metadata for humans and the UI (tensors capped, templates in full). */
@@ -315,3 +362,15 @@ export function summarize(info: GgufInfo, maxTensors = 2000): Record<string, unk
     issues: info.issues,
   };
 }
+
+// ---- scan rules ---------------------------------------------------------------------------
+
+/** Structure that lies about the file, and the chat templates llama.cpp-based runners render. */
+export const rules: FormatRules = {
+  malformed: { rule: 'gguf.malformed', severity: 'high' },
+  async scan(s) {
+    const g = await read(s.src);
+    for (const i of g.issues.slice(0, 50)) s.out.push(finding('high', 'gguf.malformed', s.display, at(i.offset), i.message));
+    for (const [k, v] of Object.entries(g.chatTemplates)) s.out.push(...scanTemplate(v, s.display, `kv ${k}`));
+  },
+};

@@ -3,8 +3,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Budget } from './budget';
+import { finding } from './finding';
 import { FormatError, readExact, type ByteSource } from './io';
+import { scanTemplate } from './jinja/template';
+import { scanConfig as scanKerasConfig } from './keras';
 import { parseBytes } from './json';
+import type { FormatRules } from './scanContext';
 import type { MatchContext } from './types';
 
 export class HfError extends FormatError {
@@ -102,6 +106,58 @@ export function summarizeIndex(v: unknown): Record<string, unknown> {
   const shards = [...new Set(Object.values(wm).map(String))];
   return { totalSize: o.metadata?.total_size ?? null, tensorCount: Object.keys(wm).length, shards: shards.slice(0, 10_000), shardCount: shards.length };
 }
+
+// ---- scan rules ---------------------------------------------------------------------------
+
+/** config.json: remote code (auto_map), and Keras-shaped configs that Keras would deserialise. */
+export const configRules: FormatRules = {
+  async scan(s) {
+    const v = await s.json();
+    const o = (v ?? {}) as { auto_map?: unknown; class_name?: unknown; config?: unknown };
+    // Keras-shaped config.json (class_name + config) that lacks the keys classifyJson wants (module,
+    // keras_version): a .keras archive or keras.models.model_from_json reads it as Keras all the same.
+    if (typeof o.class_name === 'string' && o.config && typeof o.config === 'object') scanKerasConfig(v, s.display, '', s.out, s.budget);
+    if (o.auto_map && typeof o.auto_map === 'object') {
+      const refs = Object.values(o.auto_map as Record<string, unknown>).flat().map(String).slice(0, 10);
+      const remote = refs.filter((r) => r.includes('--'));
+      s.out.push(finding('medium', 'hf.remote-code', s.display, 'auto_map', `config maps to custom classes (${refs.join(', ')}): loading with trust_remote_code=True imports and runs Python files${remote.length ? ` from other repositories (${remote.join(', ')})` : ' shipped with the model'}`));
+    }
+  },
+};
+
+/** tokenizer_config.json: its chat templates, rendered by transformers' apply_chat_template. */
+export const tokenizerRules: FormatRules = {
+  async scan({ src, display, out }) {
+    const t = chatTemplates(await readJson(src));
+    for (const [k, v] of Object.entries(t)) out.push(...scanTemplate(v, display, `chat_template ${JSON.stringify(k)}`));
+  },
+};
+
+/** *.index.json: shard names loaders open relative to the folder. */
+export const indexRules: FormatRules = {
+  async scan(s) {
+    const wm = (((await s.json()) ?? {}) as { weight_map?: Record<string, unknown> }).weight_map ?? {};
+    const seen = new Set<string>();
+    for (const [tensor, shard] of Object.entries(wm)) {
+      const name = String(shard);
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const esc = escapesFolder(name);
+      if (esc) s.out.push(finding('high', 'hf.shard-escape', s.display, `weight_map ${JSON.stringify(tensor)}`, `shard ${JSON.stringify(name)} ${esc}: loaders open whatever file that resolves to`));
+      if (seen.size > 100_000) {
+        s.out.push(finding('medium', 'file.unscannable', s.display, 'weight_map', 'not fully scanned: more than 100000 distinct shard names; the rest were not checked'));
+        break;
+      }
+    }
+  },
+};
+
+/** Other JSON: detect() leaves JSON over the size cap unparsed, so say so rather than pass it as clean. */
+export const jsonRules: FormatRules = {
+  async scan({ src, display, out }) {
+    if (src.size > MAX_JSON) out.push(finding('medium', 'file.unscannable', display, 'file', `not fully scanned: ${src.size}-byte JSON is over the ${MAX_JSON}-byte limit`));
+  },
+};
 
 /** A path from inside a model folder that would resolve outside it (or absolutely). */
 export function escapesFolder(p: string): string | null {

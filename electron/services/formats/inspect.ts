@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as catboost from './catboost';
 import { inflate } from './compression';
-import { detectFolder, detectSource } from './detect';
+import { detectFile, detectFolder } from './detect';
 import * as gguf from './gguf';
 import * as hf from './hf';
 import { BufferSource, FileSource, FormatError, basename, type ByteSource } from './io';
@@ -11,7 +11,7 @@ import * as keras from './keras';
 import * as lightgbm from './lightgbm';
 import * as numpy from './numpy';
 import * as onnx from './onnx';
-import * as pickle from './pickle';
+import * as pickle from './pickle/read';
 import * as pytorch from './pytorch';
 import * as safetensors from './safetensors';
 import * as savedmodel from './savedmodel';
@@ -105,6 +105,7 @@ async function metadata(src: ByteSource, det: Detection): Promise<Record<string,
       return { variant: 'hdf5', kerasVersion: h.kerasVersion, backend: h.backend, hasTrainingConfig: h.hasTrainingConfig, modelConfigFound: h.modelConfig !== null, ...(h.modelConfig ? kerasSummary(keras.analyzeConfig(h.modelConfig)) : {}) };
     }
     case 'tf-savedmodel': {
+      if (det.variant === 'keras-metadata') return { variant: 'keras-metadata', objectCount: (await savedmodel.readKerasMetadata(src)).length };
       const s = await savedmodel.read(src);
       return { schemaVersion: s.schemaVersion, metaGraphs: s.metaGraphs, nodeCount: s.nodeCount, opHistogram: s.opHistogram };
     }
@@ -135,9 +136,12 @@ async function metadata(src: ByteSource, det: Detection): Promise<Record<string,
   }
 }
 
-/** Inspects bytes already open: format, then metadata; a parse failure is reported, not thrown. */
-export async function inspectSource(src: ByteSource, det?: Detection): Promise<Inspection> {
-  const d = det ?? (await detectSource(src));
+/**
+ * Inspects bytes already open: format (as scan detects it), then metadata; a parse failure is reported,
+ * not thrown. `name` is the name the user knows the file by (a vault blob's own name is its hash).
+ */
+export async function inspectSource(src: ByteSource, name = basename(src.name)): Promise<Inspection> {
+  const d = await detectFile(src, name);
   const base: Inspection = { format: d.format, bytes: src.size };
   if (d.compression) base.compression = d.compression;
   try {
@@ -159,7 +163,7 @@ async function inspectFolder(dir: string, det: Detection): Promise<Inspection> {
     if (files.length >= 2000) break;
     const src = await FileSource.open(path.join(dir, e.rel));
     try {
-      files.push({ path: e.rel, size: e.size, format: (await detectSource(src)).format });
+      files.push({ path: e.rel, size: e.size, format: (await detectFile(src, path.basename(e.rel))).format });
     } finally {
       await src.close();
     }
@@ -213,7 +217,7 @@ export async function inspectPath(p: string): Promise<Inspection> {
   if (st.isDirectory()) return inspectFolder(p, await detectFolder(p));
   const src = await FileSource.open(p);
   try {
-    return { ...(await inspectSource(src)), name: basename(p) };
+    return { ...(await inspectSource(src, basename(p))), name: basename(p) };
   } finally {
     await src.close();
   }

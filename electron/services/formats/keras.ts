@@ -3,10 +3,13 @@
 // `model_config` attribute (and compile settings from `training_config`), so those attributes are what
 // we read — never a text search, which a planted string fools and unbalanced braces make quadratic.
 import type { Budget } from './budget';
+import { finding, type Finding, type Severity } from './finding';
 import { readRootAttributes, SIGNATURE } from './hdf5';
-import { FormatError, readExact, type ByteSource } from './io';
+import { basename, FormatError, readExact, type ByteSource } from './io';
 import { parseBytes, parseText } from './json';
-import type { ZipArchive } from './zip';
+import { classifyImport } from './pickle/rules';
+import type { FormatRules } from './scanContext';
+import { ZipError, type ZipArchive } from './zip';
 import { safeRecord, type MatchContext } from './types';
 
 export class KerasError extends FormatError {
@@ -210,4 +213,63 @@ export function analyzeConfig(config: unknown, budget?: Budget): ConfigAnalysis 
     }
   }
   return out;
+}
+
+// ---- scan rules ---------------------------------------------------------------------------
+
+const DANGEROUS_CODE_NAMES = /^(os|posix|nt|subprocess|system|popen|eval|exec|__import__|__builtins__|getattr|open|socket|shutil|compile|marshal|pickle|importlib|builtins|sys)$/;
+
+/** A .keras file: the v3 zip, or a bare config.json (its JSON path says where). */
+export const rules: FormatRules = {
+  // A .keras zip whose directory does not read is a damaged archive, as for any zip.
+  damage: (e, display, location) => (e instanceof ZipError ? finding('medium', 'archive.malformed', display, location, `${e.name}: ${e.message}`) : null),
+  async scan(s) {
+    const head = await s.src.read(0, 2);
+    if (head[0] === 0x50 && head[1] === 0x4b) return s.zip('keras');
+    scanConfig(await s.json(), s.display, '', s.out, s.budget);
+  },
+};
+
+/** Legacy HDF5 files: every config attribute Keras deserialises. */
+export const h5Rules: FormatRules = {
+  async scan({ src, display, budget, out }) {
+    const h = await readH5(src, budget);
+    for (const c of h.configs) scanConfig(c.value, display, `${c.attribute} at byte ${c.offset}`, out, budget);
+    for (const i of h.issues.slice(0, 20)) out.push(finding('medium', 'file.unscannable', display, 'root attributes', `not fully scanned: ${i}`));
+  },
+};
+
+/** Whether a zip is opened by keras.saving.load_model: by its detected kind or by its name. */
+export const isKerasArchive = (format: string, display: string): boolean => format === 'keras' || /\.keras$/i.test(basename(display));
+
+/**
+ * Inside a .keras archive the container decides what config.json is: Keras deserialises it whatever
+ * keys it has (saving_lib reads it by name), and inspect reads it the same way (readKerasZip).
+ */
+export async function scanArchiveConfig(z: ZipArchive, format: string, display: string, out: Finding[], budget: Budget): Promise<void> {
+  try {
+    const k = await readKerasZip(z);
+    if (k.config !== null) scanConfig(k.config, `${display}!config.json`, '', out, budget);
+    else if (format === 'keras' || z.entries.length) out.push(finding('medium', 'file.unscannable', display, 'file', 'not fully scanned: a .keras archive without config.json'));
+  } catch (e) {
+    if (!(e instanceof FormatError)) throw e;
+    out.push(finding('medium', 'file.unscannable', `${display}!config.json`, 'entry', `not fully scanned: ${e.message}`));
+  }
+}
+
+/** Lambda layers and custom objects in a Keras config, wherever it came from (`where` says). */
+export function scanConfig(config: unknown, display: string, where: string, out: Finding[], budget?: Budget): void {
+  const a = analyzeConfig(config, budget);
+  if (a.truncated) out.push(finding('medium', 'file.unscannable', display, where || 'config', 'not fully scanned: the Keras config has more objects than the analysis limit; the rest was not checked'));
+  for (const l of a.lambdas) {
+    const bad = l.names.filter((n) => DANGEROUS_CODE_NAMES.test(n) || n.split('.').some((p) => DANGEROUS_CODE_NAMES.test(p)));
+    const sev: Severity = bad.length ? 'critical' : 'high';
+    const names = l.names.length ? `; names in the code: ${l.names.slice(0, 12).join(', ')}` : '';
+    out.push(finding(sev, 'keras.lambda', display, [where, l.path].filter(Boolean).join(' '), `Lambda layer ${JSON.stringify(l.layer)} carries ${l.encoding === 'bytecode' ? 'marshalled Python bytecode' : l.encoding === 'source' ? 'Python source' : `a reference to ${l.names.join('.')}`} that runs when the model is loaded or called${bad.length ? ` (references ${bad.join(', ')})` : ''}${names}`));
+  }
+  for (const c of a.customObjects.slice(0, 50)) {
+    const cls = classifyImport(c.module, c.className);
+    const sev: Severity = cls.kind === 'dangerous' ? cls.severity : 'medium';
+    out.push(finding(sev, 'keras.custom-object', display, [where, c.path].filter(Boolean).join(' '), `the config names ${JSON.stringify(`${c.module}.${c.className}`)}; deserialising imports and uses it${cls.kind === 'dangerous' ? `: ${cls.why}` : ''}`));
+  }
 }

@@ -2,7 +2,11 @@
 // (never eval), and its dtype interpreted as NumPy does. Object arrays (any spelling of an object, in a
 // field or sub-array too) are pickles after the header and get scanned as such.
 import { interpretDtypeString, type DtypeInfo } from './dtype';
+import { at, finding } from './finding';
 import { BufferSource, FormatError, readExact, type ByteSource } from './io';
+import { analyzePickle } from './pickle/analyze';
+import { pickleFindings, reachesCode, scanNested, SHAPE_RULES } from './pickle/rules';
+import type { FormatRules } from './scanContext';
 import { ZipArchive, type ZipEntry } from './zip';
 import type { MatchContext } from './types';
 
@@ -52,146 +56,186 @@ const SIMPLE_ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"',
  * floats, True/False/None. Linear in the input; nesting is capped.
  */
 export function parsePyLiteral(s: string, info: LiteralInfo = { duplicateKeys: [] }): Lit {
-  let p = 0;
-  let depth = 0;
-  const ws = (): void => {
+  return new PyLiteralParser(s, info).parse();
+}
+
+/** A recursive-descent reader over `s`; `p` only moves forward, so every step is linear. */
+class PyLiteralParser {
+  private p = 0;
+  private depth = 0;
+
+  constructor(private readonly s: string, private readonly info: LiteralInfo) {}
+
+  parse(): Lit {
+    const v = this.value();
+    this.ws();
+    if (this.p !== this.s.length) this.fail('trailing characters');
+    return v;
+  }
+
+  /** Blanks, line continuations and comments. */
+  private ws(): void {
+    const s = this.s;
     for (;;) {
-      while (p < s.length && (s[p] === ' ' || s[p] === '\t' || s[p] === '\n' || s[p] === '\r' || s[p] === '\f')) p++;
-      if (s[p] === '\\' && s[p + 1] === '\n') p += 2;
-      else if (s[p] === '#') while (p < s.length && s[p] !== '\n') p++;
+      while (this.p < s.length && (s[this.p] === ' ' || s[this.p] === '\t' || s[this.p] === '\n' || s[this.p] === '\r' || s[this.p] === '\f')) this.p++;
+      if (s[this.p] === '\\' && s[this.p + 1] === '\n') this.p += 2;
+      else if (s[this.p] === '#') while (this.p < s.length && s[this.p] !== '\n') this.p++;
       else return;
     }
-  };
-  const fail = (what: string): never => {
-    throw new NpyError(`header: ${what} at character ${p}: ${JSON.stringify(s.slice(p, p + 20))}`);
-  };
-  const stringToken = (): { text: string; bytes: boolean } | null => {
-    const m = /^([bB][rR]|[rR][bB]|[rRbBuU])?('''|"""|'|")/.exec(s.slice(p, p + 5));
+  }
+
+  private fail(what: string): never {
+    throw new NpyError(`header: ${what} at character ${this.p}: ${JSON.stringify(this.s.slice(this.p, this.p + 20))}`);
+  }
+
+  private value(): Lit {
+    this.ws();
+    if (++this.depth > 64) this.fail('nesting too deep');
+    try {
+      const ch = this.s[this.p];
+      if (ch === '{') return this.dict();
+      if (ch === '(' || ch === '[') return this.sequence(ch);
+      return this.strings() ?? this.scalar();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private dict(): Record<string, Lit> {
+    const s = this.s;
+    this.p++;
+    const out: Record<string, Lit> = Object.create(null) as Record<string, Lit>;
+    for (;;) {
+      this.ws();
+      if (s[this.p] === '}') {
+        this.p++;
+        return out;
+      }
+      const k = this.value();
+      this.ws();
+      if (s[this.p++] !== ':') this.fail("expected ':'");
+      const key = typeof k === 'string' ? k : JSON.stringify(k);
+      if (key in out && this.info.duplicateKeys.length < 20) this.info.duplicateKeys.push(key);
+      out[key] = this.value();
+      this.ws();
+      if (s[this.p] === ',') this.p++;
+      else if (s[this.p] !== '}') this.fail("expected ',' or '}'");
+    }
+  }
+
+  private sequence(open: '(' | '['): Lit {
+    const s = this.s;
+    const close = open === '(' ? ')' : ']';
+    this.p++;
+    const out: Lit[] = open === '(' ? new PyTuple() : [];
+    let commas = 0;
+    for (;;) {
+      this.ws();
+      if (s[this.p] === close) {
+        this.p++;
+        // '(x)' is x itself; '(x,)' and '()' are tuples
+        return open === '(' && out.length === 1 && commas === 0 ? out[0]! : out;
+      }
+      out.push(this.value());
+      this.ws();
+      if (s[this.p] === ',') {
+        this.p++;
+        commas++;
+      } else if (s[this.p] !== close) this.fail(`expected ',' or '${close}'`);
+    }
+  }
+
+  /** One string or bytes literal, or several adjacent ones concatenated ('O' '' is 'O'); null when none starts here. */
+  private strings(): Lit | null {
+    const first = this.stringToken();
+    if (!first) return null;
+    const texts = [first.text];
+    for (;;) {
+      this.ws();
+      const next = this.stringToken();
+      if (!next) break;
+      if (next.bytes !== first.bytes) this.fail('cannot mix bytes and str literals');
+      texts.push(next.text);
+    }
+    const text = texts.join('');
+    return first.bytes ? { bytes: text } : text;
+  }
+
+  private scalar(): Lit {
+    const m = /^[-+]?(\d[\d_]*(\.\d*)?([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)L?|^(True|False|None)\b/.exec(this.s.slice(this.p, this.p + 64));
+    if (!m) return this.fail('unexpected token');
+    this.p += m[0].length;
+    if (m[5] !== undefined) return m[5] === 'True' ? true : m[5] === 'False' ? false : null;
+    return Number(m[0].replace(/[_L]/g, ''));
+  }
+
+  private stringToken(): { text: string; bytes: boolean } | null {
+    const s = this.s;
+    const m = /^([bB][rR]|[rR][bB]|[rRbBuU])?('''|"""|'|")/.exec(s.slice(this.p, this.p + 5));
     if (!m) return null;
     const prefix = (m[1] ?? '').toLowerCase();
     const raw = prefix.includes('r');
     const bytes = prefix.includes('b');
     const q = m[2]!;
-    p += m[0].length;
+    this.p += m[0].length;
     const parts: string[] = [];
     for (;;) {
-      if (p >= s.length) fail('unterminated string');
-      if (s.startsWith(q, p)) {
-        p += q.length;
+      if (this.p >= s.length) this.fail('unterminated string');
+      if (s.startsWith(q, this.p)) {
+        this.p += q.length;
         return { text: parts.join(''), bytes };
       }
-      const ch = s[p]!;
-      if (ch === '\n' && q.length === 1) fail('newline in string');
+      const ch = s[this.p]!;
+      if (ch === '\n' && q.length === 1) this.fail('newline in string');
       if (ch !== '\\') {
-        if (bytes && ch.charCodeAt(0) > 0x7f) fail('non-ASCII character in bytes');
+        if (bytes && ch.charCodeAt(0) > 0x7f) this.fail('non-ASCII character in bytes');
         parts.push(ch);
-        p++;
+        this.p++;
         continue;
       }
       if (raw) {
-        parts.push(ch + (s[p + 1] ?? ''));
-        p += 2;
+        parts.push(ch + (s[this.p + 1] ?? ''));
+        this.p += 2;
         continue;
       }
-      const e = s[p + 1];
-      p += 2;
-      if (e !== undefined && SIMPLE_ESCAPES[e] !== undefined) parts.push(SIMPLE_ESCAPES[e]);
-      else if (e !== undefined && e >= '0' && e <= '7') {
-        const o = /^[0-7]{0,2}/.exec(s.slice(p, p + 2))![0];
-        p += o.length;
-        parts.push(String.fromCodePoint(parseInt(e + o, 8)));
-      } else if (e === 'x') {
-        const h = s.slice(p, p + 2);
-        if (!/^[0-9a-fA-F]{2}$/.test(h)) fail('bad \\x escape');
-        p += 2;
-        parts.push(String.fromCodePoint(parseInt(h, 16)));
-      } else if (!bytes && (e === 'u' || e === 'U')) {
-        const n = e === 'u' ? 4 : 8;
-        const h = s.slice(p, p + n);
-        if (!(n === 4 ? /^[0-9a-fA-F]{4}$/ : /^[0-9a-fA-F]{8}$/).test(h) || parseInt(h, 16) > 0x10ffff) fail(`bad \\${e} escape`);
-        p += n;
-        parts.push(String.fromCodePoint(parseInt(h, 16)));
-      } else if (!bytes && e === 'N') {
-        const close = s.slice(p, p + 102).indexOf('}'); // bounded: no rescans of the rest of the header
-        const end = p + close;
-        if (s[p] !== '{' || close < 0) fail('bad \\N escape');
-        parts.push(charByName(s.slice(p + 1, end)) ?? UNKNOWN_CHAR);
-        p = end + 1;
-      } else parts.push('\\' + (e ?? '')); // unknown escapes stay as written, as in Python
+      parts.push(this.escape(bytes));
     }
-  };
-  const value = (): Lit => {
-    ws();
-    if (++depth > 64) fail('nesting too deep');
-    try {
-      const ch = s[p];
-      if (ch === '{') {
-        p++;
-        const out: Record<string, Lit> = Object.create(null) as Record<string, Lit>;
-        for (;;) {
-          ws();
-          if (s[p] === '}') {
-            p++;
-            return out;
-          }
-          const k = value();
-          ws();
-          if (s[p++] !== ':') fail("expected ':'");
-          const key = typeof k === 'string' ? k : JSON.stringify(k);
-          if (key in out && info.duplicateKeys.length < 20) info.duplicateKeys.push(key);
-          out[key] = value();
-          ws();
-          if (s[p] === ',') p++;
-          else if (s[p] !== '}') fail("expected ',' or '}'");
-        }
-      }
-      if (ch === '(' || ch === '[') {
-        const close = ch === '(' ? ')' : ']';
-        p++;
-        const out: Lit[] = ch === '(' ? new PyTuple() : [];
-        let commas = 0;
-        for (;;) {
-          ws();
-          if (s[p] === close) {
-            p++;
-            // '(x)' is x itself; '(x,)' and '()' are tuples
-            return ch === '(' && out.length === 1 && commas === 0 ? out[0]! : out;
-          }
-          out.push(value());
-          ws();
-          if (s[p] === ',') {
-            p++;
-            commas++;
-          } else if (s[p] !== close) fail(`expected ',' or '${close}'`);
-        }
-      }
-      const first = stringToken();
-      if (first) {
-        const texts = [first.text];
-        for (;;) {
-          // adjacent literals concatenate ('O' '' is 'O'); str and bytes may not mix
-          ws();
-          const next = stringToken();
-          if (!next) break;
-          if (next.bytes !== first.bytes) fail('cannot mix bytes and str literals');
-          texts.push(next.text);
-        }
-        const text = texts.join('');
-        return first.bytes ? { bytes: text } : text;
-      }
-      const m = /^[-+]?(\d[\d_]*(\.\d*)?([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)L?|^(True|False|None)\b/.exec(s.slice(p, p + 64));
-      if (!m) return fail('unexpected token');
-      p += m[0].length;
-      if (m[5] !== undefined) return m[5] === 'True' ? true : m[5] === 'False' ? false : null;
-      return Number(m[0].replace(/[_L]/g, ''));
-    } finally {
-      depth--;
+  }
+
+  /** The escape at `p` (a backslash and what follows), as Python decodes it. */
+  private escape(bytes: boolean): string {
+    const s = this.s;
+    const e = s[this.p + 1];
+    this.p += 2;
+    if (e !== undefined && SIMPLE_ESCAPES[e] !== undefined) return SIMPLE_ESCAPES[e];
+    if (e !== undefined && e >= '0' && e <= '7') {
+      const o = /^[0-7]{0,2}/.exec(s.slice(this.p, this.p + 2))![0];
+      this.p += o.length;
+      return String.fromCodePoint(parseInt(e + o, 8));
     }
-  };
-  const v = value();
-  ws();
-  if (p !== s.length) fail('trailing characters');
-  return v;
+    if (e === 'x') {
+      const h = s.slice(this.p, this.p + 2);
+      if (!/^[0-9a-fA-F]{2}$/.test(h)) this.fail('bad \\x escape');
+      this.p += 2;
+      return String.fromCodePoint(parseInt(h, 16));
+    }
+    if (!bytes && (e === 'u' || e === 'U')) {
+      const n = e === 'u' ? 4 : 8;
+      const h = s.slice(this.p, this.p + n);
+      if (!(n === 4 ? /^[0-9a-fA-F]{4}$/ : /^[0-9a-fA-F]{8}$/).test(h) || parseInt(h, 16) > 0x10ffff) this.fail(`bad \\${e} escape`);
+      this.p += n;
+      return String.fromCodePoint(parseInt(h, 16));
+    }
+    if (!bytes && e === 'N') {
+      const close = s.slice(this.p, this.p + 102).indexOf('}'); // bounded: no rescans of the rest of the header
+      const end = this.p + close;
+      if (s[this.p] !== '{' || close < 0) this.fail('bad \\N escape');
+      const c = charByName(s.slice(this.p + 1, end)) ?? UNKNOWN_CHAR;
+      this.p = end + 1;
+      return c;
+    }
+    return '\\' + (e ?? ''); // unknown escapes stay as written, as in Python
+  }
 }
 
 /**
@@ -321,3 +365,30 @@ async function npzMember(zip: ZipArchive, e: ZipEntry): Promise<Record<string, u
     return { error: (err as Error).message };
   }
 }
+
+// ---- scan rules ---------------------------------------------------------------------------
+
+/** Ambiguous headers, and object arrays: their data is a pickle numpy.load(allow_pickle=True) runs. */
+export const rules: FormatRules = {
+  async scan(s) {
+    const { src, display, out } = s;
+    if (s.detection.compression) {
+      out.push(finding('medium', 'file.unscannable', display, 'file', `${s.detection.compression}-compressed .npy not inflated`));
+      return;
+    }
+    const h = await readHeader(src);
+    if (h.duplicateKeys.length) out.push(finding('medium', 'npy.malformed', display, 'header', `header gives ${h.duplicateKeys.map((k) => JSON.stringify(k)).join(', ')} more than once: numpy keeps the last value, other readers may take the first`));
+    if (!h.hasObject) return;
+    const a = await analyzePickle(src, { start: h.dataOffset, maxPickles: 1 });
+    if (h.dtype === null) {
+      // A dtype we cannot interpret may hold objects: judge the data as the pickle numpy.load would read.
+      out.push(finding('medium', 'npy.malformed', display, 'header', `dtype ${JSON.stringify(h.descr)} is not a spelling Hallmark can interpret: numpy may read its data as a pickle`));
+      if (!reachesCode(a)) return;
+      out.push(...pickleFindings(a, display).filter((f) => !SHAPE_RULES.has(f.rule)));
+    } else {
+      out.push(finding('info', 'npy.object-array', display, at(h.dataOffset), `dtype ${JSON.stringify(h.descr)} holds Python objects: the data is a pickle, loaded only with allow_pickle=True`));
+      out.push(...pickleFindings(a, display));
+    }
+    await scanNested(s, src, a.nested);
+  },
+};

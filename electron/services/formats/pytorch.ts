@@ -2,9 +2,9 @@
 // storages + `version`/`byteorder` records), TorchScript zips, and the legacy non-zip layout
 // (5 pickles then raw storages). Tensor dtypes and shapes come from the `_rebuild_tensor*` calls and
 // persistent ids in data.pkl, read statically.
-import { analyzePickle, type PickleAnalysis } from '../scan/pickle';
+import { analyzePickle, type PickleAnalysis } from './pickle/analyze';
 import { FormatError, type ByteSource } from './io';
-import { importsOf, isTorchLegacy, tensorSummary } from './pickle';
+import { importsOf, isTorchLegacy, tensorSummary } from './pickle/read';
 import { ZipArchive, classifyZip, type ZipEntry } from './zip';
 import type { MatchContext } from './types';
 

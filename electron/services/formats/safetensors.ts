@@ -1,7 +1,11 @@
 // safetensors reader: u64 header length, JSON header, then one contiguous data buffer.
 // Format: https://github.com/huggingface/safetensors. We read only the header (bounded like the Rust
 // library: 100 MB) and check every tensor's dtype × shape against its byte range and the file size.
-import { FormatError, readExact, type ByteSource } from './io';
+import { FormatError, readExact, SliceSource, type ByteSource } from './io';
+import { finding } from './finding';
+import { analyzePickle } from './pickle/analyze';
+import { pickleFindings } from './pickle/rules';
+import type { FormatRules } from './scanContext';
 import { safeRecord, type MatchContext } from './types';
 
 export class SafetensorsError extends FormatError {
@@ -175,3 +179,23 @@ export function firstDuplicateKey(text: string): string | null {
   }
   return null;
 }
+
+// ---- scan rules ---------------------------------------------------------------------------
+
+export const rules: FormatRules = {
+  malformed: { rule: 'safetensors.malformed', severity: 'high' },
+  async scan({ src, display, out }) {
+    const s = await read(src);
+    for (const i of s.issues.slice(0, 50)) {
+      const soft = /^gap of|trailing bytes/.test(i.message) || /unknown dtype/.test(i.message);
+      out.push(finding(soft ? 'medium' : 'high', 'safetensors.malformed', display, i.location, i.message));
+    }
+    // Bytes after the last tensor are ignored by safetensors but may be a second format (polyglot).
+    const end = 8 + s.headerLength + Math.max(0, ...s.tensors.map((t) => t.end));
+    if (end < src.size && end >= 8 + s.headerLength) {
+      const tail = new SliceSource(`${display}`, src, end, src.size - end);
+      const a = await analyzePickle(tail, { maxPickles: 1 });
+      if (a.globals.length && !a.damage) for (const f of pickleFindings(a, display)) out.push({ ...f, location: `${f.location} after the tensor data (+${end})`, detail: `trailing pickle: ${f.detail}` });
+    }
+  },
+};

@@ -23,6 +23,8 @@ export interface Detection {
   format: FormatId;
   /** The bytes were compressed with this codec (joblib.gz, .tar.gz). */
   compression?: Compression;
+  /** keras_metadata.pb: a SavedModel's Keras objects (SavedMetadata proto), not a graph. */
+  variant?: 'keras-metadata';
 }
 
 /** `inspect` output: the format id plus format-specific metadata (JSON-serialisable). */

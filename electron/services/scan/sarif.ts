@@ -2,7 +2,7 @@
 // read it). Archive members are logical locations inside their container file's artifact.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { RULES, type Finding, type Severity } from './rules';
+import { RULES, type Finding, type Severity } from '../formats/finding';
 import type { ScanReport } from './scanner';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };

@@ -5,26 +5,25 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Budget, BudgetExceededError } from '../formats/budget';
 import { canInflate, inflate, inflateStream } from '../formats/compression';
-import { detectSource } from '../formats/detect';
+import { detectFile, detectSource } from '../formats/detect';
+import { at, finding, maxSeverity, SEVERITIES, type Finding, type Severity } from '../formats/finding';
 import * as gguf from '../formats/gguf';
 import * as hf from '../formats/hf';
 import { BufferSource, FileSource, FormatError, SliceSource, basename, preview, type ByteSource } from '../formats/io';
+import { isTemplateFile, scanTemplateFile } from '../formats/jinja/template';
 import * as keras from '../formats/keras';
 import * as numpy from '../formats/numpy';
 import * as onnx from '../formats/onnx';
-import { isTorchLegacy } from '../formats/pickle';
+import { analyzePickle, isOpcode } from '../formats/pickle/analyze';
+import * as pickle from '../formats/pickle/rules';
 import * as safetensors from '../formats/safetensors';
 import * as savedmodel from '../formats/savedmodel';
+import type { FormatRules, FormatScan, ScanLimits, SiblingLookup } from '../formats/scanContext';
 import * as tar from '../formats/tar';
-import { HEAD_SIZE, type Detection, type FormatId } from '../formats/types';
+import { HEAD_SIZE, type Compression, type Detection, type FormatId } from '../formats/types';
 import { classifyZip, findZipStart, ZipArchive, type ZipEntry } from '../formats/zip';
-import { analyzePickle, isOpcode, type NestedBytes, type PickleAnalysis, type SiblingRef } from './pickle';
-import { classifyImport, pickleFindings } from './pickleRules';
-import { at, finding, maxSeverity, SEVERITIES, type Finding, type Severity } from './rules';
-import { scanTemplate } from './template';
 
-/** Chat templates are kilobytes; past this a .jinja file is reported as not fully scanned. */
-const MAX_TEMPLATE_BYTES = 16 << 20;
+export type { SiblingLookup } from '../formats/scanContext';
 
 export const SCANNER_NAME = 'hallmark-scan';
 /** Bump when rules change meaningfully: stored scans record it so stale results can be re-run. */
@@ -87,9 +86,6 @@ export class ScanCancelledError extends Error {
   }
 }
 
-/** Where a path named inside a file (ONNX external data) really is: a file, outside the folder, or missing. */
-export type SiblingLookup = (rel: string) => Promise<{ path: string; size: number; links?: number; symlink?: boolean } | 'outside' | null>;
-
 /** Per top-level file: budget shared by all nested members. */
 interface Ctx {
   opts: Opts;
@@ -119,27 +115,6 @@ export function diskSiblings(abs: string): SiblingLookup {
 /** Names that promise data-only content: a pickle under such a name is a disguise. */
 const DATA_ONLY_EXT = /\.(safetensors|gguf|ggml|onnx|json|txt|md|yaml|yml|csv|png|jpe?g|gif|h5|hdf5|npy|msgpack|tflite|pb)$/i;
 const PICKLE_FAMILY = new Set<FormatId>(['pickle', 'joblib', 'pytorch-legacy']);
-/** Names users load with pickle/torch/joblib: an unrecognisable file under one is analysed in full. */
-const PICKLE_NAME = /\.(pkl|pickle|pt|pth|ckpt|joblib|dill|sav)$/i;
-/** joblib's array wrappers: joblib.load reads data after them that pickle.load reads as opcodes. */
-const JOBLIB_WRAPPER = /^(Numpy|Z?ND)ArrayWrapper$/;
-/** Findings about a stream's shape, not about code it runs: only the loader that reads it that way reports them. */
-const SHAPE_RULES = new Set(['pickle.malformed', 'pickle.trailing-data', 'pickle.limits', 'pickle.hidden-import']);
-const CODE_EVENTS = new Set(['dynamic-global', 'extension-code', 'build-on-global', 'indirect-call', 'nested-unresolved', 'opaque-array']);
-
-/**
- * Whether loading the stream reaches code before it fails: a dangerous import, a call of a name off the
- * allow-list, a construct with no benign use, or bytes handed to another loader. Random bytes that
- * happen to parse for a few opcodes do none of these.
- */
-function reachesCode(a: PickleAnalysis): boolean {
-  if (a.nested.length || a.siblings.length || a.events.some((e) => CODE_EVENTS.has(e.kind))) return true;
-  return a.globals.some((g) => {
-    const c = classifyImport(g.module, g.name);
-    return c.kind === 'dangerous' || (c.kind === 'unknown' && g.calls.length > 0);
-  });
-}
-
 /** joblib < 0.10 files: 'ZF', the inflated length in hex padded to 19 characters, zlib data. joblib.load still reads them. */
 function zfileOffset(head: Buffer): number | null {
   if (head.length < 23 || head[0] !== 0x5a || head[1] !== 0x46) return null;
@@ -147,28 +122,72 @@ function zfileOffset(head: Buffer): number | null {
   return head[21] === 0x20 ? 22 : 21;
 }
 
-const TF_OPS: Record<string, { severity: Severity; rule: string; why: string }> = {
-  ReadFile: { severity: 'high', rule: 'tf.file-io-op', why: 'reads any file the serving process can read' },
-  WriteFile: { severity: 'high', rule: 'tf.file-io-op', why: 'writes files with the serving process permissions' },
-  MatchingFiles: { severity: 'high', rule: 'tf.file-io-op', why: 'lists files on the host (glob)' },
-  DeleteFile: { severity: 'high', rule: 'tf.file-io-op', why: 'deletes files' },
-  WholeFileReader: { severity: 'high', rule: 'tf.file-io-op', why: 'reads whole files' },
-  WholeFileReaderV2: { severity: 'high', rule: 'tf.file-io-op', why: 'reads whole files' },
-  TextLineReader: { severity: 'medium', rule: 'tf.file-io-op', why: 'reads files line by line' },
-  TextLineReaderV2: { severity: 'medium', rule: 'tf.file-io-op', why: 'reads files line by line' },
-  FixedLengthRecordReaderV2: { severity: 'medium', rule: 'tf.file-io-op', why: 'reads files' },
-  TFRecordReaderV2: { severity: 'medium', rule: 'tf.file-io-op', why: 'reads files' },
-  ImmutableConst: { severity: 'medium', rule: 'tf.file-io-op', why: 'memory-maps a file by path' },
-  PyFunc: { severity: 'critical', rule: 'tf.py-func', why: 'calls a Python function of the loading process' },
-  PyFuncStateless: { severity: 'critical', rule: 'tf.py-func', why: 'calls a Python function of the loading process' },
-  EagerPyFunc: { severity: 'critical', rule: 'tf.py-func', why: 'calls a Python function of the loading process' },
+/**
+ * Each format's scan rules, next to its reader in formats/<format>.ts, by the format id detection gives.
+ * Archives, compressed streams and unclaimed files are the walker's own (Scanner.walkers).
+ */
+const FORMAT_RULES: Partial<Record<FormatId, FormatRules>> = {
+  pickle: pickle.rules, joblib: pickle.rules, 'pytorch-legacy': pickle.rules,
+  gguf: gguf.rules, safetensors: safetensors.rules, onnx: onnx.rules, npy: numpy.rules,
+  keras: keras.rules, 'keras-h5': keras.h5Rules, hdf5: keras.h5Rules, 'tf-savedmodel': savedmodel.rules,
+  'hf-config': hf.configRules, 'hf-tokenizer': hf.tokenizerRules, 'hf-index': hf.indexRules, json: hf.jsonRules,
 };
-const TF_INTERESTING = new Set([...Object.keys(TF_OPS), 'PrintV2', 'Print']);
+const ARCHIVE_MALFORMED = { rule: 'archive.malformed', severity: 'medium' } as const;
 
-/** ONNX domains every runtime ships (plus ORT's contrib ops); others need a native custom-op library. */
-const ONNX_STANDARD_DOMAINS = new Set(['', 'ai.onnx', 'ai.onnx.ml', 'ai.onnx.training', 'ai.onnx.preview.training', 'ai.onnx.preview', 'com.microsoft', 'com.microsoft.nchwc', 'com.microsoft.experimental', 'com.ms.internal.nhwc', 'org.pytorch.aten', 'com.microsoft.dml']);
+interface WalkRules {
+  scan(v: Visit): Promise<void>;
+  malformed?: FormatRules['malformed'];
+  damage?: FormatRules['damage'];
+}
 
-const DANGEROUS_CODE_NAMES = /^(os|posix|nt|subprocess|system|popen|eval|exec|__import__|__builtins__|getattr|open|socket|shutil|compile|marshal|pickle|importlib|builtins|sys)$/;
+/** One source on the walk: what a format's rules see (FormatScan), plus the per-file state only the walker touches. */
+class Visit implements FormatScan {
+  constructor(
+    private readonly scanner: Scanner,
+    readonly src: ByteSource,
+    readonly display: string,
+    readonly depth: number,
+    readonly ctx: Ctx,
+    readonly detection: Detection,
+    readonly out: Finding[],
+  ) {}
+
+  get budget(): Budget {
+    return this.ctx.budget;
+  }
+
+  get limits(): ScanLimits {
+    return this.ctx.opts;
+  }
+
+  get sibling(): SiblingLookup | null {
+    return this.ctx.sibling;
+  }
+
+  async scan(src: ByteSource, display: string, how: { detection?: Detection; detached?: boolean } = {}): Promise<void> {
+    const r = await this.scanner.source(src, display, this.depth + 1, how.detached ? { ...this.ctx, sibling: null } : this.ctx, how.detection);
+    this.out.push(...r.findings);
+  }
+
+  zip(kind: FormatId): Promise<void> {
+    return this.scanner.zip(this.src, this.display, this.depth, this.ctx, kind, this.out);
+  }
+
+  async inflate(src: ByteSource, codec: Compression): Promise<Buffer> {
+    const o = this.ctx.opts;
+    const buf = await inflate(src, codec, Math.min(o.maxMemberBytes, o.maxInflatedTotal - this.ctx.inflated));
+    this.ctx.inflated += buf.length;
+    return buf;
+  }
+
+  open(p: string): Promise<FileSource> {
+    return FileSource.open(p, { sync: this.ctx.opts.blockingIo === true });
+  }
+
+  json(): Promise<unknown> {
+    return hf.readJson(this.src, hf.MAX_JSON, this.ctx.budget);
+  }
+}
 
 /** Archive members no reader claimed: plain data by kind (reported once, as info), and the rest. */
 interface MemberNotes {
@@ -235,6 +254,19 @@ function memberPathProblem(name: string): { rule: 'archive.absolute-path' | 'arc
   return null;
 }
 
+/** What a tar entry's header alone says: paths that escape, links, device nodes. */
+function tarEntryNotes(e: tar.TarEntry, display: string, out: Finding[]): void {
+  const loc = `entry ${JSON.stringify(e.name)}`;
+  const p = memberPathProblem(e.name);
+  if (p) out.push(finding('high', p.rule, display, loc, p.why));
+  if (e.type === 'symlink' || e.type === 'hardlink') {
+    const esc = hf.escapesFolder(e.linkname) ?? (e.type === 'symlink' ? hf.escapesFolder(path.posix.join(path.posix.dirname(e.name), e.linkname)) : null);
+    out.push(finding(esc ? 'high' : 'medium', 'archive.symlink', display, loc, `${e.type} ${JSON.stringify(e.name)} → ${JSON.stringify(e.linkname)}${esc ? ` (${esc}: extraction exposes or overwrites files outside the folder)` : ''}`));
+  } else if (e.type === 'device' || e.type === 'fifo') {
+    out.push(finding('medium', 'archive.symlink', display, loc, `${e.type} node ${JSON.stringify(e.name)} in an archive`));
+  }
+}
+
 class Scanner {
   constructor(private readonly opts: Opts) {}
 
@@ -242,13 +274,27 @@ class Scanner {
     if (this.opts.signal?.aborted) throw new ScanCancelledError();
   }
 
+  /** Archives, compressed streams and files no reader claims: walked here, members judged like files. */
+  private readonly walkers: Partial<Record<FormatId, WalkRules>> = {
+    pytorch: { malformed: ARCHIVE_MALFORMED, scan: (v) => v.zip('pytorch') },
+    torchscript: { malformed: ARCHIVE_MALFORMED, scan: (v) => v.zip('torchscript') },
+    npz: { malformed: ARCHIVE_MALFORMED, scan: (v) => v.zip('npz') },
+    zip: { malformed: ARCHIVE_MALFORMED, scan: (v) => v.zip('zip') },
+    tar: { malformed: ARCHIVE_MALFORMED, scan: (v) => this.tar(v.src, v.display, v.depth, v.ctx, v.detection, v.out) },
+    compressed: { scan: (v) => this.compressed(v) },
+    unknown: { scan: (v) => this.unclaimedFile(v) },
+  };
+
+  private readonly table: Partial<Record<FormatId, WalkRules>> = { ...FORMAT_RULES, ...this.walkers };
+
   /** Scans one source and returns its format and findings (members included). */
   async source(src: ByteSource, display: string, depth: number, ctx: Ctx, det?: Detection): Promise<{ format: FormatId; findings: Finding[] }> {
     this.check();
     const d = det ?? (await detectSource(src));
     const out: Finding[] = [];
+    const v = new Visit(this, src, display, depth, ctx, d, out);
     try {
-      await this.byFormat(src, display, depth, ctx, d, out);
+      await this.table[d.format]?.scan(v);
     } catch (e) {
       if (!(e instanceof FormatError)) throw e;
       out.push(this.damage(d.format, display, e));
@@ -257,7 +303,7 @@ class Scanner {
     // pickle too (the union of verdicts). Pickle-family files and pickle-named unknowns are already.
     if (!PICKLE_FAMILY.has(d.format)) {
       try {
-        await this.otherLoaders(src, display, depth, ctx, out, d.format === 'unknown' && PICKLE_NAME.test(nameOf(display)));
+        await this.otherLoaders(v, d.format === 'unknown' && pickle.PICKLE_NAME.test(nameOf(display)));
       } catch (e) {
         if (!(e instanceof FormatError)) throw e;
       }
@@ -268,146 +314,47 @@ class Scanner {
     return { format: d.format, findings: out };
   }
 
+  /** A FormatError while reading: the format's own damage rule, or "unscannable". */
   private damage(format: FormatId, display: string, e: FormatError): Finding {
     const loc = e.offset === undefined ? 'file' : at(e.offset);
-    const rule: Record<string, [string, Severity]> = {
-      gguf: ['gguf.malformed', 'high'], safetensors: ['safetensors.malformed', 'high'], onnx: ['onnx.malformed', 'medium'],
-      'tf-savedmodel': ['tf.malformed', 'medium'], zip: ['archive.malformed', 'medium'], tar: ['archive.malformed', 'medium'],
-      pytorch: ['archive.malformed', 'medium'], npz: ['archive.malformed', 'medium'], torchscript: ['archive.malformed', 'medium'],
-    };
-    const [r, sev] = rule[format] ?? ['file.unscannable', 'medium'];
-    const limit = /limit|deeper than|more than/.test(e.message);
-    if (format === 'onnx' && limit) return finding('medium', 'onnx.limits', display, loc, e.message);
-    return finding(sev, r, display, loc, `${e.name}: ${e.message}`);
+    const rules = this.table[format];
+    const special = rules?.damage?.(e, display, loc);
+    if (special) return special;
+    const { rule, severity } = rules?.malformed ?? { rule: 'file.unscannable', severity: 'medium' };
+    return finding(severity, rule, display, loc, `${e.name}: ${e.message}`);
   }
 
-  private async byFormat(src: ByteSource, display: string, depth: number, ctx: Ctx, d: Detection, out: Finding[]): Promise<void> {
-    switch (d.format) {
-      case 'pickle':
-      case 'joblib':
-      case 'pytorch-legacy':
-        return this.pickleFile(src, display, depth, ctx, d, out);
-      case 'pytorch':
-      case 'torchscript':
-      case 'npz':
-      case 'zip':
-        return this.zip(src, display, depth, ctx, d.format, out);
-      case 'keras': {
-        const head = await src.read(0, 2);
-        if (head[0] === 0x50 && head[1] === 0x4b) return this.zip(src, display, depth, ctx, 'keras', out);
-        return this.kerasConfig(await hf.readJson(src, hf.MAX_JSON, ctx.budget), display, '', out, ctx); // the member is config.json: its JSON path says where
-      }
-      case 'tar':
-        return this.tar(src, display, depth, ctx, d, out);
-      case 'npy':
-        return this.npy(src, display, depth, ctx, d, out);
-      case 'gguf':
-        return this.gguf(src, display, out);
-      case 'safetensors':
-        return this.safetensors(src, display, out);
-      case 'onnx':
-        return this.onnx(src, display, ctx, out);
-      case 'json':
-        // detect() leaves JSON over the size cap unparsed: say so rather than pass it as clean.
-        if (src.size > hf.MAX_JSON) out.push(finding('medium', 'file.unscannable', display, 'file', `not fully scanned: ${src.size}-byte JSON is over the ${hf.MAX_JSON}-byte limit`));
-        return;
-      case 'keras-h5':
-      case 'hdf5':
-        return this.kerasH5(src, display, ctx, out);
-      case 'tf-savedmodel':
-        return this.savedModel(src, display, out);
-      case 'hf-config':
-        return this.hfConfig(await hf.readJson(src, hf.MAX_JSON, ctx.budget), display, out, ctx);
-      case 'hf-tokenizer': {
-        const t = hf.chatTemplates(await hf.readJson(src));
-        for (const [k, v] of Object.entries(t)) out.push(...scanTemplate(v, display, `chat_template ${JSON.stringify(k)}`));
-        return;
-      }
-      case 'hf-index':
-        return this.hfIndex(await hf.readJson(src, hf.MAX_JSON, ctx.budget), display, out);
-      case 'compressed':
-        // joblib.load decompresses by magic bytes and unpickles whatever comes out: scan what comes out.
-        if (d.compression && canInflate(d.compression)) return this.compressed(src, display, depth, ctx, d.compression, out);
-        out.push(finding('medium', 'file.unscannable', display, 'file', `compressed with ${d.compression ?? 'an unknown codec'}, which Hallmark cannot decompress: joblib and pickle files are often stored this way, so its safety is unknown`));
-        return;
-      case 'unknown': {
-        // Chat templates saved on their own (transformers' chat_template.jinja and additional_chat_templates/*.jinja)
-        // are rendered like the one in tokenizer_config.json.
-        if (/\.jinja2?$/i.test(nameOf(display))) {
-          // Scanning is linear, so read it all up to a generous cap, and say so past it.
-          const text = (await src.read(0, Math.min(src.size, MAX_TEMPLATE_BYTES))).toString('utf8');
-          out.push(...scanTemplate(text, display, 'template', src.size > MAX_TEMPLATE_BYTES ? { truncatedFrom: src.size } : {}));
-          return;
-        }
-        // A pickle-looking name whose bytes do not parse: report the damage (and any import patterns).
-        if (PICKLE_NAME.test(nameOf(display)) && src.size > 0) {
-          const a = await analyzePickle(src, { maxPickles: 1 });
-          out.push(...pickleFindings(a, display));
-        }
-        return;
-      }
-      default:
-        return;
+  /** A file no reader claims: a chat template saved on its own, or a pickle-named file whose bytes do not parse. */
+  private async unclaimedFile(v: Visit): Promise<void> {
+    if (isTemplateFile(v.display)) {
+      v.out.push(...(await scanTemplateFile(v.src, v.display)));
+      return;
     }
+    if (pickle.PICKLE_NAME.test(nameOf(v.display))) await pickle.scanUnrecognised(v);
   }
 
-  private async pickleFile(src: ByteSource, display: string, depth: number, ctx: Ctx, d: Detection, out: Finding[]): Promise<void> {
-    let s = src;
-    if (d.compression) {
-      if (!canInflate(d.compression)) {
-        out.push(finding('medium', 'file.unscannable', display, 'file', `${d.compression}-compressed pickle: cannot decompress`));
-        return;
-      }
-      const cap = Math.min(this.opts.maxMemberBytes, this.opts.maxInflatedTotal - ctx.inflated);
-      try {
-        const buf = await inflate(src, d.compression, cap);
-        ctx.inflated += buf.length;
-        if (src.size > 0 && buf.length / src.size > this.opts.bombRatio && buf.length > 64 << 20) out.push(finding('high', 'archive.bomb', display, 'file', `${d.compression} stream inflates ${src.size} bytes to ${buf.length} (ratio ${Math.round(buf.length / src.size)})`));
-        s = new BufferSource(`${display}`, buf);
-      } catch (e) {
-        out.push(finding('high', 'archive.bomb', display, 'file', `${(e as Error).message}: refusing to inflate further (content unscanned)`));
-        return;
-      }
+  /** A compressed file: joblib.load decompresses by magic bytes and unpickles whatever comes out, so scan what comes out. */
+  private async compressed(v: Visit): Promise<void> {
+    const codec = v.detection.compression;
+    if (!codec || !canInflate(codec)) {
+      v.out.push(finding('medium', 'file.unscannable', v.display, 'file', `compressed with ${codec ?? 'an unknown codec'}, which Hallmark cannot decompress: joblib and pickle files are often stored this way, so its safety is unknown`));
+      return;
     }
-    const head = await s.read(0, 14);
-    const torch = isTorchLegacy(head);
-    // joblib.load reads a wrapper's array bytes as data, pickle.load and torch.load as opcodes: the file is
-    // judged both ways. The reading its format suggests reports everything, the other what reaches code.
-    const joblib = d.format === 'joblib';
-    const a = await analyzePickle(s, { torch, joblib });
-    out.push(...pickleFindings(a, display));
-    await this.nested(s, a.nested, display, depth, ctx, out);
-    await this.siblings(a.siblings, display, depth, ctx, out);
-    if (!a.globals.some((g) => JOBLIB_WRAPPER.test(g.name))) return;
-    const b = await analyzePickle(s, { torch, joblib: !joblib, sweep: false });
-    if (!reachesCode(b)) return;
-    const seen = new Set(out.map((f) => `${f.rule}\0${f.location}`));
-    for (const f of pickleFindings(b, display)) if (!SHAPE_RULES.has(f.rule) && !seen.has(`${f.rule}\0${f.location}`)) out.push({ ...f, detail: `${f.detail} (${joblib ? 'as pickle.load and torch.load read it' : 'as joblib.load reads it'})` });
-    const known = new Set(a.nested.map((n) => n.offset));
-    await this.nested(s, b.nested.filter((n) => !known.has(n.offset)), display, depth, ctx, out);
-    await this.siblings(b.siblings, display, depth, ctx, out);
-  }
-
-  /** A compressed file whose content is not recognised: joblib.load would still unpickle it, so it is scanned. */
-  private async compressed(src: ByteSource, display: string, depth: number, ctx: Ctx, codec: NonNullable<Detection['compression']>, out: Finding[]): Promise<void> {
-    const inner = await this.inflated(src, display, codec, ctx, out);
-    if (!inner) return;
-    const r = await this.source(inner, display, depth + 1, ctx);
-    out.push(...r.findings);
+    const inner = await this.inflated(v, v.src, codec);
+    if (inner) await v.scan(inner, v.display);
   }
 
   /** Inflates under the member and total caps (bomb guard); null (with a finding) when it must not. */
-  private async inflated(src: ByteSource, display: string, codec: NonNullable<Detection['compression']>, ctx: Ctx, out: Finding[]): Promise<ByteSource | null> {
-    const cap = Math.min(this.opts.maxMemberBytes, this.opts.maxInflatedTotal - ctx.inflated);
+  private async inflated(v: Visit, src: ByteSource, codec: Compression): Promise<ByteSource | null> {
+    const display = v.display;
     try {
-      const buf = await inflate(src, codec, cap);
-      ctx.inflated += buf.length;
-      if (src.size > 0 && buf.length / src.size > this.opts.bombRatio && buf.length > 64 << 20) out.push(finding('high', 'archive.bomb', display, 'file', `${codec} stream inflates ${src.size} bytes to ${buf.length} (ratio ${Math.round(buf.length / src.size)})`));
+      const buf = await v.inflate(src, codec);
+      if (src.size > 0 && buf.length / src.size > this.opts.bombRatio && buf.length > 64 << 20) v.out.push(finding('high', 'archive.bomb', display, 'file', `${codec} stream inflates ${src.size} bytes to ${buf.length} (ratio ${Math.round(buf.length / src.size)})`));
       return new BufferSource(display, buf);
     } catch (e) {
       if (!(e instanceof FormatError)) throw e;
       const bomb = /cap/.test(e.message);
-      out.push(finding(bomb ? 'high' : 'medium', bomb ? 'archive.bomb' : 'file.unscannable', display, 'file', `${e.message}: ${bomb ? 'refusing to inflate further' : 'content not scanned'}`));
+      v.out.push(finding(bomb ? 'high' : 'medium', bomb ? 'archive.bomb' : 'file.unscannable', display, 'file', `${e.message}: ${bomb ? 'refusing to inflate further' : 'content not scanned'}`));
       return null;
     }
   }
@@ -416,231 +363,27 @@ class Scanner {
    * The file as loaders that ignore its magic read it: pickle.load and torch.load's fallback (a pickle from
    * byte 0, no persistent ids), joblib.load's 'ZF' header. Reported only when that reading reaches code.
    */
-  private async otherLoaders(src: ByteSource, display: string, depth: number, ctx: Ctx, out: Finding[], analysed: boolean): Promise<void> {
+  private async otherLoaders(v: Visit, analysed: boolean): Promise<void> {
+    const { src, display, out } = v;
     if (src.size === 0) return;
     const head = await src.read(0, Math.min(src.size, 32));
     const zf = zfileOffset(head);
     if (zf !== null) {
-      const inner = await this.inflated(new SliceSource(display, src, zf, src.size - zf), display, 'zlib', ctx, out);
-      if (inner) {
-        const r = await this.source(inner, display, depth + 1, ctx);
-        out.push(...r.findings);
-      }
+      const inner = await this.inflated(v, new SliceSource(display, src, zf, src.size - zf), 'zlib');
+      if (inner) await v.scan(inner, display);
     }
     // pickle.load fails on the first byte unless it is an opcode other than a persistent id (zip's 'P'):
     // most files end here without a second read.
     if (analysed || !isOpcode(head[0]!) || head[0] === 0x50 || head[0] === 0x51) return;
     const a = await analyzePickle(src, { maxPickles: 1, persistentIds: false, sweep: false });
-    if (!reachesCode(a)) return;
-    for (const f of pickleFindings(a, display)) if (!SHAPE_RULES.has(f.rule)) out.push({ ...f, detail: `${f.detail} (read as a pickle from byte 0, as pickle.load and torch.load do whatever the file's magic says)` });
-    await this.nested(src, a.nested, display, depth, ctx, out);
-  }
-
-  /** Files a joblib NDArrayWrapper makes joblib.load open with numpy.load(allow_pickle=True): scanned, or reported. */
-  private async siblings(refs: SiblingRef[], display: string, depth: number, ctx: Ctx, out: Finding[]): Promise<void> {
-    for (const r of refs.slice(0, 100)) {
-      const target = ctx.sibling ? await ctx.sibling(r.path) : null;
-      if (!target || target === 'outside' || depth + 1 > this.opts.maxDepth) {
-        const why = !ctx.sibling ? 'inside an archive there is no folder to find it in' : target === 'outside' ? 'it resolves outside the folder' : target ? `it nests deeper than ${this.opts.maxDepth} levels` : 'the file is missing';
-        out.push(finding('high', 'pickle.nested-unresolved', display, at(r.offset), `${r.via} makes joblib.load open ${JSON.stringify(r.path)} with numpy.load(allow_pickle=True); ${why}, so what it loads was not scanned`));
-        continue;
-      }
-      const name = `${display}!<${r.path}>`;
-      out.push(finding('info', 'pickle.nested-pickle', display, at(r.offset), `${r.via} makes joblib.load open ${JSON.stringify(r.path)} with numpy.load(allow_pickle=True): scanned as ${name}`));
-      const f = await FileSource.open(target.path, { sync: this.opts.blockingIo === true });
-      try {
-        const res = await this.source(f, name, depth + 1, { ...ctx, sibling: null });
-        out.push(...res.findings);
-      } finally {
-        await f.close();
-      }
-    }
-  }
-
-  /** Bytes handed to nested loaders (torch.storage._load_from_bytes) are whole files: scan them. */
-  private async nested(src: ByteSource, nested: NestedBytes[], display: string, depth: number, ctx: Ctx, out: Finding[]): Promise<void> {
-    for (const n of nested.slice(0, 100)) {
-      if (depth + 1 > this.opts.maxDepth) {
-        out.push(finding('medium', 'archive.nested-depth', display, at(n.offset), `bytes passed to ${n.via} nest deeper than ${this.opts.maxDepth} levels: not scanned`));
-        continue;
-      }
-      const name = `${display}!<bytes@${n.offset}>`;
-      let inner: ByteSource;
-      if (n.encoding === 'latin1-in-utf8') {
-        // Protocol 2 writes bytes as _codecs.encode(<latin-1 text>, 'latin1'): undo that to get the bytes.
-        if (n.length > this.opts.maxMemberBytes) {
-          out.push(finding('medium', 'file.unscannable', display, at(n.offset), `${n.length} bytes passed to ${n.via} exceed the scan cap`));
-          continue;
-        }
-        inner = new BufferSource(name, Buffer.from((await src.read(n.offset, n.length)).toString('utf8'), 'latin1'));
-      } else inner = new SliceSource(name, src, n.offset, n.length);
-      out.push(finding('info', 'pickle.nested-pickle', display, at(n.offset), `${n.length} bytes are passed to ${n.via}, which unpickles them: scanned as ${name}`));
-      const r = await this.source(inner, inner.name, depth + 1, ctx);
-      out.push(...r.findings);
-    }
-  }
-
-  private async npy(src: ByteSource, display: string, depth: number, ctx: Ctx, d: Detection, out: Finding[]): Promise<void> {
-    if (d.compression) {
-      out.push(finding('medium', 'file.unscannable', display, 'file', `${d.compression}-compressed .npy not inflated`));
-      return;
-    }
-    const h = await numpy.readHeader(src);
-    if (h.duplicateKeys.length) out.push(finding('medium', 'npy.malformed', display, 'header', `header gives ${h.duplicateKeys.map((k) => JSON.stringify(k)).join(', ')} more than once: numpy keeps the last value, other readers may take the first`));
-    if (!h.hasObject) return;
-    const a = await analyzePickle(src, { start: h.dataOffset, maxPickles: 1 });
-    if (h.dtype === null) {
-      // A dtype we cannot interpret may hold objects: judge the data as the pickle numpy.load would read.
-      out.push(finding('medium', 'npy.malformed', display, 'header', `dtype ${JSON.stringify(h.descr)} is not a spelling Hallmark can interpret: numpy may read its data as a pickle`));
-      if (!reachesCode(a)) return;
-      out.push(...pickleFindings(a, display).filter((f) => !SHAPE_RULES.has(f.rule)));
-    } else {
-      out.push(finding('info', 'npy.object-array', display, at(h.dataOffset), `dtype ${JSON.stringify(h.descr)} holds Python objects: the data is a pickle, loaded only with allow_pickle=True`));
-      out.push(...pickleFindings(a, display));
-    }
-    await this.nested(src, a.nested, display, depth, ctx, out);
-  }
-
-  private async gguf(src: ByteSource, display: string, out: Finding[]): Promise<void> {
-    const g = await gguf.read(src);
-    for (const i of g.issues.slice(0, 50)) out.push(finding('high', 'gguf.malformed', display, at(i.offset), i.message));
-    for (const [k, v] of Object.entries(g.chatTemplates)) out.push(...scanTemplate(v, display, `kv ${k}`));
-  }
-
-  private async safetensors(src: ByteSource, display: string, out: Finding[]): Promise<void> {
-    const s = await safetensors.read(src);
-    for (const i of s.issues.slice(0, 50)) {
-      const soft = /^gap of|trailing bytes/.test(i.message) || /unknown dtype/.test(i.message);
-      out.push(finding(soft ? 'medium' : 'high', 'safetensors.malformed', display, i.location, i.message));
-    }
-    // Bytes after the last tensor are ignored by safetensors but may be a second format (polyglot).
-    const end = 8 + s.headerLength + Math.max(0, ...s.tensors.map((t) => t.end));
-    if (end < src.size && end >= 8 + s.headerLength) {
-      const tail = new SliceSource(`${display}`, src, end, src.size - end);
-      const a = await analyzePickle(tail, { maxPickles: 1 });
-      if (a.globals.length && !a.damage) for (const f of pickleFindings(a, display)) out.push({ ...f, location: `${f.location} after the tensor data (+${end})`, detail: `trailing pickle: ${f.detail}` });
-    }
-  }
-
-  private async onnx(src: ByteSource, display: string, ctx: Ctx, out: Finding[]): Promise<void> {
-    const m = await onnx.read(src, {}, ctx.budget);
-    for (const i of m.issues) out.push(finding('medium', 'onnx.limits', display, i.location, i.message));
-    const local = new Set(m.functions.map((f) => f.domain));
-    for (const [domain, count] of Object.entries(m.nodeDomains)) {
-      if (ONNX_STANDARD_DOMAINS.has(domain) || local.has(domain)) continue;
-      const ops = Object.keys(m.opHistogram).filter((k) => k.startsWith(`${domain}::`)).map((k) => k.slice(domain.length + 2));
-      out.push(finding('medium', 'onnx.custom-domain', display, `domain ${JSON.stringify(domain)}`, `${count} node(s) use custom-op domain ${JSON.stringify(domain)} (${ops.slice(0, 10).join(', ')}): running the model requires loading a native custom-op library`));
-    }
-    // Disk lookups once per distinct file: exports with one file per tensor name thousands of them.
-    const looked = new Map<string, Awaited<ReturnType<SiblingLookup>>>();
-    const MAX_LOOKUPS = 10_000;
-    let unchecked = 0;
-    for (const r of m.externalData) {
-      ctx.budget.tick();
-      const where = r.where;
-      if (!r.location) {
-        out.push(finding('medium', 'onnx.external-data-range', display, where, 'external data without a location'));
-        continue;
-      }
-      const esc = onnx.locationProblem(r.location);
-      if (esc) {
-        out.push(finding('high', 'onnx.external-data-escape', display, where, `external data location ${JSON.stringify(r.location)} ${esc}: the runtime reads whatever file that resolves to`));
-        continue;
-      }
-      if (!ctx.sibling) continue;
-      let target = looked.get(r.location);
-      if (target === undefined) {
-        if (looked.size >= MAX_LOOKUPS) {
-          unchecked++;
-          continue;
-        }
-        target = await ctx.sibling(r.location);
-        looked.set(r.location, target);
-      }
-      if (target === 'outside') {
-        out.push(finding('high', 'onnx.external-data-escape', display, where, `external data ${JSON.stringify(r.location)} resolves through a link to a file outside the model folder`));
-        continue;
-      }
-      if (!target) {
-        out.push(finding('low', 'onnx.external-data-range', display, where, `external data file ${JSON.stringify(r.location)} is missing`));
-        continue;
-      }
-      // A hard link is the same file as one elsewhere on the disk: what it holds is not the model folder's to vouch for.
-      if ((target.links ?? 1) > 1) out.push(finding('medium', 'onnx.external-data-escape', display, where, `external data file ${JSON.stringify(r.location)} has ${target.links} hard links: its bytes are also a file elsewhere (onnx ≥ 1.20 refuses it)`));
-      const end = (r.offset ?? 0) + (r.length ?? 0);
-      if (r.length !== null && end > target.size) out.push(finding('low', 'onnx.external-data-range', display, where, `external data [${r.offset ?? 0}, ${end}) is past the end of ${JSON.stringify(r.location)} (${target.size} bytes)`));
-    }
-    if (unchecked) out.push(finding('medium', 'file.unscannable', display, 'external data', `not fully scanned: external data names more than ${MAX_LOOKUPS} files; ${unchecked} reference(s) were not resolved`));
-  }
-
-  private async kerasH5(src: ByteSource, display: string, ctx: Ctx, out: Finding[]): Promise<void> {
-    const h = await keras.readH5(src, ctx.budget);
-    for (const c of h.configs) this.kerasConfig(c.value, display, `${c.attribute} at byte ${c.offset}`, out, ctx);
-    for (const i of h.issues.slice(0, 20)) out.push(finding('medium', 'file.unscannable', display, 'root attributes', `not fully scanned: ${i}`));
-  }
-
-  private kerasConfig(config: unknown, display: string, where: string, out: Finding[], ctx?: Ctx): void {
-    const a = keras.analyzeConfig(config, ctx?.budget);
-    if (a.truncated) out.push(finding('medium', 'file.unscannable', display, where || 'config', 'not fully scanned: the Keras config has more objects than the analysis limit; the rest was not checked'));
-    for (const l of a.lambdas) {
-      const bad = l.names.filter((n) => DANGEROUS_CODE_NAMES.test(n) || n.split('.').some((p) => DANGEROUS_CODE_NAMES.test(p)));
-      const sev: Severity = bad.length ? 'critical' : 'high';
-      const names = l.names.length ? `; names in the code: ${l.names.slice(0, 12).join(', ')}` : '';
-      out.push(finding(sev, 'keras.lambda', display, [where, l.path].filter(Boolean).join(' '), `Lambda layer ${JSON.stringify(l.layer)} carries ${l.encoding === 'bytecode' ? 'marshalled Python bytecode' : l.encoding === 'source' ? 'Python source' : `a reference to ${l.names.join('.')}`} that runs when the model is loaded or called${bad.length ? ` (references ${bad.join(', ')})` : ''}${names}`));
-    }
-    for (const c of a.customObjects.slice(0, 50)) {
-      const cls = classifyImport(c.module, c.className);
-      const sev: Severity = cls.kind === 'dangerous' ? cls.severity : 'medium';
-      out.push(finding(sev, 'keras.custom-object', display, [where, c.path].filter(Boolean).join(' '), `the config names ${JSON.stringify(`${c.module}.${c.className}`)}; deserialising imports and uses it${cls.kind === 'dangerous' ? `: ${cls.why}` : ''}`));
-    }
-  }
-
-  private async savedModel(src: ByteSource, display: string, out: Finding[]): Promise<void> {
-    const s = await savedmodel.read(src, TF_INTERESTING);
-    const counted = new Map<string, number>();
-    for (const n of s.flagged) {
-      const op = TF_OPS[n.op];
-      const k = `${n.op}\0${n.scope}`;
-      counted.set(k, (counted.get(k) ?? 0) + 1);
-      if ((counted.get(k) ?? 0) > 5) continue;
-      if (op) out.push(finding(op.severity, op.rule, display, `node ${JSON.stringify(n.name)} (${n.scope})`, `${n.op} ${op.why}`));
-      else if ((n.op === 'PrintV2' || n.op === 'Print') && n.attrs.output_stream?.startsWith('file://')) {
-        out.push(finding('high', 'tf.file-io-op', display, `node ${JSON.stringify(n.name)} (${n.scope})`, `${n.op} writes to ${JSON.stringify(n.attrs.output_stream)}`));
-      }
-    }
-  }
-
-  private hfConfig(v: unknown, display: string, out: Finding[], ctx?: Ctx): void {
-    const o = (v ?? {}) as { auto_map?: unknown; class_name?: unknown; config?: unknown };
-    // Keras-shaped config.json (class_name + config) that lacks the keys classifyJson wants (module,
-    // keras_version): a .keras archive or keras.models.model_from_json reads it as Keras all the same.
-    if (typeof o.class_name === 'string' && o.config && typeof o.config === 'object') this.kerasConfig(v, display, '', out, ctx);
-    if (o.auto_map && typeof o.auto_map === 'object') {
-      const refs = Object.values(o.auto_map as Record<string, unknown>).flat().map(String).slice(0, 10);
-      const remote = refs.filter((r) => r.includes('--'));
-      out.push(finding('medium', 'hf.remote-code', display, 'auto_map', `config maps to custom classes (${refs.join(', ')}): loading with trust_remote_code=True imports and runs Python files${remote.length ? ` from other repositories (${remote.join(', ')})` : ' shipped with the model'}`));
-    }
-  }
-
-  private hfIndex(v: unknown, display: string, out: Finding[]): void {
-    const wm = ((v ?? {}) as { weight_map?: Record<string, unknown> }).weight_map ?? {};
-    const seen = new Set<string>();
-    for (const [tensor, shard] of Object.entries(wm)) {
-      const s = String(shard);
-      if (seen.has(s)) continue;
-      seen.add(s);
-      const esc = hf.escapesFolder(s);
-      if (esc) out.push(finding('high', 'hf.shard-escape', display, `weight_map ${JSON.stringify(tensor)}`, `shard ${JSON.stringify(s)} ${esc}: loaders open whatever file that resolves to`));
-      if (seen.size > 100_000) {
-        out.push(finding('medium', 'file.unscannable', display, 'weight_map', 'not fully scanned: more than 100000 distinct shard names; the rest were not checked'));
-        break;
-      }
-    }
+    if (!pickle.reachesCode(a)) return;
+    for (const f of pickle.pickleFindings(a, display)) if (!pickle.SHAPE_RULES.has(f.rule)) out.push({ ...f, detail: `${f.detail} (read as a pickle from byte 0, as pickle.load and torch.load do whatever the file's magic says)` });
+    await pickle.scanNested(v, src, a.nested);
   }
 
   // ---- archives ---------------------------------------------------------------------------
 
-  private async zip(src: ByteSource, display: string, depth: number, ctx: Ctx, format: FormatId, out: Finding[]): Promise<void> {
+  async zip(src: ByteSource, display: string, depth: number, ctx: Ctx, format: FormatId, out: Finding[]): Promise<void> {
     try {
       await this.zipBody(src, display, depth, ctx, format, out);
     } catch (e) {
@@ -652,67 +395,63 @@ class Scanner {
   private async zipBody(src: ByteSource, display: string, depth: number, ctx: Ctx, format: FormatId, out: Finding[]): Promise<void> {
     const z = await ZipArchive.for(src);
     if (z.prefix > 0) out.push(finding('medium', 'archive.malformed', display, 'file', `the zip archive starts at byte ${z.prefix}, after prepended data: Python's zipfile (and so Keras) reads it, tools that look at byte 0 do not`));
-    // Inside a .keras archive the container decides what config.json is: Keras deserialises it whatever
-    // keys it has (saving_lib reads it by name), and inspect reads it the same way (readKerasZip).
-    const kerasArchive = format === 'keras' || /\.keras$/i.test(nameOf(display));
-    if (kerasArchive) {
-      try {
-        const k = await keras.readKerasZip(z);
-        if (k.config !== null) this.kerasConfig(k.config, `${display}!config.json`, '', out, ctx);
-        else if (format === 'keras' || z.entries.length) out.push(finding('medium', 'file.unscannable', display, 'file', 'not fully scanned: a .keras archive without config.json'));
-      } catch (e) {
-        if (!(e instanceof FormatError)) throw e;
-        out.push(finding('medium', 'file.unscannable', `${display}!config.json`, 'entry', `not fully scanned: ${e.message}`));
-      }
-    }
+    const kerasArchive = keras.isKerasArchive(format, display);
+    if (kerasArchive) await keras.scanArchiveConfig(z, format, display, out, ctx.budget);
+    const ciphertext = await this.zipDirectory(z, src, display, out);
     const plain: MemberNotes = { plain: new Map(), shown: 0, hidden: 0 };
-    {
-      const entries = z.entries;
-      const names = new Map<string, number>();
-      const ciphertext = new Set<ZipEntry>();
-      let declared = 0;
-      for (const e of entries) {
-        const loc = `entry ${JSON.stringify(e.name)}`;
-        const p = memberPathProblem(e.name);
-        if (p) out.push(finding('high', p.rule, display, loc, p.why));
-        if (e.unixMode !== null && (e.unixMode & 0o170000) === 0o120000) out.push(finding('high', 'archive.symlink', display, loc, `entry ${JSON.stringify(e.name)} is a symbolic link: extracting it redirects later files outside the folder`));
-        if (e.encrypted) {
-          const plain = await plainDespiteFlag(z, e);
-          if (!plain) ciphertext.add(e);
-          out.push(plain
-            ? finding('high', 'archive.encrypted', display, loc, `entry ${JSON.stringify(e.name)} has the encryption flag set but is not encrypted: Python's zipfile (and scanners built on it) refuse to read it, torch.load ignores the flag; scanned as plain data`)
-            : finding('medium', 'archive.encrypted', display, loc, `entry ${JSON.stringify(e.name)} is encrypted and cannot be scanned`));
-        }
-        if (e.method === 0 && e.compressedSize !== e.size && !(e.encrypted && e.compressedSize === e.size + 12)) {
-          out.push(finding('medium', 'archive.malformed', display, loc, `stored entry ${JSON.stringify(e.name)} declares ${e.size} bytes but holds ${e.compressedSize}: readers disagree on which to believe`));
-        }
-        names.set(e.name, (names.get(e.name) ?? 0) + 1);
-        declared += e.size;
-        if (e.size > 10 << 20 && e.size / Math.max(1, e.compressedSize) > this.opts.bombRatio) {
-          out.push(finding('high', 'archive.bomb', display, loc, `entry ${JSON.stringify(e.name)} inflates ${e.compressedSize} bytes to ${e.size} (ratio ${Math.round(e.size / Math.max(1, e.compressedSize))}:1)`));
-        }
-      }
-      for (const [n, c] of names) if (c > 1) out.push(finding('high', 'archive.duplicate-entry', display, `entry ${JSON.stringify(n)}`, `${c} entries are named ${JSON.stringify(n)}: Python's zipfile (and torch.load) use the last one, other tools the first`));
-      if (declared > this.opts.maxInflatedTotal * 4) out.push(finding('high', 'archive.bomb', display, 'central directory', `entries claim ${declared} bytes uncompressed from a ${src.size}-byte archive`));
-      const sorted = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
-      for (let i = 1; i < sorted.length; i++) {
-        const prev = sorted[i - 1]!;
-        const cur = sorted[i]!;
-        if (cur.localHeaderOffset < prev.localHeaderOffset + 30 + Buffer.byteLength(prev.name) + prev.compressedSize) {
-          out.push(finding('high', 'archive.bomb', display, `entry ${JSON.stringify(cur.name)}`, `entry data overlaps ${JSON.stringify(prev.name)} (overlapping entries: a non-recursive zip bomb or a parser-confusion trick)`));
-          break;
-        }
-      }
-      for (const e of entries) {
-        this.check();
-        ctx.budget.check();
-        if (e.name.endsWith('/') || ciphertext.has(e) || e.size === 0) continue;
-        if (e.unixMode !== null && (e.unixMode & 0o170000) === 0o120000) continue;
-        if (kerasArchive && e.name === 'config.json') continue; // read above, as Keras reads it
-        await this.zipMember(z, e, display, depth, ctx, format, out, plain);
-      }
+    for (const e of z.entries) {
+      this.check();
+      ctx.budget.check();
+      if (e.name.endsWith('/') || ciphertext.has(e) || e.size === 0) continue;
+      if (e.unixMode !== null && (e.unixMode & 0o170000) === 0o120000) continue;
+      if (kerasArchive && e.name === 'config.json') continue; // read above, as Keras reads it
+      await this.zipMember(z, e, display, depth, ctx, format, out, plain);
     }
     this.plainMembers(plain, display, out);
+  }
+
+  /**
+   * What the central directory alone says: paths and links that escape on extraction, encryption flags
+   * (returns the entries really encrypted), size lies, duplicates, bombs and overlapping entries.
+   */
+  private async zipDirectory(z: ZipArchive, src: ByteSource, display: string, out: Finding[]): Promise<Set<ZipEntry>> {
+    const entries = z.entries;
+    const names = new Map<string, number>();
+    const ciphertext = new Set<ZipEntry>();
+    let declared = 0;
+    for (const e of entries) {
+      const loc = `entry ${JSON.stringify(e.name)}`;
+      const p = memberPathProblem(e.name);
+      if (p) out.push(finding('high', p.rule, display, loc, p.why));
+      if (e.unixMode !== null && (e.unixMode & 0o170000) === 0o120000) out.push(finding('high', 'archive.symlink', display, loc, `entry ${JSON.stringify(e.name)} is a symbolic link: extracting it redirects later files outside the folder`));
+      if (e.encrypted) {
+        const plain = await plainDespiteFlag(z, e);
+        if (!plain) ciphertext.add(e);
+        out.push(plain
+          ? finding('high', 'archive.encrypted', display, loc, `entry ${JSON.stringify(e.name)} has the encryption flag set but is not encrypted: Python's zipfile (and scanners built on it) refuse to read it, torch.load ignores the flag; scanned as plain data`)
+          : finding('medium', 'archive.encrypted', display, loc, `entry ${JSON.stringify(e.name)} is encrypted and cannot be scanned`));
+      }
+      if (e.method === 0 && e.compressedSize !== e.size && !(e.encrypted && e.compressedSize === e.size + 12)) {
+        out.push(finding('medium', 'archive.malformed', display, loc, `stored entry ${JSON.stringify(e.name)} declares ${e.size} bytes but holds ${e.compressedSize}: readers disagree on which to believe`));
+      }
+      names.set(e.name, (names.get(e.name) ?? 0) + 1);
+      declared += e.size;
+      if (e.size > 10 << 20 && e.size / Math.max(1, e.compressedSize) > this.opts.bombRatio) {
+        out.push(finding('high', 'archive.bomb', display, loc, `entry ${JSON.stringify(e.name)} inflates ${e.compressedSize} bytes to ${e.size} (ratio ${Math.round(e.size / Math.max(1, e.compressedSize))}:1)`));
+      }
+    }
+    for (const [n, c] of names) if (c > 1) out.push(finding('high', 'archive.duplicate-entry', display, `entry ${JSON.stringify(n)}`, `${c} entries are named ${JSON.stringify(n)}: Python's zipfile (and torch.load) use the last one, other tools the first`));
+    if (declared > this.opts.maxInflatedTotal * 4) out.push(finding('high', 'archive.bomb', display, 'central directory', `entries claim ${declared} bytes uncompressed from a ${src.size}-byte archive`));
+    const sorted = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+    for (let i = 1; i < sorted.length; i++) {
+      const prev = sorted[i - 1]!;
+      const cur = sorted[i]!;
+      if (cur.localHeaderOffset < prev.localHeaderOffset + 30 + Buffer.byteLength(prev.name) + prev.compressedSize) {
+        out.push(finding('high', 'archive.bomb', display, `entry ${JSON.stringify(cur.name)}`, `entry data overlaps ${JSON.stringify(prev.name)} (overlapping entries: a non-recursive zip bomb or a parser-confusion trick)`));
+        break;
+      }
+    }
+    return ciphertext;
   }
 
   /** One info finding per archive for members left unparsed because they are plainly data (never silence). */
@@ -828,54 +567,49 @@ class Scanner {
   }
 
   private async tarBody(src: ByteSource, display: string, depth: number, ctx: Ctx, d: Detection, out: Finding[], plain: MemberNotes): Promise<void> {
-    const checkEntry = (e: tar.TarEntry): void => {
-      const loc = `entry ${JSON.stringify(e.name)}`;
-      const p = memberPathProblem(e.name);
-      if (p) out.push(finding('high', p.rule, display, loc, p.why));
-      if (e.type === 'symlink' || e.type === 'hardlink') {
-        const esc = hf.escapesFolder(e.linkname) ?? (e.type === 'symlink' ? hf.escapesFolder(path.posix.join(path.posix.dirname(e.name), e.linkname)) : null);
-        out.push(finding(esc ? 'high' : 'medium', 'archive.symlink', display, loc, `${e.type} ${JSON.stringify(e.name)} → ${JSON.stringify(e.linkname)}${esc ? ` (${esc}: extraction exposes or overwrites files outside the folder)` : ''}`));
-      } else if (e.type === 'device' || e.type === 'fifo') {
-        out.push(finding('medium', 'archive.symlink', display, loc, `${e.type} node ${JSON.stringify(e.name)} in an archive`));
-      }
-    };
-    if (!d.compression) {
-      const entries = await tar.listTar(src);
-      for (const e of entries) {
-        this.check();
-        ctx.budget.check();
-        checkEntry(e);
-        if (e.type !== 'file' || e.size === 0) continue;
-        const member = `${display}!${e.name}`;
-        const msrc = tar.memberSource(src, e, member);
-        const det = await detectSource(msrc);
-        if (det.format === 'unknown' && !/\.(pkl|pickle)$/i.test(e.name)) {
-          this.unclaimed(await msrc.read(0, Math.min(msrc.size, HEAD_SIZE)), e.name, member, plain, out);
-          continue;
-        }
-        const nestedArchive = ['zip', 'pytorch', 'torchscript', 'npz', 'keras', 'tar'].includes(det.format);
-        if (nestedArchive && depth + 1 > this.opts.maxDepth) {
-          out.push(finding('medium', 'archive.nested-depth', member, 'entry', `archive nested deeper than ${this.opts.maxDepth} levels: not scanned`));
-          continue;
-        }
-        const r = await this.source(msrc, member, depth + 1, { ...ctx, sibling: null }, det.format === 'unknown' ? { format: 'pickle' } : det);
-        out.push(...r.findings);
-      }
-      return;
-    }
+    if (!d.compression) return this.plainTar(src, display, depth, ctx, out, plain);
     if (!canInflate(d.compression)) {
       out.push(finding('medium', 'file.unscannable', display, 'file', `${d.compression}-compressed tar cannot be decompressed`));
       return;
     }
+    return this.compressedTar(src, d.compression, display, depth, ctx, out, plain);
+  }
+
+  /** An uncompressed tar: members are slices of the file, read in place. */
+  private async plainTar(src: ByteSource, display: string, depth: number, ctx: Ctx, out: Finding[], plain: MemberNotes): Promise<void> {
+    for (const e of await tar.listTar(src)) {
+      this.check();
+      ctx.budget.check();
+      tarEntryNotes(e, display, out);
+      if (e.type !== 'file' || e.size === 0) continue;
+      const member = `${display}!${e.name}`;
+      const msrc = tar.memberSource(src, e, member);
+      const det = await detectSource(msrc);
+      if (det.format === 'unknown' && !/\.(pkl|pickle)$/i.test(e.name)) {
+        this.unclaimed(await msrc.read(0, Math.min(msrc.size, HEAD_SIZE)), e.name, member, plain, out);
+        continue;
+      }
+      const nestedArchive = ['zip', 'pytorch', 'torchscript', 'npz', 'keras', 'tar'].includes(det.format);
+      if (nestedArchive && depth + 1 > this.opts.maxDepth) {
+        out.push(finding('medium', 'archive.nested-depth', member, 'entry', `archive nested deeper than ${this.opts.maxDepth} levels: not scanned`));
+        continue;
+      }
+      const r = await this.source(msrc, member, depth + 1, { ...ctx, sibling: null }, det.format === 'unknown' ? { format: 'pickle' } : det);
+      out.push(...r.findings);
+    }
+  }
+
+  /** A compressed tar, streamed once: members up to a cap are kept whole and scanned, larger ones by their head only. */
+  private async compressedTar(src: ByteSource, codec: Compression, display: string, depth: number, ctx: Ctx, out: Finding[], plain: MemberNotes): Promise<void> {
     const budget = Math.max(0, this.opts.maxInflatedTotal - ctx.inflated);
     const keepWhole = Math.min(64 << 20, this.opts.maxMemberBytes);
     const res = await tar.walkTarStream(
-      inflateStream(src, d.compression),
+      inflateStream(src, codec),
       (e) => (e.type === 'file' ? (e.size <= keepWhole ? e.size : HEAD_SIZE) : 0),
       async (e, data) => {
         this.check();
         ctx.budget.check();
-        checkEntry(e);
+        tarEntryNotes(e, display, out);
         if (!data) return;
         const member = `${display}!${e.name}`;
         const msrc = new BufferSource(member, data);
@@ -937,9 +671,9 @@ class Scanner {
   }
 
   private async fileBody(src: FileSource, display: string, ctx: Ctx): Promise<FileReport> {
-    // Names matter only for files that have no magic (keras_metadata.pb); content decides the rest.
-    if (nameOf(display) === 'keras_metadata.pb') return { path: display, format: 'tf-savedmodel', bytes: src.size, findings: await this.kerasMetadata(src, display) };
-    const det = await detectSource(src);
+    // The detection inspect uses too, so the two never disagree about what a file is.
+    const det = await detectFile(src, nameOf(display));
+    if (det.variant === 'keras-metadata') return { path: display, format: det.format, bytes: src.size, findings: await savedmodel.scanKerasMetadata(src, display) };
     const r = await this.source(src, display, 0, ctx, det);
     const findings = r.findings;
     if (!ZIP_FAMILY.has(r.format)) await this.tailZip(src, display, 0, ctx, r.format, findings);
@@ -947,16 +681,6 @@ class Scanner {
     return { path: display, format: r.format, bytes: src.size, findings };
   }
 
-  private async kerasMetadata(src: ByteSource, display: string): Promise<Finding[]> {
-    const out: Finding[] = [];
-    try {
-      const objs = await savedmodel.readKerasMetadata(src);
-      objs.forEach((o, i) => this.kerasConfig({ class_name: 'Root', config: {}, layers: [o] }, display, `object ${i}`, out));
-    } catch (e) {
-      out.push(finding('medium', 'tf.malformed', display, 'file', (e as Error).message));
-    }
-    return out;
-  }
 }
 
 /** One file to scan: where its bytes are, and the name to report (and judge names by). */

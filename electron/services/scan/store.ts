@@ -2,7 +2,7 @@
 import type { Sqlite } from '../../../native/Database';
 import type { Inspection, ScanRun, VersionInspection } from '../../contract/scan';
 import { HallmarkError } from '../errors';
-import { SEVERITIES, type Finding, type Severity } from './rules';
+import { SEVERITIES, type Finding, type Severity } from '../formats/finding';
 import { SCANNER_NAME, worst, type FileReport, type ScanReport } from './scanner';
 
 interface RunRow {

@@ -56,7 +56,7 @@ export async function inspectVersion(ctx: AppContext, versionId: number, job?: J
     try {
       const src = await FileSource.open(f.abs);
       try {
-        const m = await inspectSource(src);
+        const m = await inspectSource(src, path.posix.basename(f.rel));
         per.push({ path: f.rel, metadata: { ...m, name: path.posix.basename(f.rel) }, error: typeof m.error === 'string' ? m.error : null });
       } finally {
         await src.close();

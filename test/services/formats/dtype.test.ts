@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { interpretDtypeString } from '../../../electron/services/formats/dtype';
 import { descrDtype, NpyError, parsePyLiteral, PyTuple, type Lit } from '../../../electron/services/formats/numpy';
-import { codecName } from '../../../electron/services/scan/pickle';
+import { codecName } from '../../../electron/services/formats/pickle/analyze';
 
 /** A Python string literal for `s`, each character written in a randomly chosen valid form. */
 function pyLiteral(s: string, forms: number[]): string {

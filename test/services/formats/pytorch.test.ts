@@ -3,7 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FileSource } from '../../../electron/services/formats/io';
 import { inspectPath } from '../../../electron/services/formats/inspect';
-import { match as pickleMatch } from '../../../electron/services/formats/pickle';
+import { match as pickleMatch } from '../../../electron/services/formats/pickle/read';
 import { getCorpus } from '../../fixtures/corpus/index';
 
 let root: string;

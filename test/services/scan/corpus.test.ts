@@ -1,9 +1,14 @@
 // Every malicious sample in the corpus is detected with the rules it is about; every benign
 // look-alike is clean (no finding above info).
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getCorpus, type Sample } from '../../fixtures/corpus/index';
+import { inspectPath, inspectSource } from '../../../electron/services/formats/inspect';
+import { BufferSource } from '../../../electron/services/formats/io';
 import { scanPaths, type FileReport } from '../../../electron/services/scan/scanner';
+import { zipBytes } from '../../fixtures/corpus/index';
 
 let root: string;
 let samples: Sample[];
@@ -83,5 +88,32 @@ describe('scan corpus', () => {
     expect(fmt('benign/model.cbm')).toBe('catboost');
     expect(fmt('malicious/disguised.safetensors')).toBe('pickle');
     expect(fmt('benign/bundle.tar.gz')).toBe('tar');
+  });
+
+  // One detection function serves both: a file inspect calls one format must not be scanned as another.
+  it('inspect and scan say the same format for every file', async () => {
+    const differ: string[] = [];
+    for (const f of [...results.values()].flat()) {
+      const i = await inspectPath(f.path);
+      if (i.format !== f.format) differ.push(`${path.relative(root, f.path)}: scan ${f.format}, inspect ${i.format}`);
+    }
+    expect(differ).toEqual([]);
+  });
+
+  it('classes files whose format shows only in their name the same way in inspect and scan', async () => {
+    // keras.saving.load_model opens any zip named .keras; a bare config.json is all it needs.
+    const keras = await zipBytes([['config.json', JSON.stringify({ class_name: 'Sequential', config: { layers: [] } })]]);
+    expect((await inspectSource(new BufferSource('m.keras', keras))).format).toBe('keras');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hallmark-keras-'));
+    fs.writeFileSync(path.join(dir, 'm.keras'), keras);
+    try {
+      expect((await scanPaths([path.join(dir, 'm.keras')])).files[0]!.format).toBe('keras');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect((await inspectSource(new BufferSource('m.zip', keras))).format).toBe('zip');
+    const meta = results.get('malicious/savedmodel_keras_lambda')!.find((f) => f.path.endsWith('keras_metadata.pb'))!;
+    expect(meta.format).toBe('tf-savedmodel');
+    expect(await inspectPath(meta.path)).toMatchObject({ format: 'tf-savedmodel', variant: 'keras-metadata', objectCount: 1 });
   });
 });

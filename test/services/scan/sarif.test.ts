@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RULES } from '../../../electron/services/scan/rules';
+import { RULES } from '../../../electron/services/formats/finding';
 import { toSarif } from '../../../electron/services/scan/sarif';
 import { scanPaths } from '../../../electron/services/scan/scanner';
 import { getCorpus } from '../../fixtures/corpus/index';

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { inspectPath } from '../../formats/inspect';
-import { SEVERITIES, atLeast, type Severity } from '../../scan/rules';
+import { SEVERITIES, atLeast, type Severity } from '../../formats/finding';
 import { toSarif } from '../../scan/sarif';
 import { scanPaths, type ScanReport } from '../../scan/scanner';
 import { type Cli, fmtBytes, progressPrinter } from '../Cli';

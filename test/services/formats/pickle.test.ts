@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BufferSource } from '../../../electron/services/formats/io';
-import { analyzePickle, dtypeItemSize, sweepGlobals } from '../../../electron/services/scan/pickle';
-import { classifyImport, pickleFindings } from '../../../electron/services/scan/pickleRules';
+import { analyzePickle, dtypeItemSize, sweepGlobals } from '../../../electron/services/formats/pickle/analyze';
+import { classifyImport, pickleFindings } from '../../../electron/services/formats/pickle/rules';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 const S = (s: string): string => '\x8c' + String.fromCharCode(s.length) + s;

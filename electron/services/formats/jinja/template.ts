@@ -6,11 +6,12 @@
 // instructions injected into prompts. Every step is linear in the template's size, and what the parser
 // cannot take (too deep, too long, not Jinja) is still checked token by token and reported.
 import { parse, tokenize } from '@huggingface/jinja';
-import { finding, severityRank, type Finding, type Severity } from './rules';
-import { Analyzer, nameReason, type Node, type Reason } from './jinja/analyze';
-import { splitTemplate, type Block, type PyTok } from './jinja/lex';
+import { finding, severityRank, type Finding, type Severity } from '../finding';
+import { basename, type ByteSource } from '../io';
+import { Analyzer, nameReason, type Node, type Reason } from './analyze';
+import { splitTemplate, type Block, type PyTok } from './lex';
 
-export { splitTemplate } from './jinja/lex';
+export { splitTemplate } from './lex';
 
 const TEXT_PATTERNS: Array<{ re: RegExp; severity: Severity; why: string }> = [
   { re: /\b(ignore|disregard|forget|override)\s+(all\s+|any\s+)?(the\s+|your\s+)?(previous|prior|above|earlier|system|original)\s+(instructions?|prompts?|messages?|rules)/i, severity: 'medium', why: 'tells the model to drop its instructions' },
@@ -163,51 +164,8 @@ export function scanTemplate(template: string, file: string, location: string, o
   const unparseable: string[] = [...split.errors];
   if (opts.truncatedFrom !== undefined) limits.push(`only the first ${template.length} characters of ${opts.truncatedFrom} bytes were read`);
 
-  // Per block: an AST when the parser can take it, tokens otherwise.
-  const stmts: Node[] = [];
-  const stmtBlock: number[] = [];
-  const blockReasons = new Map<number, Reason[]>();
-  const unparsed: Block[] = [];
-  split.blocks.forEach((b, i) => {
-    if (b.error) unparseable.push(b.error);
-    let r: ReturnType<typeof parseBlock> | null = null;
-    if (b.toks.length > MAX_BLOCK_TOKENS || b.depth > MAX_DEPTH) limits.push(`a block at char ${b.at} is too ${b.depth > MAX_DEPTH ? `deeply nested (${b.depth} brackets)` : `long (${b.toks.length} tokens)`} to parse`);
-    else if (!b.error) r = parseBlock(b);
-    if (r && 'node' in r) {
-      if (r.node) {
-        stmts.push(r.node);
-        stmtBlock.push(i);
-      }
-      return;
-    }
-    if (r && 'error' in r) unparseable.push(`block at char ${b.at} ${/^(uses|is|statement|unexpected)/.test(r.error) ? r.error : `does not parse: ${r.error}`}`);
-    unparsed.push(b);
-    blockReasons.set(i, tokenReasons(b));
-  });
-
-  const a = new Analyzer();
-  a.declare(stmts);
-  for (const b of unparsed) {
-    // names bound where the parser could not look hold unknown values
-    const t = b.toks;
-    if (b.kind === 'stmt' && t[0]?.type === 'name' && (t[0].value === 'set' || t[0].value === 'for')) {
-      for (let k = 1; k < t.length && t[k]!.value !== '=' && t[k]!.value !== 'in'; k++) if (t[k]!.type === 'name') a.bindUnknown(t[k]!.value);
-    }
-  }
-  let perStmt: Reason[][];
-  try {
-    perStmt = a.run(stmts);
-  } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-    limits.push('the template is nested too deeply to analyse');
-    perStmt = [];
-    split.blocks.forEach((b, i) => blockReasons.set(i, tokenReasons(b)));
-  }
-  perStmt.forEach((r, j) => {
-    const i = stmtBlock[j]!;
-    blockReasons.set(i, [...(blockReasons.get(i) ?? []), ...r]);
-  });
-
+  const parsed = parseBlocks(split.blocks, limits, unparseable);
+  analyse(parsed, split.blocks, limits);
   // What transformers.js accepts: a template Python renders but this parser rejects must not pass silently.
   const nest = nesting(split.blocks);
   if (nest > MAX_NESTING) limits.push(`statements are nested ${nest} deep`);
@@ -219,31 +177,98 @@ export function scanTemplate(template: string, file: string, location: string, o
     }
   }
 
+  // A reason reported once (in code) is not reported again (in text).
   const seen = new Set<string>();
-  let codeFindings = 0;
+  codeFindings(template, split.blocks, parsed.blockReasons, seen, limits, file, location, out);
+  if (unparseable.length) {
+    const uniq = [...new Set(unparseable)];
+    out.push(finding('medium', 'template.unparseable', file, location, `chat template does not parse as Jinja (${uniq.slice(0, 3).join('; ')}${uniq.length > 3 ? `; ${uniq.length - 3} more` : ''}): Python Jinja2 may fail on it or read it differently from other renderers. ${ADVICE_PARSE}`));
+  }
+  if (limits.length) out.push(finding('medium', 'template.limits', file, location, `chat template not fully scanned: ${[...new Set(limits)].slice(0, 3).join('; ')}. It was checked token by token for gadgets; review it by hand or replace it with the upstream template.`));
+  textFindings(split, seen, file, location, out);
+  return out;
+}
+
+interface ParsedBlocks {
+  stmts: Node[];
+  /** Block index of each statement in `stmts`. */
+  stmtBlock: number[];
+  /** What each block does, by block index. */
+  blockReasons: Map<number, Reason[]>;
+  unparsed: Block[];
+}
+
+/** Per block: an AST when the parser can take it, token reasons otherwise. */
+function parseBlocks(blocks: Block[], limits: string[], unparseable: string[]): ParsedBlocks {
+  const p: ParsedBlocks = { stmts: [], stmtBlock: [], blockReasons: new Map(), unparsed: [] };
+  blocks.forEach((b, i) => {
+    if (b.error) unparseable.push(b.error);
+    let r: ReturnType<typeof parseBlock> | null = null;
+    if (b.toks.length > MAX_BLOCK_TOKENS || b.depth > MAX_DEPTH) limits.push(`a block at char ${b.at} is too ${b.depth > MAX_DEPTH ? `deeply nested (${b.depth} brackets)` : `long (${b.toks.length} tokens)`} to parse`);
+    else if (!b.error) r = parseBlock(b);
+    if (r && 'node' in r) {
+      if (r.node) {
+        p.stmts.push(r.node);
+        p.stmtBlock.push(i);
+      }
+      return;
+    }
+    if (r && 'error' in r) unparseable.push(`block at char ${b.at} ${/^(uses|is|statement|unexpected)/.test(r.error) ? r.error : `does not parse: ${r.error}`}`);
+    p.unparsed.push(b);
+    p.blockReasons.set(i, tokenReasons(b));
+  });
+  return p;
+}
+
+/** Runs the analyser over the parsed statements and adds what it finds to their blocks' reasons. */
+function analyse(p: ParsedBlocks, blocks: Block[], limits: string[]): void {
+  const a = new Analyzer();
+  a.declare(p.stmts);
+  for (const b of p.unparsed) {
+    // names bound where the parser could not look hold unknown values
+    const t = b.toks;
+    if (b.kind === 'stmt' && t[0]?.type === 'name' && (t[0].value === 'set' || t[0].value === 'for')) {
+      for (let k = 1; k < t.length && t[k]!.value !== '=' && t[k]!.value !== 'in'; k++) if (t[k]!.type === 'name') a.bindUnknown(t[k]!.value);
+    }
+  }
+  let perStmt: Reason[][];
+  try {
+    perStmt = a.run(p.stmts);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    limits.push('the template is nested too deeply to analyse');
+    perStmt = [];
+    blocks.forEach((b, i) => p.blockReasons.set(i, tokenReasons(b)));
+  }
+  perStmt.forEach((r, j) => {
+    const i = p.stmtBlock[j]!;
+    p.blockReasons.set(i, [...(p.blockReasons.get(i) ?? []), ...r]);
+  });
+}
+
+/** One template.injection finding per block with reasons not reported before, in template order. */
+function codeFindings(template: string, blocks: Block[], blockReasons: Map<number, Reason[]>, seen: Set<string>, limits: string[], file: string, location: string, out: Finding[]): void {
+  let count = 0;
   let dropped = 0;
   for (const [i, reasons] of [...blockReasons].sort((x, y) => x[0] - y[0])) {
     const fresh = reasons.filter((r) => !seen.has(r.why) && seen.add(r.why));
     if (!fresh.length) continue;
-    if (codeFindings >= MAX_CODE_FINDINGS) {
+    if (count >= MAX_CODE_FINDINGS) {
       dropped++;
       continue;
     }
-    codeFindings++;
-    const b = split.blocks[i]!;
+    count++;
+    const b = blocks[i]!;
     const worst = fresh.reduce((x, y) => (severityRank(y.severity) > severityRank(x.severity) ? y : x));
     const src = template.slice(b.at, Math.min(b.end, b.at + 100_000));
     const at = fresh.map((r) => (r.needle ? src.indexOf(r.needle) : -1)).find((x) => x >= 0) ?? 0;
     out.push(finding(worst.severity, 'template.injection', file, `${location}, char ${b.at}`, `chat template ${fresh.map((r) => r.why).join('; ')}: ${excerpt(src, at)}. ${ADVICE_CODE}`));
   }
   if (dropped) limits.push(`${dropped} more code blocks with new findings were not listed`);
-  if (unparseable.length) {
-    const uniq = [...new Set(unparseable)];
-    out.push(finding('medium', 'template.unparseable', file, location, `chat template does not parse as Jinja (${uniq.slice(0, 3).join('; ')}${uniq.length > 3 ? `; ${uniq.length - 3} more` : ''}): Python Jinja2 may fail on it or read it differently from other renderers. ${ADVICE_PARSE}`));
-  }
-  if (limits.length) out.push(finding('medium', 'template.limits', file, location, `chat template not fully scanned: ${[...new Set(limits)].slice(0, 3).join('; ')}. It was checked token by token for gadgets; review it by hand or replace it with the upstream template.`));
+}
 
-  // Literal text (and long string literals) for instructions injected into prompts.
+/** Literal text (and long string literals) for instructions injected into prompts. */
+function textFindings(split: ReturnType<typeof splitTemplate>, seen: Set<string>, file: string, location: string, out: Finding[]): void {
   const texts = [...split.text];
   for (const b of split.blocks) for (const t of b.toks) if (t.type === 'string' && t.value.length >= 8) texts.push({ text: t.value, at: b.at });
   for (const t of texts) {
@@ -255,5 +280,19 @@ export function scanTemplate(template: string, file: string, location: string, o
       out.push(finding(p.severity, 'template.prompt-injection', file, `${location}, char ${t.at}`, `chat template ${p.why}: ${excerpt(t.text, m.index)}. Read the template's literal text before use; upstream templates carry no such instructions.`));
     }
   }
-  return out;
+}
+
+/** Chat templates are kilobytes; past this a .jinja file is reported as not fully scanned. */
+const MAX_TEMPLATE_BYTES = 16 << 20;
+
+/**
+ * Whether a file no reader claims is a chat template saved on its own (transformers' chat_template.jinja
+ * and additional_chat_templates/*.jinja), rendered like the one in tokenizer_config.json.
+ */
+export const isTemplateFile = (display: string): boolean => /\.jinja2?$/i.test(basename(display));
+
+/** A template file: scanning is linear, so read it all up to a generous cap, and say so past it. */
+export async function scanTemplateFile(src: ByteSource, display: string): Promise<Finding[]> {
+  const text = (await src.read(0, Math.min(src.size, MAX_TEMPLATE_BYTES))).toString('utf8');
+  return scanTemplate(text, display, 'template', src.size > MAX_TEMPLATE_BYTES ? { truncatedFrom: src.size } : {});
 }

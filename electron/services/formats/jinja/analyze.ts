@@ -5,7 +5,7 @@
 // A name the template builds at render time that cannot be computed here is suspicious by construction,
 // however it was built (`~`, join, format, %c, replace, reverse, slicing, escapes, set-variables, loops,
 // namespace fields, macros…), so obfuscation cannot make a lookup look safe.
-import type { Severity } from '../rules';
+import type { Severity } from '../finding';
 import { c, CDict, formatFieldPaths, keyOf, pyFormat, pyPercent, pyRepr, pySlice, pyStr, union, MAX_STR, type Abs, type Atom, type CVal } from './values';
 
 export interface Reason {

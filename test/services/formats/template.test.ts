@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { scanTemplate, splitTemplate } from '../../../electron/services/scan/template';
-import { decodePyString } from '../../../electron/services/scan/jinja/lex';
+import { scanTemplate, splitTemplate } from '../../../electron/services/formats/jinja/template';
+import { decodePyString } from '../../../electron/services/formats/jinja/lex';
 import { LLAMA31_DATE_TEMPLATE, LLAMA3_TEMPLATE, MALICIOUS_TEMPLATES, MISTRAL_TEMPLATE, QWEN_TOOLS_TEMPLATE } from '../../fixtures/corpus/gguf';
 import { MALICIOUS_JINJA, REAL_TEMPLATES_DIR } from '../../fixtures/corpus/templates';
 

@@ -4,8 +4,8 @@
 // no benign use (EXT codes, BUILD on a global, calls of call results, STACK_GLOBAL on computed
 // strings) and where the stream is damaged. Memory is bounded: containers keep a few items, the memo
 // and stack are capped, big payloads are stepped over, not read.
-import { dtypeItemSize, interpretDtypeString, type DtypeInfo } from '../formats/dtype';
-import { Cursor, FormatError, TruncatedError, type ByteSource } from '../formats/io';
+import { dtypeItemSize, interpretDtypeString, type DtypeInfo } from '../dtype';
+import { Cursor, FormatError, TruncatedError, type ByteSource } from '../io';
 
 export class PickleError extends FormatError {
   constructor(message: string, offset: number, readonly opcodeIndex: number) {
@@ -227,6 +227,91 @@ export async function analyzePickle(src: ByteSource, opts: PickleOptions = {}): 
   return p.run();
 }
 
+/** Opcode groups, one handler each (PickleWalker.stackOp, numberOp, …); 0 is an invalid opcode. */
+const enum G { INVALID, STACK, NUMBER, TEXT, CONTAINER, MEMO, CODE }
+const GROUP = new Uint8Array(256);
+/** Fixed-width argument bytes per opcode, made available before its handler runs. */
+const ARG_WIDTH = new Uint8Array(256);
+{
+  const groups: Array<[G, Array<keyof typeof OP>]> = [
+    [G.STACK, ['MARK', 'POP', 'POP_MARK', 'DUP', 'NONE', 'NEWTRUE', 'NEWFALSE', 'READONLY_BUFFER', 'PROTO', 'FRAME']],
+    [G.NUMBER, ['FLOAT', 'INT', 'LONG', 'BININT', 'BININT1', 'BININT2', 'LONG1', 'LONG4', 'BINFLOAT']],
+    [G.TEXT, ['STRING', 'UNICODE', 'BINSTRING', 'SHORT_BINSTRING', 'BINUNICODE', 'SHORT_BINUNICODE', 'BINUNICODE8', 'BINBYTES', 'SHORT_BINBYTES', 'BINBYTES8', 'BYTEARRAY8']],
+    [G.CONTAINER, ['APPEND', 'APPENDS', 'ADDITEMS', 'DICT', 'EMPTY_DICT', 'SETITEM', 'SETITEMS', 'LIST', 'EMPTY_LIST', 'TUPLE', 'EMPTY_TUPLE', 'TUPLE1', 'TUPLE2', 'TUPLE3', 'EMPTY_SET', 'FROZENSET']],
+    [G.MEMO, ['PUT', 'BINPUT', 'LONG_BINPUT', 'MEMOIZE', 'GET', 'BINGET', 'LONG_BINGET']],
+    [G.CODE, ['GLOBAL', 'INST', 'STACK_GLOBAL', 'REDUCE', 'NEWOBJ', 'NEWOBJ_EX', 'OBJ', 'BUILD', 'PERSID', 'BINPERSID', 'EXT1', 'EXT2', 'EXT4', 'NEXT_BUFFER']],
+  ];
+  for (const [g, names] of groups) for (const n of names) GROUP[OP[n]] = g;
+  const widths: Array<[number, Array<keyof typeof OP>]> = [
+    [1, ['BININT1', 'LONG1', 'SHORT_BINSTRING', 'SHORT_BINUNICODE', 'SHORT_BINBYTES', 'BINPUT', 'BINGET', 'PROTO', 'EXT1']],
+    [2, ['BININT2', 'EXT2']],
+    [4, ['BININT', 'LONG4', 'BINSTRING', 'BINUNICODE', 'BINBYTES', 'LONG_BINPUT', 'LONG_BINGET', 'EXT4']],
+    [8, ['BINFLOAT', 'BINUNICODE8', 'BINBYTES8', 'BYTEARRAY8', 'FRAME']],
+  ];
+  for (const [w, names] of widths) for (const n of names) ARG_WIDTH[OP[n]] = w;
+}
+
+const pairsOf = (items: PVal[]): Array<[PVal, PVal]> => {
+  const pairs: Array<[PVal, PVal]> = [];
+  for (let i = 0; i < items.length; i += 2) pairs.push([items[i]!, items[i + 1]!]);
+  return pairs;
+};
+
+/** One pickle's machine state, as CPython's Unpickler keeps it: stack, marks (with the fence they set) and memo. */
+class Frame {
+  readonly stack: PVal[] = [];
+  readonly marks: number[] = [];
+  readonly memo = new Map<number, PVal>();
+  memoLen = 0;
+  memoFull = false;
+  protocol = 0;
+  /** Stack depth of the innermost MARK: values below it belong to an enclosing container. */
+  fence = 0;
+  lastOp = 0;
+
+  constructor(private readonly w: { fail(msg: string, offset: number): never }, private readonly L: PickleLimits, private readonly limits: string[]) {}
+
+  pop(at: number): PVal {
+    if (this.stack.length <= this.fence) this.w.fail(`stack underflow at offset ${at} (${opcodeName(this.lastOp)})`, at);
+    return this.stack.pop()!;
+  }
+
+  top(at: number): PVal {
+    if (this.stack.length <= this.fence) this.w.fail(`stack underflow at offset ${at} (${opcodeName(this.lastOp)})`, at);
+    return this.stack[this.stack.length - 1]!;
+  }
+
+  popMark(at: number): PVal[] {
+    if (this.marks.length === 0) this.w.fail(`could not find MARK for ${opcodeName(this.lastOp)} at offset ${at}`, at);
+    const m = this.marks.pop()!;
+    this.fence = this.marks.length ? this.marks[this.marks.length - 1]! : 0;
+    return this.stack.splice(m);
+  }
+
+  push(v: PVal, at: number): void {
+    if (this.stack.length >= this.L.maxStack) this.w.fail(`stack deeper than ${this.L.maxStack} at offset ${at}`, at);
+    this.stack.push(v);
+  }
+
+  memoPut(idx: number, at: number): void {
+    const v = this.top(at);
+    if (!this.memo.has(idx)) this.memoLen++;
+    if (this.memoLen > this.L.maxMemo) {
+      if (!this.memoFull) this.limits.push(`memo larger than ${this.L.maxMemo} entries: later memo values are not tracked`);
+      this.memoFull = true;
+      return;
+    }
+    this.memo.set(idx, v);
+  }
+
+  memoGet(idx: number, at: number): PVal {
+    const v = this.memo.get(idx);
+    if (v !== undefined) return v;
+    if (this.memoFull) return UNKNOWN;
+    this.w.fail(`memo key ${idx} not found at offset ${at}`, at);
+  }
+}
+
 class PickleWalker {
   private readonly cur: Cursor;
   private readonly L: PickleLimits;
@@ -415,437 +500,378 @@ class PickleWalker {
   private async parseOne(depth: number): Promise<{ value: PVal; protocol: number }> {
     if (depth > this.L.maxNesting) this.fail(`pickles nested deeper than ${this.L.maxNesting}`, this.cur.pos);
     const c = this.cur;
-    const L = this.L;
-    const stack: PVal[] = [];
-    const marks: number[] = [];
-    const memo = new Map<number, PVal>();
-    let memoLen = 0;
-    let memoFull = false;
-    let protocol = 0;
-    let fence = 0;
-
-    const pop = (at: number): PVal => {
-      if (stack.length <= fence) this.fail(`stack underflow at offset ${at} (${opcodeName(lastOp)})`, at);
-      return stack.pop()!;
-    };
-    const top = (at: number): PVal => {
-      if (stack.length <= fence) this.fail(`stack underflow at offset ${at} (${opcodeName(lastOp)})`, at);
-      return stack[stack.length - 1]!;
-    };
-    const popMark = (at: number): PVal[] => {
-      if (marks.length === 0) this.fail(`could not find MARK for ${opcodeName(lastOp)} at offset ${at}`, at);
-      const m = marks.pop()!;
-      fence = marks.length ? marks[marks.length - 1]! : 0;
-      return stack.splice(m);
-    };
-    const push = (v: PVal, at: number): void => {
-      if (stack.length >= L.maxStack) this.fail(`stack deeper than ${L.maxStack} at offset ${at}`, at);
-      stack.push(v);
-    };
-    const memoPut = (idx: number, at: number): void => {
-      const v = top(at);
-      if (!memo.has(idx)) memoLen++;
-      if (memoLen > L.maxMemo) {
-        if (!memoFull) this.res.limits.push(`memo larger than ${L.maxMemo} entries: later memo values are not tracked`);
-        memoFull = true;
-        return;
-      }
-      memo.set(idx, v);
-    };
-    const memoGet = (idx: number, at: number): PVal => {
-      const v = memo.get(idx);
-      if (v !== undefined) return v;
-      if (memoFull) return UNKNOWN;
-      this.fail(`memo key ${idx} not found at offset ${at}`, at);
-    };
-    const call = (fn: PVal, args: PVal, op: CallOpcode, at: number): PVal => {
-      if (fn.k === 'global') {
-        if (fn.ref.calls.length < 8) fn.ref.calls.push(callSite(at, this.opIndex, op, args));
-      } else if (fn.k !== 'unknown' && fn.k !== 'ext') {
-        this.event('indirect-call', at, `${op} calls ${render(fn)} which is not an imported name (a value computed inside the pickle)`);
-      }
-      const v: PVal = this.alloc()
-        ? { k: 'call', fn, args, op, offset: at, state: null, entries: null }
-        : UNKNOWN;
-      if (fn.k === 'global') this.onCall(fn.ref, args, v, at);
-      return v;
-    };
-
-    let lastOp = 0;
+    const f = new Frame(this, this.L, this.res.limits);
+    // The hot loop: handlers are synchronous unless they must read ahead, so most opcodes cost no promise.
     for (;;) {
-      if (++this.opIndex > L.maxOpcodes) this.fail(`more than ${L.maxOpcodes} opcodes`, c.pos);
+      if (++this.opIndex > this.L.maxOpcodes) this.fail(`more than ${this.L.maxOpcodes} opcodes`, c.pos);
       const at = c.pos;
       if (!c.has(9)) await c.ensure(Math.min(9, c.remaining) || 1, 'opcode');
       const op = c.u8();
-      lastOp = op;
-      switch (op) {
-        case OP.MARK:
-          if (marks.length >= L.maxStack) this.fail(`more than ${L.maxStack} marks at offset ${at}`, at);
-          marks.push(stack.length);
-          fence = stack.length;
-          break;
-        case OP.STOP: {
-          const v = pop(at);
-          return { value: v, protocol };
-        }
-        case OP.POP:
-          if (stack.length > fence) stack.pop();
-          else if (marks.length) popMark(at);
-          else this.fail(`stack underflow at offset ${at} (POP)`, at);
-          break;
-        case OP.POP_MARK:
-          popMark(at);
-          break;
-        case OP.DUP:
-          push(top(at), at);
-          break;
-        case OP.FLOAT: {
-          const s = (await this.readLine(256, 'FLOAT')).toString('latin1');
+      f.lastOp = op;
+      if (op === OP.STOP) return { value: f.pop(at), protocol: f.protocol };
+      const w = ARG_WIDTH[op]!;
+      if (w !== 0 && !c.has(w)) await c.ensure(w, opcodeName(op));
+      const pending = this.step(f, op, at, depth);
+      if (pending) await pending;
+    }
+  }
+
+  /** One opcode, by group: synchronous unless it has to read ahead. */
+  private step(f: Frame, op: number, at: number, depth: number): void | Promise<void> {
+    switch (GROUP[op]) {
+      case G.STACK: return this.stackOp(f, op, at);
+      case G.NUMBER: return this.numberOp(f, op, at);
+      case G.TEXT: return this.textOp(f, op, at);
+      case G.CONTAINER: return this.containerOp(f, op, at);
+      case G.MEMO: return this.memoOp(f, op, at);
+      case G.CODE: return this.codeOp(f, op, at, depth);
+    }
+    this.fail(`invalid opcode 0x${op.toString(16).padStart(2, '0')} at offset ${at}`, at);
+  }
+
+  /** Marks, stack shuffling, constants and framing. */
+  private stackOp(f: Frame, op: number, at: number): void {
+    const c = this.cur;
+    switch (op) {
+      case OP.MARK:
+        if (f.marks.length >= this.L.maxStack) this.fail(`more than ${this.L.maxStack} marks at offset ${at}`, at);
+        f.marks.push(f.stack.length);
+        f.fence = f.stack.length;
+        return;
+      case OP.POP:
+        if (f.stack.length > f.fence) f.stack.pop();
+        else if (f.marks.length) f.popMark(at);
+        else this.fail(`stack underflow at offset ${at} (POP)`, at);
+        return;
+      case OP.POP_MARK:
+        f.popMark(at);
+        return;
+      case OP.DUP:
+        f.push(f.top(at), at);
+        return;
+      case OP.NONE:
+        return f.push(NONE, at);
+      case OP.NEWTRUE:
+        return f.push(TRUE, at);
+      case OP.NEWFALSE:
+        return f.push(FALSE, at);
+      case OP.READONLY_BUFFER:
+        f.top(at);
+        return;
+      case OP.PROTO: {
+        const v = c.u8();
+        if (v > 5) this.fail(`unsupported pickle protocol ${v} at offset ${at}`, at);
+        f.protocol = v;
+        return;
+      }
+      case OP.FRAME: {
+        const n = c.u64();
+        if (n > c.remaining) this.fail(`FRAME at offset ${at} declares ${n} bytes but only ${c.remaining} remain`, at);
+        return;
+      }
+    }
+  }
+
+  /** Integers and floats (the text forms read a line). */
+  private numberOp(f: Frame, op: number, at: number): void | Promise<void> {
+    const c = this.cur;
+    switch (op) {
+      case OP.FLOAT:
+        return this.readLine(256, 'FLOAT').then((b) => {
+          const s = b.toString('latin1');
           if (!/^\s*[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|inf|nan|infinity)\s*$/i.test(s)) this.fail(`FLOAT at offset ${at} has a bad value ${JSON.stringify(s.slice(0, 40))}`, at);
-          push(FLOAT, at);
-          break;
+          f.push(FLOAT, at);
+        });
+      case OP.INT:
+        return this.readLine(4096, 'INT').then((b) => {
+          const s = b.toString('latin1');
+          if (s === '00') f.push(FALSE, at);
+          else if (s === '01') f.push(TRUE, at);
+          else f.push({ k: 'int', v: parseIntLine(s, at, 'INT', this) }, at);
+        });
+      case OP.LONG:
+        return this.readLine(1 << 20, 'LONG').then((b) => {
+          const s = b.toString('latin1');
+          f.push({ k: 'int', v: parseIntLine(s.endsWith('L') ? s.slice(0, -1) : s, at, 'LONG', this) }, at);
+        });
+      case OP.BININT:
+        return f.push({ k: 'int', v: BigInt(c.i32()) }, at);
+      case OP.BININT1:
+        return f.push(SMALL_INTS[c.u8()]!, at);
+      case OP.BININT2:
+        return f.push({ k: 'int', v: BigInt(c.u16()) }, at);
+      case OP.LONG1: {
+        const n = c.u8();
+        if (!c.has(n)) return c.ensure(n, 'LONG1').then(() => f.push({ k: 'int', v: decodeLong(c.bytes(n)) }, at));
+        return f.push({ k: 'int', v: decodeLong(c.bytes(n)) }, at);
+      }
+      case OP.LONG4: {
+        const n = c.i32();
+        if (n < 0) this.fail(`LONG4 at offset ${at} has negative byte count ${n}`, at);
+        if (n > c.remaining) this.fail(`LONG4 at offset ${at} declares ${n} bytes but only ${c.remaining} remain`, at);
+        if (n > 64) {
+          c.skip(n, 'LONG4');
+          return f.push({ k: 'int', v: -1n }, at);
         }
-        case OP.INT: {
-          const s = (await this.readLine(4096, 'INT')).toString('latin1');
-          if (s === '00') push(FALSE, at);
-          else if (s === '01') push(TRUE, at);
-          else push({ k: 'int', v: parseIntLine(s, at, 'INT', this) }, at);
-          break;
-        }
-        case OP.LONG: {
-          const s = (await this.readLine(1 << 20, 'LONG')).toString('latin1');
-          push({ k: 'int', v: parseIntLine(s.endsWith('L') ? s.slice(0, -1) : s, at, 'LONG', this) }, at);
-          break;
-        }
-        case OP.BININT:
-          if (!c.has(4)) await c.ensure(4, 'BININT');
-          push({ k: 'int', v: BigInt(c.i32()) }, at);
-          break;
-        case OP.BININT1:
-          if (!c.has(1)) await c.ensure(1, 'BININT1');
-          push(SMALL_INTS[c.u8()]!, at);
-          break;
-        case OP.BININT2:
-          if (!c.has(2)) await c.ensure(2, 'BININT2');
-          push({ k: 'int', v: BigInt(c.u16()) }, at);
-          break;
-        case OP.LONG1: {
-          if (!c.has(1)) await c.ensure(1, 'LONG1');
-          const n = c.u8();
-          if (!c.has(n)) await c.ensure(n, 'LONG1');
-          push({ k: 'int', v: decodeLong(c.bytes(n)) }, at);
-          break;
-        }
-        case OP.LONG4: {
-          if (!c.has(4)) await c.ensure(4, 'LONG4');
-          const n = c.i32();
-          if (n < 0) this.fail(`LONG4 at offset ${at} has negative byte count ${n}`, at);
-          if (n > c.remaining) this.fail(`LONG4 at offset ${at} declares ${n} bytes but only ${c.remaining} remain`, at);
-          if (n <= 64) {
-            if (!c.has(n)) await c.ensure(n, 'LONG4');
-            push({ k: 'int', v: decodeLong(c.bytes(n)) }, at);
-          } else {
-            c.skip(n, 'LONG4');
-            push({ k: 'int', v: -1n }, at);
-          }
-          break;
-        }
-        case OP.NONE:
-          push(NONE, at);
-          break;
-        case OP.NEWTRUE:
-          push(TRUE, at);
-          break;
-        case OP.NEWFALSE:
-          push(FALSE, at);
-          break;
-        case OP.BINFLOAT:
-          if (!c.has(8)) await c.ensure(8, 'BINFLOAT');
-          c.skip(8);
-          push(FLOAT, at);
-          break;
-        case OP.PERSID: {
-          const s = await this.readLine(L.maxLine, 'PERSID');
-          this.persistent(at);
-          push({ k: 'pid', id: { k: 'str', v: s.toString('latin1').slice(0, L.keepString), truncated: s.length > L.keepString } }, at);
-          break;
-        }
-        case OP.BINPERSID: {
-          const id = pop(at);
-          this.persistent(at);
-          push({ k: 'pid', id }, at);
-          break;
-        }
-        case OP.REDUCE: {
-          const args = pop(at);
-          const fn = pop(at);
-          push(call(fn, args, 'REDUCE', at), at);
-          break;
-        }
-        case OP.NEWOBJ: {
-          const args = pop(at);
-          const cls = pop(at);
-          push(call(cls, args, 'NEWOBJ', at), at);
-          break;
-        }
-        case OP.NEWOBJ_EX: {
-          const kwargs = pop(at);
-          const args = pop(at);
-          const cls = pop(at);
-          push(call(cls, this.container('tuple', [args, kwargs]), 'NEWOBJ_EX', at), at);
-          break;
-        }
-        case OP.STRING: {
-          const line = (await this.readLine(L.maxLine, 'STRING')).toString('latin1');
+        if (!c.has(n)) return c.ensure(n, 'LONG4').then(() => f.push({ k: 'int', v: decodeLong(c.bytes(n)) }, at));
+        return f.push({ k: 'int', v: decodeLong(c.bytes(n)) }, at);
+      }
+      case OP.BINFLOAT:
+        c.skip(8);
+        return f.push(FLOAT, at);
+    }
+  }
+
+  /** Strings and bytes: read in place when buffered, else read ahead. */
+  private textOp(f: Frame, op: number, at: number): void | Promise<void> {
+    const c = this.cur;
+    const L = this.L;
+    switch (op) {
+      case OP.STRING:
+        return this.readLine(L.maxLine, 'STRING').then((b) => {
+          const line = b.toString('latin1');
           const q = line[0];
           if (line.length < 2 || (q !== '"' && q !== "'") || line[line.length - 1] !== q) this.fail(`STRING at offset ${at} is not quoted: ${JSON.stringify(line.slice(0, 40))}`, at);
           const body = unescapePy(line.slice(1, -1));
-          push({ k: 'str', v: body.slice(0, L.keepString), truncated: body.length > L.keepString }, at);
-          break;
-        }
-        case OP.BINSTRING: {
-          if (!c.has(4)) await c.ensure(4, 'BINSTRING');
-          const n = c.i32();
-          if (n < 0) this.fail(`BINSTRING at offset ${at} has negative length ${n}`, at);
-          { push(this.ready(n, L.keepString) ? this.readStrSync(n, 'BINSTRING', false) : await this.readStr(n, 'BINSTRING', at, false), at); }
-          break;
-        }
-        case OP.SHORT_BINSTRING: {
-          if (!c.has(1)) await c.ensure(1, 'SHORT_BINSTRING');
-          { const n = c.u8(); push(this.ready(n, L.keepString) ? this.readStrSync(n, 'SHORT_BINSTRING', false) : await this.readStr(n, 'SHORT_BINSTRING', at, false), at); }
-          break;
-        }
-        case OP.UNICODE: {
-          const line = (await this.readLine(L.maxLine, 'UNICODE')).toString('latin1');
-          const v = unescapePy(line);
-          push({ k: 'str', v: v.slice(0, L.keepString), truncated: v.length > L.keepString }, at);
-          break;
-        }
-        case OP.BINUNICODE: {
-          if (!c.has(4)) await c.ensure(4, 'BINUNICODE');
-          { const n = c.u32(); push(this.ready(n, L.keepString) ? this.readStrSync(n, 'BINUNICODE', true) : await this.readStr(n, 'BINUNICODE', at, true), at); }
-          break;
-        }
-        case OP.SHORT_BINUNICODE: {
-          if (!c.has(1)) await c.ensure(1, 'SHORT_BINUNICODE');
-          { const n = c.u8(); push(this.ready(n, L.keepString) ? this.readStrSync(n, 'SHORT_BINUNICODE', true) : await this.readStr(n, 'SHORT_BINUNICODE', at, true), at); }
-          break;
-        }
-        case OP.BINUNICODE8: {
-          if (!c.has(8)) await c.ensure(8, 'BINUNICODE8');
-          const n = c.u64();
-          if (n > c.remaining) this.fail(`BINUNICODE8 at offset ${at} declares ${n} bytes but only ${c.remaining} remain`, at);
-          { push(this.ready(n, L.keepString) ? this.readStrSync(n, 'BINUNICODE8', true) : await this.readStr(n, 'BINUNICODE8', at, true), at); }
-          break;
-        }
-        case OP.BINBYTES: {
-          if (!c.has(4)) await c.ensure(4, 'BINBYTES');
-          { const n = c.u32(); push(this.ready(n, 64) ? this.readBytesSync(n, 'BINBYTES') : await this.readBytes(n, 'BINBYTES', at), at); }
-          break;
-        }
-        case OP.SHORT_BINBYTES: {
-          if (!c.has(1)) await c.ensure(1, 'SHORT_BINBYTES');
-          { const n = c.u8(); push(this.ready(n, 64) ? this.readBytesSync(n, 'SHORT_BINBYTES') : await this.readBytes(n, 'SHORT_BINBYTES', at), at); }
-          break;
-        }
-        case OP.BINBYTES8:
-        case OP.BYTEARRAY8: {
-          if (!c.has(8)) await c.ensure(8, opcodeName(op));
-          const n = c.u64();
-          if (n > c.remaining) this.fail(`${opcodeName(op)} at offset ${at} declares ${n} bytes but only ${c.remaining} remain`, at);
-          { push(this.ready(n, 64) ? this.readBytesSync(n, opcodeName(op)) : await this.readBytes(n, opcodeName(op), at), at); }
-          break;
-        }
-        case OP.APPEND: {
-          const v = pop(at);
-          this.addItems(top(at), [v]);
-          break;
-        }
-        case OP.APPENDS: {
-          const items = popMark(at);
-          this.addItems(top(at), items);
-          break;
-        }
-        case OP.ADDITEMS: {
-          const items = popMark(at);
-          this.addItems(top(at), items);
-          break;
-        }
-        case OP.BUILD: {
-          const state = pop(at);
-          const inst = top(at);
-          if (inst.k === 'global') {
-            this.event('build-on-global', at, `BUILD sets state ${render(state)} on ${inst.ref.module}.${inst.ref.name} itself (not an instance): it overwrites attributes of a class, function or module in the loading process`);
-          } else if (inst.k === 'call') {
-            inst.state = state;
-            if (this.opts.joblib) {
-              const cls = instanceClass(inst);
-              if (cls && JOBLIB_WRAPPERS.has(cls.name)) await this.afterBuild(inst, cls, depth, at);
-            }
-          }
-          break;
-        }
-        case OP.GLOBAL: {
-          const module = await this.readStrLine(L.maxLine, 'GLOBAL module', at);
-          const name = await this.readStrLine(L.maxLine, 'GLOBAL name', at);
-          push({ k: 'global', ref: this.addGlobal(module.slice(0, L.keepString), name.slice(0, L.keepString), 'GLOBAL', at, module.length > L.keepString || name.length > L.keepString) }, at);
-          break;
-        }
-        case OP.STACK_GLOBAL: {
-          const name = pop(at);
-          const module = pop(at);
-          if (module.k === 'str' && name.k === 'str') {
-            push({ k: 'global', ref: this.addGlobal(module.v, name.v, 'STACK_GLOBAL', at, module.truncated || name.truncated) }, at);
-          } else {
-            this.event('dynamic-global', at, `STACK_GLOBAL imports module ${render(module)} name ${render(name)}: operands are not string constants, so the import is chosen at load time`);
-            push(UNKNOWN, at);
-          }
-          break;
-        }
-        case OP.INST: {
-          const module = await this.readStrLine(L.maxLine, 'INST module', at);
-          const name = await this.readStrLine(L.maxLine, 'INST name', at);
-          const args = popMark(at);
-          const g: PVal = { k: 'global', ref: this.addGlobal(module.slice(0, L.keepString), name.slice(0, L.keepString), 'INST', at, false) };
-          push(call(g, this.container('tuple', args), 'INST', at), at);
-          break;
-        }
-        case OP.OBJ: {
-          const args = popMark(at);
-          const cls = args.shift();
-          if (!cls) this.fail(`OBJ at offset ${at} has no class after MARK`, at);
-          push(call(cls, this.container('tuple', args), 'OBJ', at), at);
-          break;
-        }
-        case OP.DICT: {
-          const items = popMark(at);
-          if (items.length % 2) this.fail(`DICT at offset ${at} has an odd number of items (${items.length})`, at);
-          const d: PVal = this.alloc() ? { k: 'dict', entries: [], more: 0 } : UNKNOWN;
-          const pairs: Array<[PVal, PVal]> = [];
-          for (let i = 0; i < items.length; i += 2) pairs.push([items[i]!, items[i + 1]!]);
-          this.setItems(d, pairs);
-          push(d, at);
-          break;
-        }
-        case OP.EMPTY_DICT:
-          push(this.alloc() ? { k: 'dict', entries: [], more: 0 } : UNKNOWN, at);
-          break;
-        case OP.SETITEM: {
-          const v = pop(at);
-          const k = pop(at);
-          this.setItems(top(at), [[k, v]]);
-          break;
-        }
-        case OP.SETITEMS: {
-          const items = popMark(at);
-          if (items.length % 2) this.fail(`SETITEMS at offset ${at} has an odd number of items (${items.length})`, at);
-          const pairs: Array<[PVal, PVal]> = [];
-          for (let i = 0; i < items.length; i += 2) pairs.push([items[i]!, items[i + 1]!]);
-          this.setItems(top(at), pairs);
-          break;
-        }
-        case OP.LIST:
-          push(this.container('list', popMark(at)), at);
-          break;
-        case OP.EMPTY_LIST:
-          push(this.container('list', []), at);
-          break;
-        case OP.TUPLE:
-          push(this.container('tuple', popMark(at)), at);
-          break;
-        case OP.EMPTY_TUPLE:
-          push(this.container('tuple', []), at);
-          break;
-        case OP.TUPLE1: {
-          const a = pop(at);
-          push(this.container('tuple', [a]), at);
-          break;
-        }
-        case OP.TUPLE2: {
-          const b = pop(at);
-          const a = pop(at);
-          push(this.container('tuple', [a, b]), at);
-          break;
-        }
-        case OP.TUPLE3: {
-          const c3 = pop(at);
-          const b = pop(at);
-          const a = pop(at);
-          push(this.container('tuple', [a, b, c3]), at);
-          break;
-        }
-        case OP.EMPTY_SET:
-          push(this.container('set', []), at);
-          break;
-        case OP.FROZENSET:
-          push(this.container('frozenset', popMark(at)), at);
-          break;
-        case OP.PUT: {
-          const s = (await this.readLine(64, 'PUT')).toString('latin1');
-          const i = Number(parseIntLine(s, at, 'PUT', this));
-          if (i < 0) this.fail(`PUT at offset ${at} has negative index ${i}`, at);
-          memoPut(i, at);
-          break;
-        }
-        case OP.BINPUT:
-          if (!c.has(1)) await c.ensure(1, 'BINPUT');
-          memoPut(c.u8(), at);
-          break;
-        case OP.LONG_BINPUT:
-          if (!c.has(4)) await c.ensure(4, 'LONG_BINPUT');
-          memoPut(c.u32(), at);
-          break;
-        case OP.MEMOIZE:
-          memoPut(memoLen, at);
-          break;
-        case OP.GET: {
-          const s = (await this.readLine(64, 'GET')).toString('latin1');
-          push(memoGet(Number(parseIntLine(s, at, 'GET', this)), at), at);
-          break;
-        }
-        case OP.BINGET:
-          if (!c.has(1)) await c.ensure(1, 'BINGET');
-          push(memoGet(c.u8(), at), at);
-          break;
-        case OP.LONG_BINGET:
-          if (!c.has(4)) await c.ensure(4, 'LONG_BINGET');
-          push(memoGet(c.u32(), at), at);
-          break;
-        case OP.PROTO: {
-          if (!c.has(1)) await c.ensure(1, 'PROTO');
-          const v = c.u8();
-          if (v > 5) this.fail(`unsupported pickle protocol ${v} at offset ${at}`, at);
-          protocol = v;
-          break;
-        }
-        case OP.FRAME: {
-          if (!c.has(8)) await c.ensure(8, 'FRAME');
-          const n = c.u64();
-          if (n > c.remaining) this.fail(`FRAME at offset ${at} declares ${n} bytes but only ${c.remaining} remain`, at);
-          break;
-        }
-        case OP.EXT1:
-        case OP.EXT2:
-        case OP.EXT4: {
-          const w = op === OP.EXT1 ? 1 : op === OP.EXT2 ? 2 : 4;
-          if (!c.has(w)) await c.ensure(w, opcodeName(op));
-          const code = w === 1 ? c.u8() : w === 2 ? c.u16() : c.i32();
-          if (code <= 0) this.fail(`${opcodeName(op)} at offset ${at} has invalid extension code ${code}`, at);
-          this.event('extension-code', at, `${opcodeName(op)} ${code} imports whatever the loading process registered under copyreg extension code ${code}; the name cannot be known from the file`);
-          push({ k: 'ext', code }, at);
-          break;
-        }
-        case OP.NEXT_BUFFER:
-          this.event('out-of-band-buffer', at, 'NEXT_BUFFER takes data from outside the file (pickle protocol 5 out-of-band buffers)');
-          push(UNKNOWN, at);
-          break;
-        case OP.READONLY_BUFFER:
-          top(at);
-          break;
-        default:
-          this.fail(`invalid opcode 0x${op.toString(16).padStart(2, '0')} at offset ${at}`, at);
+          f.push({ k: 'str', v: body.slice(0, L.keepString), truncated: body.length > L.keepString }, at);
+        });
+      case OP.UNICODE:
+        return this.readLine(L.maxLine, 'UNICODE').then((b) => {
+          const v = unescapePy(b.toString('latin1'));
+          f.push({ k: 'str', v: v.slice(0, L.keepString), truncated: v.length > L.keepString }, at);
+        });
+      case OP.BINSTRING: {
+        const n = c.i32();
+        if (n < 0) this.fail(`BINSTRING at offset ${at} has negative length ${n}`, at);
+        return this.pushStr(f, n, 'BINSTRING', at, false);
+      }
+      case OP.SHORT_BINSTRING:
+        return this.pushStr(f, c.u8(), 'SHORT_BINSTRING', at, false);
+      case OP.BINUNICODE:
+        return this.pushStr(f, c.u32(), 'BINUNICODE', at, true);
+      case OP.SHORT_BINUNICODE:
+        return this.pushStr(f, c.u8(), 'SHORT_BINUNICODE', at, true);
+      case OP.BINUNICODE8: {
+        const n = c.u64();
+        if (n > c.remaining) this.fail(`BINUNICODE8 at offset ${at} declares ${n} bytes but only ${c.remaining} remain`, at);
+        return this.pushStr(f, n, 'BINUNICODE8', at, true);
+      }
+      case OP.BINBYTES:
+        return this.pushBytes(f, c.u32(), 'BINBYTES', at);
+      case OP.SHORT_BINBYTES:
+        return this.pushBytes(f, c.u8(), 'SHORT_BINBYTES', at);
+      case OP.BINBYTES8:
+      case OP.BYTEARRAY8: {
+        const n = c.u64();
+        if (n > c.remaining) this.fail(`${opcodeName(op)} at offset ${at} declares ${n} bytes but only ${c.remaining} remain`, at);
+        return this.pushBytes(f, n, opcodeName(op), at);
       }
     }
+  }
+
+  private pushStr(f: Frame, n: number, what: string, at: number, strict: boolean): void | Promise<void> {
+    if (this.ready(n, this.L.keepString)) return f.push(this.readStrSync(n, what, strict), at);
+    return this.readStr(n, what, at, strict).then((v) => f.push(v, at));
+  }
+
+  private pushBytes(f: Frame, n: number, what: string, at: number): void | Promise<void> {
+    if (this.ready(n, 64)) return f.push(this.readBytesSync(n, what), at);
+    return this.readBytes(n, what, at).then((v) => f.push(v, at));
+  }
+
+  /** Lists, tuples, dicts and sets: built and filled. */
+  private containerOp(f: Frame, op: number, at: number): void {
+    switch (op) {
+      case OP.APPEND: {
+        const v = f.pop(at);
+        return this.addItems(f.top(at), [v]);
+      }
+      case OP.APPENDS:
+      case OP.ADDITEMS: {
+        const items = f.popMark(at);
+        return this.addItems(f.top(at), items);
+      }
+      case OP.DICT: {
+        const items = f.popMark(at);
+        if (items.length % 2) this.fail(`DICT at offset ${at} has an odd number of items (${items.length})`, at);
+        const d: PVal = this.alloc() ? { k: 'dict', entries: [], more: 0 } : UNKNOWN;
+        this.setItems(d, pairsOf(items));
+        return f.push(d, at);
+      }
+      case OP.EMPTY_DICT:
+        return f.push(this.alloc() ? { k: 'dict', entries: [], more: 0 } : UNKNOWN, at);
+      case OP.SETITEM: {
+        const v = f.pop(at);
+        const k = f.pop(at);
+        return this.setItems(f.top(at), [[k, v]]);
+      }
+      case OP.SETITEMS: {
+        const items = f.popMark(at);
+        if (items.length % 2) this.fail(`SETITEMS at offset ${at} has an odd number of items (${items.length})`, at);
+        return this.setItems(f.top(at), pairsOf(items));
+      }
+      case OP.LIST:
+        return f.push(this.container('list', f.popMark(at)), at);
+      case OP.EMPTY_LIST:
+        return f.push(this.container('list', []), at);
+      case OP.TUPLE:
+        return f.push(this.container('tuple', f.popMark(at)), at);
+      case OP.EMPTY_TUPLE:
+        return f.push(this.container('tuple', []), at);
+      case OP.TUPLE1: {
+        const a = f.pop(at);
+        return f.push(this.container('tuple', [a]), at);
+      }
+      case OP.TUPLE2: {
+        const b = f.pop(at);
+        const a = f.pop(at);
+        return f.push(this.container('tuple', [a, b]), at);
+      }
+      case OP.TUPLE3: {
+        const c3 = f.pop(at);
+        const b = f.pop(at);
+        const a = f.pop(at);
+        return f.push(this.container('tuple', [a, b, c3]), at);
+      }
+      case OP.EMPTY_SET:
+        return f.push(this.container('set', []), at);
+      case OP.FROZENSET:
+        return f.push(this.container('frozenset', f.popMark(at)), at);
+    }
+  }
+
+  /** The memo: PUT/GET and their binary forms. */
+  private memoOp(f: Frame, op: number, at: number): void | Promise<void> {
+    const c = this.cur;
+    switch (op) {
+      case OP.PUT:
+        return this.readLine(64, 'PUT').then((b) => {
+          const i = Number(parseIntLine(b.toString('latin1'), at, 'PUT', this));
+          if (i < 0) this.fail(`PUT at offset ${at} has negative index ${i}`, at);
+          f.memoPut(i, at);
+        });
+      case OP.BINPUT:
+        return f.memoPut(c.u8(), at);
+      case OP.LONG_BINPUT:
+        return f.memoPut(c.u32(), at);
+      case OP.MEMOIZE:
+        return f.memoPut(f.memoLen, at);
+      case OP.GET:
+        return this.readLine(64, 'GET').then((b) => f.push(f.memoGet(Number(parseIntLine(b.toString('latin1'), at, 'GET', this)), at), at));
+      case OP.BINGET:
+        return f.push(f.memoGet(c.u8(), at), at);
+      case OP.LONG_BINGET:
+        return f.push(f.memoGet(c.u32(), at), at);
+    }
+  }
+
+  /** What reaches code: imports, calls, BUILD, persistent ids, extension codes, out-of-band buffers. */
+  private codeOp(f: Frame, op: number, at: number, depth: number): void | Promise<void> {
+    const c = this.cur;
+    const L = this.L;
+    switch (op) {
+      case OP.GLOBAL:
+        return this.readGlobal(f, at);
+      case OP.INST:
+        return this.readInst(f, at);
+      case OP.STACK_GLOBAL: {
+        const name = f.pop(at);
+        const module = f.pop(at);
+        if (module.k === 'str' && name.k === 'str') return f.push({ k: 'global', ref: this.addGlobal(module.v, name.v, 'STACK_GLOBAL', at, module.truncated || name.truncated) }, at);
+        this.event('dynamic-global', at, `STACK_GLOBAL imports module ${render(module)} name ${render(name)}: operands are not string constants, so the import is chosen at load time`);
+        return f.push(UNKNOWN, at);
+      }
+      case OP.REDUCE: {
+        const args = f.pop(at);
+        const fn = f.pop(at);
+        return f.push(this.call(fn, args, 'REDUCE', at), at);
+      }
+      case OP.NEWOBJ: {
+        const args = f.pop(at);
+        const cls = f.pop(at);
+        return f.push(this.call(cls, args, 'NEWOBJ', at), at);
+      }
+      case OP.NEWOBJ_EX: {
+        const kwargs = f.pop(at);
+        const args = f.pop(at);
+        const cls = f.pop(at);
+        return f.push(this.call(cls, this.container('tuple', [args, kwargs]), 'NEWOBJ_EX', at), at);
+      }
+      case OP.OBJ: {
+        const args = f.popMark(at);
+        const cls = args.shift();
+        if (!cls) this.fail(`OBJ at offset ${at} has no class after MARK`, at);
+        return f.push(this.call(cls, this.container('tuple', args), 'OBJ', at), at);
+      }
+      case OP.BUILD:
+        return this.build(f, at, depth);
+      case OP.PERSID:
+        return this.readLine(L.maxLine, 'PERSID').then((s) => {
+          this.persistent(at);
+          f.push({ k: 'pid', id: { k: 'str', v: s.toString('latin1').slice(0, L.keepString), truncated: s.length > L.keepString } }, at);
+        });
+      case OP.BINPERSID: {
+        const id = f.pop(at);
+        this.persistent(at);
+        return f.push({ k: 'pid', id }, at);
+      }
+      case OP.EXT1:
+      case OP.EXT2:
+      case OP.EXT4: {
+        const code = op === OP.EXT1 ? c.u8() : op === OP.EXT2 ? c.u16() : c.i32();
+        if (code <= 0) this.fail(`${opcodeName(op)} at offset ${at} has invalid extension code ${code}`, at);
+        this.event('extension-code', at, `${opcodeName(op)} ${code} imports whatever the loading process registered under copyreg extension code ${code}; the name cannot be known from the file`);
+        return f.push({ k: 'ext', code }, at);
+      }
+      case OP.NEXT_BUFFER:
+        this.event('out-of-band-buffer', at, 'NEXT_BUFFER takes data from outside the file (pickle protocol 5 out-of-band buffers)');
+        return f.push(UNKNOWN, at);
+    }
+  }
+
+  private async readGlobal(f: Frame, at: number): Promise<void> {
+    const L = this.L;
+    const module = await this.readStrLine(L.maxLine, 'GLOBAL module', at);
+    const name = await this.readStrLine(L.maxLine, 'GLOBAL name', at);
+    f.push({ k: 'global', ref: this.addGlobal(module.slice(0, L.keepString), name.slice(0, L.keepString), 'GLOBAL', at, module.length > L.keepString || name.length > L.keepString) }, at);
+  }
+
+  private async readInst(f: Frame, at: number): Promise<void> {
+    const L = this.L;
+    const module = await this.readStrLine(L.maxLine, 'INST module', at);
+    const name = await this.readStrLine(L.maxLine, 'INST name', at);
+    const args = f.popMark(at);
+    const g: PVal = { k: 'global', ref: this.addGlobal(module.slice(0, L.keepString), name.slice(0, L.keepString), 'INST', at, false) };
+    f.push(this.call(g, this.container('tuple', args), 'INST', at), at);
+  }
+
+  /** BUILD: state set on an instance, or on a global itself (monkeypatching); joblib arrays follow theirs. */
+  private build(f: Frame, at: number, depth: number): void | Promise<void> {
+    const state = f.pop(at);
+    const inst = f.top(at);
+    if (inst.k === 'global') {
+      this.event('build-on-global', at, `BUILD sets state ${render(state)} on ${inst.ref.module}.${inst.ref.name} itself (not an instance): it overwrites attributes of a class, function or module in the loading process`);
+    } else if (inst.k === 'call') {
+      inst.state = state;
+      if (this.opts.joblib) {
+        const cls = instanceClass(inst);
+        if (cls && JOBLIB_WRAPPERS.has(cls.name)) return this.afterBuild(inst, cls, depth, at);
+      }
+    }
+  }
+
+  /** A call of `fn` (REDUCE, NEWOBJ, INST, OBJ): recorded on the import it calls, followed up when we know its meaning. */
+  private call(fn: PVal, args: PVal, op: CallOpcode, at: number): PVal {
+    if (fn.k === 'global') {
+      if (fn.ref.calls.length < 8) fn.ref.calls.push(callSite(at, this.opIndex, op, args));
+    } else if (fn.k !== 'unknown' && fn.k !== 'ext') {
+      this.event('indirect-call', at, `${op} calls ${render(fn)} which is not an imported name (a value computed inside the pickle)`);
+    }
+    const v: PVal = this.alloc()
+      ? { k: 'call', fn, args, op, offset: at, state: null, entries: null }
+      : UNKNOWN;
+    if (fn.k === 'global') this.onCall(fn.ref, args, v, at);
+    return v;
   }
 
   private persistent(at: number): void {

@@ -2,8 +2,12 @@
 // Allow-list first: only exact (module, name) pairs that rebuild tensors, arrays and plain containers
 // are silent. Known-dangerous names are critical/high. Everything else is "unknown" (medium): we never
 // silently allow a name we have not reviewed.
-import { at, finding, maxSeverity, type Finding, type Severity } from './rules';
-import type { GlobalRef, PickleAnalysis, PickleEventKind } from './pickle';
+import { canInflate } from '../compression';
+import { at, finding, maxSeverity, type Finding, type Severity } from '../finding';
+import { BufferSource, SliceSource, type ByteSource } from '../io';
+import type { FormatRules, FormatScan } from '../scanContext';
+import { analyzePickle, type GlobalRef, type NestedBytes, type PickleAnalysis, type PickleEventKind, type SiblingRef } from './analyze';
+import { isTorchLegacy } from './read';
 
 export type ImportClass =
   | { kind: 'safe' }
@@ -269,4 +273,122 @@ export function pickleFindings(a: PickleAnalysis, file: string): Finding[] {
   }
   for (const l of a.limits) out.push(finding('low', 'pickle.limits', file, 'stream', l));
   return out;
+}
+
+// ---- scanning pickle-family files ---------------------------------------------------------
+
+/** Names users load with pickle/torch/joblib: an unrecognisable file under one is analysed in full. */
+export const PICKLE_NAME = /\.(pkl|pickle|pt|pth|ckpt|joblib|dill|sav)$/i;
+/** joblib's array wrappers: joblib.load reads data after them that pickle.load reads as opcodes. */
+const JOBLIB_WRAPPER = /^(Numpy|Z?ND)ArrayWrapper$/;
+/** Findings about a stream's shape, not about code it runs: only the loader that reads it that way reports them. */
+export const SHAPE_RULES = new Set(['pickle.malformed', 'pickle.trailing-data', 'pickle.limits', 'pickle.hidden-import']);
+const CODE_EVENTS = new Set(['dynamic-global', 'extension-code', 'build-on-global', 'indirect-call', 'nested-unresolved', 'opaque-array']);
+
+/**
+ * Whether loading the stream reaches code before it fails: a dangerous import, a call of a name off the
+ * allow-list, a construct with no benign use, or bytes handed to another loader. Random bytes that
+ * happen to parse for a few opcodes do none of these.
+ */
+export function reachesCode(a: PickleAnalysis): boolean {
+  if (a.nested.length || a.siblings.length || a.events.some((e) => CODE_EVENTS.has(e.kind))) return true;
+  return a.globals.some((g) => {
+    const c = classifyImport(g.module, g.name);
+    return c.kind === 'dangerous' || (c.kind === 'unknown' && g.calls.length > 0);
+  });
+}
+
+/** pickle, joblib and legacy torch files: inflated when compressed, then judged as each loader reads them. */
+export const rules: FormatRules = {
+  async scan(s) {
+    const d = s.detection;
+    let src = s.src;
+    if (d.compression) {
+      if (!canInflate(d.compression)) {
+        s.out.push(finding('medium', 'file.unscannable', s.display, 'file', `${d.compression}-compressed pickle: cannot decompress`));
+        return;
+      }
+      try {
+        const buf = await s.inflate(s.src, d.compression);
+        if (s.src.size > 0 && buf.length / s.src.size > s.limits.bombRatio && buf.length > 64 << 20) s.out.push(finding('high', 'archive.bomb', s.display, 'file', `${d.compression} stream inflates ${s.src.size} bytes to ${buf.length} (ratio ${Math.round(buf.length / s.src.size)})`));
+        src = new BufferSource(`${s.display}`, buf);
+      } catch (e) {
+        s.out.push(finding('high', 'archive.bomb', s.display, 'file', `${(e as Error).message}: refusing to inflate further (content unscanned)`));
+        return;
+      }
+    }
+    await scanStreams(s, src, d.format === 'joblib');
+  },
+};
+
+/**
+ * joblib.load reads a wrapper's array bytes as data, pickle.load and torch.load as opcodes: the file is
+ * judged both ways. The reading its format suggests reports everything, the other what reaches code.
+ */
+async function scanStreams(s: FormatScan, src: ByteSource, joblib: boolean): Promise<void> {
+  const out = s.out;
+  const torch = isTorchLegacy(await src.read(0, 14));
+  const a = await analyzePickle(src, { torch, joblib });
+  out.push(...pickleFindings(a, s.display));
+  await scanNested(s, src, a.nested);
+  await scanSiblings(s, a.siblings);
+  if (!a.globals.some((g) => JOBLIB_WRAPPER.test(g.name))) return;
+  const b = await analyzePickle(src, { torch, joblib: !joblib, sweep: false });
+  if (!reachesCode(b)) return;
+  const seen = new Set(out.map((f) => `${f.rule}\0${f.location}`));
+  for (const f of pickleFindings(b, s.display)) if (!SHAPE_RULES.has(f.rule) && !seen.has(`${f.rule}\0${f.location}`)) out.push({ ...f, detail: `${f.detail} (${joblib ? 'as pickle.load and torch.load read it' : 'as joblib.load reads it'})` });
+  const known = new Set(a.nested.map((n) => n.offset));
+  await scanNested(s, src, b.nested.filter((n) => !known.has(n.offset)));
+  await scanSiblings(s, b.siblings);
+}
+
+/** A pickle-looking name whose bytes do not parse: report the damage (and any import patterns). */
+export async function scanUnrecognised(s: FormatScan): Promise<void> {
+  if (s.src.size === 0) return;
+  const a = await analyzePickle(s.src, { maxPickles: 1 });
+  s.out.push(...pickleFindings(a, s.display));
+}
+
+/** Bytes handed to nested loaders (torch.storage._load_from_bytes) are whole files: scan them. */
+export async function scanNested(s: FormatScan, src: ByteSource, nested: NestedBytes[]): Promise<void> {
+  const { display, out, limits } = s;
+  for (const n of nested.slice(0, 100)) {
+    if (s.depth + 1 > limits.maxDepth) {
+      out.push(finding('medium', 'archive.nested-depth', display, at(n.offset), `bytes passed to ${n.via} nest deeper than ${limits.maxDepth} levels: not scanned`));
+      continue;
+    }
+    const name = `${display}!<bytes@${n.offset}>`;
+    let inner: ByteSource;
+    if (n.encoding === 'latin1-in-utf8') {
+      // Protocol 2 writes bytes as _codecs.encode(<latin-1 text>, 'latin1'): undo that to get the bytes.
+      if (n.length > limits.maxMemberBytes) {
+        out.push(finding('medium', 'file.unscannable', display, at(n.offset), `${n.length} bytes passed to ${n.via} exceed the scan cap`));
+        continue;
+      }
+      inner = new BufferSource(name, Buffer.from((await src.read(n.offset, n.length)).toString('utf8'), 'latin1'));
+    } else inner = new SliceSource(name, src, n.offset, n.length);
+    out.push(finding('info', 'pickle.nested-pickle', display, at(n.offset), `${n.length} bytes are passed to ${n.via}, which unpickles them: scanned as ${name}`));
+    await s.scan(inner, inner.name);
+  }
+}
+
+/** Files a joblib NDArrayWrapper makes joblib.load open with numpy.load(allow_pickle=True): scanned, or reported. */
+async function scanSiblings(s: FormatScan, refs: SiblingRef[]): Promise<void> {
+  const { display, out, limits } = s;
+  for (const r of refs.slice(0, 100)) {
+    const target = s.sibling ? await s.sibling(r.path) : null;
+    if (!target || target === 'outside' || s.depth + 1 > limits.maxDepth) {
+      const why = !s.sibling ? 'inside an archive there is no folder to find it in' : target === 'outside' ? 'it resolves outside the folder' : target ? `it nests deeper than ${limits.maxDepth} levels` : 'the file is missing';
+      out.push(finding('high', 'pickle.nested-unresolved', display, at(r.offset), `${r.via} makes joblib.load open ${JSON.stringify(r.path)} with numpy.load(allow_pickle=True); ${why}, so what it loads was not scanned`));
+      continue;
+    }
+    const name = `${display}!<${r.path}>`;
+    out.push(finding('info', 'pickle.nested-pickle', display, at(r.offset), `${r.via} makes joblib.load open ${JSON.stringify(r.path)} with numpy.load(allow_pickle=True): scanned as ${name}`));
+    const f = await s.open(target.path);
+    try {
+      await s.scan(f, name, { detached: true });
+    } finally {
+      await f.close();
+    }
+  }
 }

@@ -1,8 +1,8 @@
 // Plain pickle files (protocols 0-5) and what they hold. Detection never unpickles: protocol 2+
 // starts with PROTO; protocol 0/1 streams are recognised by walking opcodes in the head.
-import { analyzePickle, type PickleAnalysis, type TorchTensorRef } from '../scan/pickle';
-import { FormatError, type ByteSource } from './io';
-import { safeRecord, type MatchContext } from './types';
+import { analyzePickle, type PickleAnalysis, type TorchTensorRef } from './analyze';
+import { FormatError, type ByteSource } from '../io';
+import { safeRecord, type MatchContext } from '../types';
 
 export class PickleFormatError extends FormatError {
   constructor(message: string, offset?: number) {
