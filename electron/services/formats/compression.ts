@@ -4,15 +4,26 @@
 // it is written. Legacy .lzma ("alone") goes through our own bounded decoder (lzma.ts).
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import lz4 from 'lz4js';
+import type Lz4 from 'lz4js';
+import type Bunzip from 'seek-bzip';
+import type * as XzModule from 'xz-decompress';
 import { unlzma } from './lzma';
-import Bunzip from 'seek-bzip';
-import * as xzModule from 'xz-decompress';
 import { FormatError, type ByteSource } from './io';
 import type { Compression } from './types';
 
-// A webpack UMD bundle: Node's ESM loader sees only its default export, bundlers and vitest the named one.
-const { XzReadableStream } = ((xzModule as { default?: typeof xzModule }).default ?? xzModule);
+// The third-party decoders load on first use: most scans never meet xz, bzip2 or lz4, and compiling them
+// at every start slowed `hallmark scan` of one file by ~20 ms.
+let bunzipLib: typeof Bunzip | undefined;
+let lz4Lib: typeof Lz4 | undefined;
+async function loadDecoders(codec: Compression): Promise<void> {
+  if (codec === 'bzip2') bunzipLib ??= (await import('seek-bzip')).default;
+  if (codec === 'lz4') lz4Lib ??= (await import('lz4js')).default;
+}
+async function xzStreamClass(): Promise<typeof XzModule.XzReadableStream> {
+  const m = await import('xz-decompress');
+  // A webpack UMD bundle: Node's ESM loader sees only its default export, bundlers and vitest the named one.
+  return ((m as { default?: typeof XzModule }).default ?? m).XzReadableStream;
+}
 
 export class CompressionError extends FormatError {
   constructor(message: string, offset?: number) {
@@ -69,7 +80,7 @@ function bunzip(input: Buffer, cap: number, partial: boolean): Buffer {
     },
   };
   try {
-    Bunzip.decode(input, out, true);
+    bunzipLib!.decode(input, out, true);
   } catch (e) {
     if (e !== FULL) throw new CompressionError(`bzip2 stream is damaged after ${total} bytes: ${(e as Error).message}`);
     if (!partial) throw new CompressionError(`bzip2 data inflates past the ${cap}-byte cap`);
@@ -107,7 +118,7 @@ function unlz4(input: Buffer, cap: number, partial: boolean): Buffer {
       let block: Buffer;
       if (word & 0x80000000) block = input.subarray(p, p + size);
       else {
-        const n = lz4.decompressBlock(input, dst, p, size, 0);
+        const n = lz4Lib!.decompressBlock(input, dst, p, size, 0);
         if (!(n >= 0 && n <= blockMax)) throw new CompressionError(`lz4 block at offset ${p} inflates past its ${blockMax}-byte maximum`, p);
         block = Buffer.from(dst.subarray(0, n));
       }
@@ -147,8 +158,11 @@ export function sourceStream(src: ByteSource, chunk = 1 << 20): Readable {
 export function inflateStream(src: ByteSource, codec: Compression): Readable {
   if (!canInflate(codec)) throw new CompressionError(`cannot decompress ${codec} (no decoder bundled)`);
   if (codec === 'xz') {
-    const web = Readable.toWeb(sourceStream(src)) as unknown as ReadableStream<Uint8Array>;
-    return Readable.fromWeb(new XzReadableStream(web));
+    return Readable.from((async function* xz() {
+      const XzReadableStream = await xzStreamClass();
+      const web = Readable.toWeb(sourceStream(src)) as unknown as ReadableStream<Uint8Array>;
+      yield* Readable.fromWeb(new XzReadableStream(web)) as AsyncIterable<Buffer>;
+    })(), { objectMode: false });
   }
   if (isWhole(codec)) {
     let started = false;
@@ -156,8 +170,8 @@ export function inflateStream(src: ByteSource, codec: Compression): Readable {
       read() {
         if (started) return;
         started = true;
-        wholeInput(src, codec)
-          .then((buf) => {
+        Promise.all([wholeInput(src, codec), loadDecoders(codec)])
+          .then(([buf]) => {
             this.push(wholeDecoders[codec](buf, STREAM_CAP, false));
             this.push(null);
           })
@@ -176,7 +190,10 @@ export function inflateStream(src: ByteSource, codec: Compression): Readable {
  * otherwise output beyond the cap is an error (decompression bomb or simply too big to scan).
  */
 export async function inflate(src: ByteSource, codec: Compression, cap: number, partial = false): Promise<Buffer> {
-  if (isWhole(codec)) return wholeDecoders[codec](await wholeInput(src, codec), cap, partial);
+  if (isWhole(codec)) {
+    await loadDecoders(codec);
+    return wholeDecoders[codec](await wholeInput(src, codec), cap, partial);
+  }
   const s = inflateStream(src, codec);
   const chunks: Buffer[] = [];
   let got = 0;

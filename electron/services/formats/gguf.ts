@@ -4,7 +4,6 @@
 // file the way llama.cpp should (several GGUF loader CVEs came from trusting these numbers).
 import { Cursor, FormatError, TruncatedError, type ByteSource } from './io';
 import { at, finding } from './finding';
-import { scanTemplate } from './jinja/template';
 import type { FormatRules } from './scanContext';
 import { safeRecord, type MatchContext } from './types';
 
@@ -371,6 +370,11 @@ export const rules: FormatRules = {
   async scan(s) {
     const g = await read(s.src);
     for (const i of g.issues.slice(0, 50)) s.out.push(finding('high', 'gguf.malformed', s.display, at(i.offset), i.message));
-    for (const [k, v] of Object.entries(g.chatTemplates)) s.out.push(...scanTemplate(v, s.display, `kv ${k}`));
+    const templates = Object.entries(g.chatTemplates);
+    // The Jinja parser loads only for files that carry a template (it is most of the scanner's code).
+    if (templates.length) {
+      const { scanTemplate } = await import('./jinja/template');
+      for (const [k, v] of templates) s.out.push(...scanTemplate(v, s.display, `kv ${k}`));
+    }
   },
 };

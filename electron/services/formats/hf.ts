@@ -5,7 +5,6 @@ import path from 'node:path';
 import type { Budget } from './budget';
 import { finding } from './finding';
 import { FormatError, readExact, type ByteSource } from './io';
-import { scanTemplate } from './jinja/template';
 import { scanConfig as scanKerasConfig } from './keras';
 import { parseBytes } from './json';
 import type { FormatRules } from './scanContext';
@@ -128,8 +127,10 @@ export const configRules: FormatRules = {
 /** tokenizer_config.json: its chat templates, rendered by transformers' apply_chat_template. */
 export const tokenizerRules: FormatRules = {
   async scan({ src, display, out }) {
-    const t = chatTemplates(await readJson(src));
-    for (const [k, v] of Object.entries(t)) out.push(...scanTemplate(v, display, `chat_template ${JSON.stringify(k)}`));
+    const t = Object.entries(chatTemplates(await readJson(src)));
+    if (!t.length) return;
+    const { scanTemplate } = await import('./jinja/template');
+    for (const [k, v] of t) out.push(...scanTemplate(v, display, `chat_template ${JSON.stringify(k)}`));
   },
 };
 

@@ -10,7 +10,7 @@ import { at, finding, maxSeverity, SEVERITIES, type Finding, type Severity } fro
 import * as gguf from '../formats/gguf';
 import * as hf from '../formats/hf';
 import { BufferSource, FileSource, FormatError, SliceSource, basename, preview, type ByteSource } from '../formats/io';
-import { isTemplateFile, scanTemplateFile } from '../formats/jinja/template';
+import { isTemplateFile } from '../formats/jinja/files';
 import * as keras from '../formats/keras';
 import * as numpy from '../formats/numpy';
 import * as onnx from '../formats/onnx';
@@ -327,6 +327,7 @@ class Scanner {
   /** A file no reader claims: a chat template saved on its own, or a pickle-named file whose bytes do not parse. */
   private async unclaimedFile(v: Visit): Promise<void> {
     if (isTemplateFile(v.display)) {
+      const { scanTemplateFile } = await import('../formats/jinja/template');
       v.out.push(...(await scanTemplateFile(v.src, v.display)));
       return;
     }

@@ -7,7 +7,7 @@
 // cannot take (too deep, too long, not Jinja) is still checked token by token and reported.
 import { parse, tokenize } from '@huggingface/jinja';
 import { finding, severityRank, type Finding, type Severity } from '../finding';
-import { basename, type ByteSource } from '../io';
+import type { ByteSource } from '../io';
 import { Analyzer, nameReason, type Node, type Reason } from './analyze';
 import { splitTemplate, type Block, type PyTok } from './lex';
 
@@ -285,11 +285,6 @@ function textFindings(split: ReturnType<typeof splitTemplate>, seen: Set<string>
 /** Chat templates are kilobytes; past this a .jinja file is reported as not fully scanned. */
 const MAX_TEMPLATE_BYTES = 16 << 20;
 
-/**
- * Whether a file no reader claims is a chat template saved on its own (transformers' chat_template.jinja
- * and additional_chat_templates/*.jinja), rendered like the one in tokenizer_config.json.
- */
-export const isTemplateFile = (display: string): boolean => /\.jinja2?$/i.test(basename(display));
 
 /** A template file: scanning is linear, so read it all up to a generous cap, and say so past it. */
 export async function scanTemplateFile(src: ByteSource, display: string): Promise<Finding[]> {
