@@ -7,7 +7,7 @@ import { AppContext } from '../services/AppContext';
 import { loadOrCreateAppSecret } from '../services/audit/appSecret';
 import { appKey, setAppKeyProvider } from '../services/audit/FingerprintStore';
 import { dispatch, toApiError } from '../services/api/index';
-import { CSP } from '../services/bridge/Bridge';
+import { CSP } from '../bridge/Bridge';
 import { eventsOf } from '../services/events';
 import { ipcSenderProblem, type RendererSource } from './ipcOrigin';
 import '../services/plugins';

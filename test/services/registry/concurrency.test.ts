@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppContext } from '../../../electron/services/AppContext';
-import { Bridge } from '../../../electron/services/bridge/Bridge';
+import { Bridge } from '../../../electron/bridge/Bridge';
 import { Registry } from '../../../electron/services/registry/Registry';
 import { verifyVersion } from '../../../electron/services/registry/verifyVersion';
 import { bytes, tempHome, writeAt } from '../../helpers/tempHome';

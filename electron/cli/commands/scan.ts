@@ -2,10 +2,10 @@
 // need no registry (CI runs them on fresh checkouts), so they never open the database.
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { inspectPath } from '../../formats/inspect';
-import { SEVERITIES, atLeast, type Severity } from '../../scan/rules';
-import { toSarif } from '../../scan/sarif';
-import { scanPaths, type ScanReport } from '../../scan/scanner';
+import { inspectPath } from '../../services/formats/inspect';
+import { SEVERITIES, atLeast, type Severity } from '../../services/scan/rules';
+import { toSarif } from '../../services/scan/sarif';
+import { scanPaths, type ScanReport } from '../../services/scan/scanner';
 import { type Cli, fmtBytes, progressPrinter } from '../Cli';
 
 const SEV_LABEL: Record<Severity, string> = { critical: 'CRITICAL', high: 'HIGH', medium: 'MEDIUM', low: 'LOW', info: 'info' };

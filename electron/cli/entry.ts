@@ -1,4 +1,4 @@
-// Entry for the bundled CLI (out/cli/hallmark.js) and `tsx electron/services/cli/entry.ts`.
+// Entry for the bundled CLI (out/cli/hallmark.js) and `tsx electron/cli/entry.ts`.
 import { runCli } from './main';
 
 const code = await runCli(process.argv.slice(2));

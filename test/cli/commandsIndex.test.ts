@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { commandGroups, commandWord, registersFor } from '../../../electron/services/cli/commands/index';
-import { cliRunner } from '../../helpers/cli';
+import { commandGroups, commandWord, registersFor } from '../../electron/cli/commands/index';
+import { cliRunner } from '../helpers/cli';
 
 describe('command groups load by the command asked for', () => {
   it('finds the command word after global options', () => {
@@ -23,7 +23,7 @@ describe('command groups load by the command asked for', () => {
   });
 
   it('prints the package version', async () => {
-    const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     for (const flag of ['--version', '-V']) {
       const r = await cliRunner('/nonexistent-home')(flag);
       expect(r.stdout.trim()).toBe(pkg.version);

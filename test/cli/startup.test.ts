@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-const repo = path.resolve(import.meta.dirname, '../../..');
+const repo = path.resolve(import.meta.dirname, '../..');
 const cli = path.join(repo, 'out/cli/hallmark.js');
 const hooks = path.join(repo, 'test/fixtures/node/registerLogImports.mjs');
 const HEAVY = ['node-llama-cpp', 'onnxruntime-node', 'systeminformation', 'fastify', 'protobufjs'];

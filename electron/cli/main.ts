@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { Cli, CliExit, errorMessage } from './Cli';
 import { registersFor } from './commands/index';
-import { version } from '../../../package.json';
+import { version } from '../../package.json';
 
 /** Builds the `hallmark` program for argv; the command groups it needs register themselves from commands/. */
 export async function buildProgram(cli: Cli, argv: readonly string[]): Promise<Command> {

@@ -1,8 +1,8 @@
 import net from 'node:net';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Bridge } from '../../../electron/services/bridge/Bridge';
-import { tempHome } from '../../helpers/tempHome';
+import { Bridge } from '../../electron/bridge/Bridge';
+import { tempHome } from '../helpers/tempHome';
 
 let t: ReturnType<typeof tempHome>;
 let bridge: Bridge;

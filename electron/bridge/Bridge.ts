@@ -7,13 +7,13 @@ import { pipeline } from 'node:stream/promises';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import type { HallmarkEvent } from '../../contract/events';
-import { UploadImportOptions } from '../../contract/registry';
-import type { AppContext } from '../AppContext';
-import { dispatch, toApiError } from '../api/index';
-import { safeZipPath } from '../registry/Importer';
-import { formatZod, HallmarkError, quote } from '../errors';
-import { eventsOf } from '../events';
+import type { HallmarkEvent } from '../contract/events';
+import { UploadImportOptions } from '../contract/registry';
+import type { AppContext } from '../services/AppContext';
+import { dispatch, toApiError } from '../services/api/index';
+import { safeZipPath } from '../services/registry/Importer';
+import { formatZod, HallmarkError, quote } from '../services/errors';
+import { eventsOf } from '../services/events';
 
 export interface BridgeOptions {
   port?: number;

@@ -1,12 +1,12 @@
 // `hallmark run`: one inference on a GGUF or ONNX model.
 import type { Command } from 'commander';
-import { parseModelArg } from '../../inference/modelRef';
+import { parseModelArg } from '../../services/inference/modelRef';
 import type { Cli } from '../Cli';
 import { int, num } from '../options';
 
 /** The inference stack (node-llama-cpp, onnxruntime, systeminformation) loads when the command runs, not for `hallmark --help`. */
 async function inference() {
-  const [{ runServices }, { runFromFile }] = await Promise.all([import('../../inference/RunServices'), import('../../inference/InferenceService')]);
+  const [{ runServices }, { runFromFile }] = await Promise.all([import('../../services/inference/RunServices'), import('../../services/inference/InferenceService')]);
   return { runServices, runFromFile };
 }
 

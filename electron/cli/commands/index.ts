@@ -40,7 +40,7 @@ export async function registersFor(argv: readonly string[]): Promise<Register[]>
   const groups = matched.length ? matched : commandGroups;
   if (!groups.some((g) => g.opensContext)) return Promise.all(groups.map((g) => g.load()));
   // Feature plugins hook into every context a command opens (post-import inspect and scan).
-  const [{ AppContext }] = await Promise.all([import('../../AppContext'), import('../../plugins')]);
+  const [{ AppContext }] = await Promise.all([import('../../services/AppContext'), import('../../services/plugins')]);
   return Promise.all(groups.map(async (g) => {
     const register = await g.load();
     if (!g.opensContext) return register;

@@ -1,14 +1,14 @@
 // `hallmark fingerprints generate|export` and `hallmark audit`: ownership fingerprints and the audits that use them.
 import type { Command } from 'commander';
-import { exportForTrainer, generateFingerprintsAsync } from '../../audit/fingerprints';
-import { passphraseKey, readFingerprintFile, writeFileAtomic, writeFingerprintFile } from '../../audit/FingerprintStore';
-import { parseModelArg } from '../../inference/modelRef';
+import { exportForTrainer, generateFingerprintsAsync } from '../../services/audit/fingerprints';
+import { passphraseKey, readFingerprintFile, writeFileAtomic, writeFingerprintFile } from '../../services/audit/FingerprintStore';
+import { parseModelArg } from '../../services/inference/modelRef';
 import type { Cli } from '../Cli';
 import { int } from '../options';
 
 /** The inference stack (node-llama-cpp, onnxruntime, systeminformation) loads when a command runs, not for `hallmark --help`. */
 async function inference() {
-  const [{ runServices }, { exportAudit, startAudit }] = await Promise.all([import('../../inference/RunServices'), import('../../audit/AuditService')]);
+  const [{ runServices }, { exportAudit, startAudit }] = await Promise.all([import('../../services/inference/RunServices'), import('../../services/audit/AuditService')]);
   return { runServices, exportAudit, startAudit };
 }
 

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { Metrics, Stage, Tag } from '../../../contract/registry';
-import { formatZod } from '../../errors';
-import { exportVersion } from '../../registry/exportVersion';
-import { importPath } from '../../registry/Importer';
-import { parseRef, Registry } from '../../registry/Registry';
-import { verifyVersion } from '../../registry/verifyVersion';
+import { Metrics, Stage, Tag } from '../../contract/registry';
+import { formatZod } from '../../services/errors';
+import { exportVersion } from '../../services/registry/exportVersion';
+import { importPath } from '../../services/registry/Importer';
+import { parseRef, Registry } from '../../services/registry/Registry';
+import { verifyVersion } from '../../services/registry/verifyVersion';
 import { type Cli, fmtBytes, progressPrinter } from '../Cli';
 
 const collect = (v: string, acc: string[]) => [...acc, v];

@@ -1,5 +1,5 @@
-import type { AppContext, AppContextOptions } from '../AppContext';
-import { HallmarkError } from '../errors';
+import type { AppContext, AppContextOptions } from '../services/AppContext';
+import { HallmarkError } from '../services/errors';
 
 /** Thrown to leave with a given exit code: 0 ok/clean, 1 the check found something, 2 usage or could not run. */
 export class CliExit extends Error {

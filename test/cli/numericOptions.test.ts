@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parsePort } from '../../../electron/services/cli/commands/serve';
-import { cliRunner } from '../../helpers/cli';
+import { parsePort } from '../../electron/cli/commands/serve';
+import { cliRunner } from '../helpers/cli';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hallmark-serve-cli-'));
 const hallmark = cliRunner(path.join(dir, 'home'));

@@ -4,7 +4,7 @@ import { type Cli, fmtBytes } from '../Cli';
 
 /** systeminformation and node-llama-cpp load when the command runs, not for `hallmark --help`. */
 async function inference() {
-  const { runServices } = await import('../../inference/RunServices');
+  const { runServices } = await import('../../services/inference/RunServices');
   return { runServices };
 }
 

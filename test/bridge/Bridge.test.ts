@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Bridge } from '../../../electron/services/bridge/Bridge';
-import { tempHome } from '../../helpers/tempHome';
+import { Bridge } from '../../electron/bridge/Bridge';
+import { tempHome } from '../helpers/tempHome';
 
 let t: ReturnType<typeof tempHome>;
 let bridge: Bridge;

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFingerprints } from '../../../electron/services/audit/fingerprints';
-import { passphraseKey, writeFingerprintFile } from '../../../electron/services/audit/FingerprintStore';
-import { consistentSubset, writeFingerprintedModel, writeShiftModel } from '../../fixtures/gguf/fingerprintModel';
-import { writeHugeLlamaHeader, writeTinyLlama } from '../../fixtures/gguf/writeGguf';
-import { writeLinearOnnx } from '../../fixtures/onnx/writeOnnx';
-import { cliRunner } from '../../helpers/cli';
+import { generateFingerprints } from '../../electron/services/audit/fingerprints';
+import { passphraseKey, writeFingerprintFile } from '../../electron/services/audit/FingerprintStore';
+import { consistentSubset, writeFingerprintedModel, writeShiftModel } from '../fixtures/gguf/fingerprintModel';
+import { writeHugeLlamaHeader, writeTinyLlama } from '../fixtures/gguf/writeGguf';
+import { writeLinearOnnx } from '../fixtures/onnx/writeOnnx';
+import { cliRunner } from '../helpers/cli';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hallmark-run-cli-'));
 const home = path.join(dir, 'home');
