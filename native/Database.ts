@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
-import { migrations, type Migration } from './migrations/index';
 
 // Loaded on first open, not at import: commands that never touch the registry (`hallmark scan`, run
 // per file by CI gates) should not pay for the native addon at start-up.
@@ -16,8 +15,15 @@ export class DatabaseVersionError extends Error {
 
 export type Sqlite = BetterSqlite3.Database;
 
+/** One schema step; `version` is what PRAGMA user_version records once it has run. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
 /** Opens the registry database: WAL, foreign keys, numbered migrations applied in one transaction each. */
-export function openDatabase(file: string, list: Migration[] = migrations): Sqlite {
+export function openDatabase(file: string, list: readonly Migration[]): Sqlite {
   const Sqlite = loadSqlite();
   // Model registries are private: create the file 0600 ourselves (SQLite gives -wal/-shm the database
   // file's mode), and tighten files an older build created 0644.

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { openDatabase, type Sqlite } from '../../native/Database';
 import { BlobStore } from './registry/BlobStore';
 import { JobManager, type JobHandle } from './jobs/JobManager';
+import { migrations } from './migrations';
 import { defaultHome } from './paths';
 import { ownerAlive, selfOwner } from './process/owner';
 
@@ -40,7 +41,7 @@ export class AppContext {
     } catch {
       // a home we do not own: leave its mode alone
     }
-    const db = openDatabase(path.join(home, 'hallmark.db'));
+    const db = openDatabase(path.join(home, 'hallmark.db'), migrations);
     const blobs = new BlobStore(path.join(home, 'blobs'), path.join(home, 'tmp'));
     const limits = { audit: Number(process.env.MAX_CONCURRENT_AUDITS ?? 2) || 2, ...opts.limits };
     const owner = selfOwner();

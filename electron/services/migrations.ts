@@ -2,17 +2,12 @@
 // Numbering: 001-009 registry/jobs, 010-019 inspect/scan, 020-029 run/audit/monitoring, 030-039 multi-process
 // ownership and recovery. A new migration must be numbered above every one already released: a database
 // at user_version N skips all migrations numbered <= N.
-import { sql as m001 } from './001_registry';
-import { sql as m002 } from './002_jobs';
-import { sql as m010 } from './010_scans';
-import { sql as m020 } from './020_runs';
-import { sql as m030 } from './030_owners';
-
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import { sql as m001 } from './registry/migrations';
+import { sql as m002 } from './jobs/migrations';
+import { sql as m010 } from './scan/migrations';
+import { sql as m020 } from './inference/migrations';
+import { sql as m030 } from './process/migrations';
+import type { Migration } from '../../native/Database';
 
 export const migrations: Migration[] = [
   { version: 1, name: 'registry', sql: m001 },
