@@ -39,6 +39,12 @@ export function openDatabase(file: string, list: readonly Migration[]): Sqlite {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // The list is assembled from several areas' files: two steps claiming one number would silently skip one.
+    const seen = new Set<number>();
+    for (const m of list) {
+      if (seen.has(m.version)) throw new Error(`two migrations are numbered ${m.version}`);
+      seen.add(m.version);
+    }
     const latest = list.reduce((m, x) => Math.max(m, x.version), 0);
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current > latest) throw new DatabaseVersionError(file, current, latest);

@@ -38,4 +38,9 @@ describe('openDatabase', () => {
     expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 't1'`).get()).toBeUndefined();
     db.close();
   });
+
+  it('refuses a list with two migrations of one number (it would run only one of them)', () => {
+    const file = path.join(dir, 'dup.db');
+    expect(() => openDatabase(file, [{ version: 1, name: 'a', sql: 'CREATE TABLE a (x)' }, { version: 1, name: 'b', sql: 'CREATE TABLE b (x)' }])).toThrow(/two migrations are numbered 1/);
+  });
 });

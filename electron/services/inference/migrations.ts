@@ -1,7 +1,11 @@
 // Run, monitoring and audit data: the prediction log, monitoring baselines, encrypted fingerprint
 // sets and finished audit reports (an audit's id is the id of the job that ran it). A model is keyed by its registry version when it has one and
 // by its absolute path otherwise (`model_key` = 'version:<id>' | 'path:<abs path>').
-export const sql = `
+// Monitoring and audit tables share this one migration because they were released together: splitting
+// it would change what user_version 20 means for databases that already have it.
+import type { Migration } from '../../../native/Database';
+
+export const runMigrations: Migration[] = [{ version: 20, name: 'runs', sql: `
 CREATE TABLE predictions (
   id INTEGER PRIMARY KEY,
   model_key TEXT NOT NULL,
@@ -61,4 +65,4 @@ CREATE TABLE audits (
 );
 CREATE INDEX audits_model ON audits(model_key, finished_at);
 CREATE INDEX audits_version ON audits(version_id);
-`;
+` }];

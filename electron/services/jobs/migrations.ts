@@ -1,5 +1,7 @@
 // Persisted jobs so a restart can tell what was interrupted.
-export const sql = `
+import type { Migration } from '../../../native/Database';
+
+export const jobMigrations: Migration[] = [{ version: 2, name: 'jobs', sql: `
 CREATE TABLE jobs (
   id TEXT PRIMARY KEY,
   kind TEXT NOT NULL,
@@ -20,4 +22,4 @@ CREATE TABLE settings (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 ) WITHOUT ROWID;
-`;
+` }];

@@ -2,7 +2,9 @@
 // start-up recovery reclaims only what dead processes left: jobs carry their owner, live processes are
 // listed, and post-import work (inspect + scan) is queued in a table until done so a kill -9 between the
 // commit and the scan does not leave a version unscanned forever.
-export const sql = `
+import type { Migration } from '../../../native/Database';
+
+export const processMigrations: Migration[] = [{ version: 30, name: 'owners', sql: `
 ALTER TABLE jobs ADD COLUMN owner TEXT;
 CREATE TABLE processes (
   owner TEXT PRIMARY KEY,
@@ -17,4 +19,4 @@ CREATE TABLE pending_hooks (
 INSERT INTO pending_hooks (version_id, owner, created_at)
   SELECT v.id, NULL, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM versions v
   WHERE NOT EXISTS (SELECT 1 FROM scans s WHERE s.version_id = v.id AND s.status != 'running');
-`;
+` }];

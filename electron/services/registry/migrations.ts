@@ -1,5 +1,7 @@
 // Models, immutable versions, per-version file manifests, blobs and full-text search.
-export const sql = `
+import type { Migration } from '../../../native/Database';
+
+export const registryMigrations: Migration[] = [{ version: 1, name: 'registry', sql: `
 CREATE TABLE models (
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -58,4 +60,4 @@ CREATE VIRTUAL TABLE versions_fts USING fts5(
   name, description, tags, framework, model_type, notes, files,
   tokenize = 'unicode61 remove_diacritics 2 tokenchars ''_'''
 );
-`;
+` }];

@@ -1,7 +1,9 @@
 // Inspect metadata per version (and per file of it), scan runs, their files and findings.
 // A scan run belongs to a version (post-import and re-scans) or to ad-hoc paths (version_id NULL).
 // Findings are rows so the Scans view can filter by severity/rule/file in SQL.
-export const sql = `
+import type { Migration } from '../../../native/Database';
+
+export const scanMigrations: Migration[] = [{ version: 10, name: 'scans', sql: `
 CREATE TABLE version_inspections (
   version_id INTEGER PRIMARY KEY REFERENCES versions(id) ON DELETE CASCADE,
   format TEXT NOT NULL,
@@ -60,4 +62,4 @@ CREATE TABLE scan_findings (
 );
 CREATE INDEX scan_findings_scan ON scan_findings(scan_id, severity);
 CREATE INDEX scan_findings_rule ON scan_findings(rule);
-`;
+` }];
