@@ -7,11 +7,12 @@ import { pipeline } from 'node:stream/promises';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
+import { CSP } from '../contract/csp';
 import type { HallmarkEvent } from '../contract/events';
 import { UploadImportOptions } from '../contract/registry';
 import type { AppContext } from '../services/AppContext';
 import { dispatch, toApiError } from '../services/api/index';
-import { safeZipPath } from '../services/registry/Importer';
+import { safeZipPath } from '../services/registry/paths';
 import { formatZod, HallmarkError, quote } from '../services/errors';
 import { eventsOf } from '../services/events';
 
@@ -39,9 +40,6 @@ interface Upload {
   /** Handed to an import job: no more files, and the job's end removes the folder. */
   importing: boolean;
 }
-
-/** Same policy as the Electron window: nothing from outside, no inline script, no eval. */
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 /** The path as the router sees it (decoded, origin of an absolute-form target dropped), for messages and 404s. */
 function decodedPath(url: string): string {

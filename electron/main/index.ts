@@ -2,12 +2,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, safeStorage, session, shell } from 'electron';
+import { CSP } from '../contract/csp';
 import type { CallResult } from '../contract/index';
 import { AppContext } from '../services/AppContext';
 import { loadOrCreateAppSecret } from '../services/audit/appSecret';
 import { appKey, setAppKeyProvider } from '../services/audit/FingerprintStore';
 import { dispatch, toApiError } from '../services/api/index';
-import { CSP } from '../bridge/Bridge';
 import { eventsOf } from '../services/events';
 import { ipcSenderProblem, type RendererSource } from './ipcOrigin';
 import '../services/plugins';
