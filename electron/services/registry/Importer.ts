@@ -9,6 +9,7 @@ import type { AppContext } from '../AppContext';
 import { formatZod, HallmarkError, productError, quote } from '../errors';
 import type { JobHandle } from '../jobs/JobManager';
 import { describeKind, fileError, hashFile, type IngestResult } from './BlobStore';
+import { safeZipPath } from './paths';
 import { Registry } from './Registry';
 
 /** Limits that stop a hostile zip from filling the disk: entry count, expansion ratio, total size. */
@@ -158,16 +159,6 @@ function checkCaseCollisions(rels: string[]): void {
     if (prev !== undefined) throw new HallmarkError('duplicate_path', `${quote(prev)} and ${quote(r)} differ only in case or are duplicated; they would collide on export`);
     seen.set(k, r);
   }
-}
-
-/** Checks a zip entry name the way an extractor must: no absolute paths, no `..`, no drive letters. */
-export function safeZipPath(name: string): string {
-  const n = name.replace(/\\/g, '/');
-  if (n.startsWith('/') || /^[A-Za-z]:/.test(n)) throw new HallmarkError('zip_absolute_path', `zip entry ${quote(name)} has an absolute path; refusing to extract`);
-  const parts = n.split('/').filter((x) => x !== '' && x !== '.');
-  if (parts.includes('..')) throw new HallmarkError('zip_slip', `zip entry ${quote(name)} climbs out of the archive with ".."; refusing to extract`);
-  if (!parts.length) throw new HallmarkError('zip_bad_name', `zip entry ${quote(name)} has an empty name`);
-  return parts.join('/');
 }
 
 async function planZip(p: string, displayName: string): Promise<ImportPlan> {
