@@ -7,7 +7,7 @@ import type { Cli } from '../Cli';
 /** The built renderer: next to the bundled CLI in out/, or HALLMARK_RENDERER_DIR. */
 export function rendererDir(): string | undefined {
   if (process.env.HALLMARK_RENDERER_DIR) return process.env.HALLMARK_RENDERER_DIR;
-  // This file runs from out/cli/chunks/ when bundled and from electron/services/cli/commands/ in
+  // This file runs from out/cli/chunks/ when bundled and from electron/cli/commands/ in
   // development: the package root holding out/renderer is a few folders up either way. (Never the
   // source renderer/ folder: its index.html needs Vite.)
   let dir = path.dirname(fileURLToPath(import.meta.url));
