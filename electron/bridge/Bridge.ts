@@ -14,7 +14,6 @@ import type { AppContext } from '../services/AppContext';
 import { dispatch, toApiError } from '../services/api/index';
 import { safeZipPath } from '../services/registry/paths';
 import { formatZod, HallmarkError, quote } from '../services/errors';
-import { eventsOf } from '../services/events';
 
 export interface BridgeOptions {
   port?: number;
@@ -211,7 +210,7 @@ export class Bridge {
       const send = (ev: HallmarkEvent) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(ev));
       };
-      const off = eventsOf(this.ctx).subscribe(send);
+      const off = this.ctx.events.subscribe(send);
       socket.on('close', off);
     });
 

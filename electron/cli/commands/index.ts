@@ -18,7 +18,7 @@ export const commandGroups: Array<{ commands: readonly string[]; opensContext: b
   { commands: ['gpu'], opensContext: true, load: async () => (await import('./hardware')).registerHardwareCommands },
   { commands: ['run'], opensContext: true, load: async () => (await import('./inference')).registerInferenceCommands },
   { commands: ['fingerprints', 'audit'], opensContext: true, load: async () => (await import('./audit')).registerAuditCommands },
-  // inspect and scan read files, never the registry: no context, so no feature plugins (and no zod) to load.
+  // inspect and scan read files, never the registry: no context, so no registry or version hooks (and no zod) to load.
   { commands: ['inspect', 'scan'], opensContext: false, load: async () => (await import('./scan')).registerScanCommands },
 ];
 
@@ -39,13 +39,13 @@ export async function registersFor(argv: readonly string[]): Promise<Register[]>
   const matched = commandGroups.filter((g) => word !== null && g.commands.includes(word));
   const groups = matched.length ? matched : commandGroups;
   if (!groups.some((g) => g.opensContext)) return Promise.all(groups.map((g) => g.load()));
-  // Feature plugins hook into every context a command opens (post-import inspect and scan).
-  const [{ AppContext }] = await Promise.all([import('../../services/AppContext'), import('../../services/plugins')]);
+  // Every context a command opens (the bridge's too, via `serve`) inspects and scans what it imports.
+  const [{ AppContext }, { inspectAndScan }] = await Promise.all([import('../../services/AppContext'), import('../../services/scan/plugin')]);
   return Promise.all(groups.map(async (g) => {
     const register = await g.load();
     if (!g.opensContext) return register;
     return (program: Command, cli: Cli) => {
-      cli.openContext = (opts) => AppContext.open(opts);
+      cli.openContext = (opts) => AppContext.open({ ...opts, versionHooks: [inspectAndScan] });
       register(program, cli);
     };
   }));

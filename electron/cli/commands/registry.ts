@@ -4,7 +4,7 @@ import { Metrics, Stage, Tag } from '../../contract/registry';
 import { formatZod } from '../../services/errors';
 import { exportVersion } from '../../services/registry/exportVersion';
 import { importPath } from '../../services/registry/Importer';
-import { parseRef, Registry } from '../../services/registry/Registry';
+import { parseRef } from '../../services/registry/Registry';
 import { verifyVersion } from '../../services/registry/verifyVersion';
 import { type Cli, fmtBytes, progressPrinter } from '../Cli';
 
@@ -30,7 +30,7 @@ function requireVersion(cli: Cli, ref: string): { name: string; version: number 
 }
 
 export function registerRegistryCommands(program: Command, cli: Cli): void {
-  const reg = () => new Registry(cli.ctx().db, cli.ctx().blobs);
+  const reg = () => cli.ctx().registry;
 
   program.command('import')
     .description('register a file, folder or zip')

@@ -10,7 +10,6 @@ import { formatZod, HallmarkError, productError, quote } from '../errors';
 import type { JobHandle } from '../jobs/JobManager';
 import { describeKind, fileError, hashFile, type IngestResult } from './BlobStore';
 import { safeZipPath } from './paths';
-import { Registry } from './Registry';
 
 /** Limits that stop a hostile zip from filling the disk: entry count, expansion ratio, total size. */
 export const ZIP_LIMITS = {
@@ -271,7 +270,7 @@ export async function importPath(ctx: AppContext, input: ImportOptions, job: Job
   if (!parsed.success) throw new HallmarkError('invalid_input', `invalid import options: ${formatZod(parsed.error)}`);
   const o = parsed.data;
   const plan = await planImport(o.path, o.uploadedAs);
-  const registry = new Registry(ctx.db, ctx.blobs);
+  const registry = ctx.registry;
   const ingested = new Set<string>();
   try {
     if (o.inPlace && plan.kind === 'zip') throw new HallmarkError('in_place_zip', `a zip cannot be registered in place; import it into the vault instead`);
