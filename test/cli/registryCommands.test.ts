@@ -62,3 +62,33 @@ describe('hallmark CLI (registry)', () => {
     expect((await hallmark('frobnicate')).code).toBe(2);
   });
 });
+
+describe('hallmark gc', () => {
+  it('removes blobs no version references (an import killed before its commit) and keeps the rest', async () => {
+    const gcHome = path.join(dir, 'gc-home');
+    const gc = cliRunner(gcHome);
+    const kept = path.join(dir, 'kept.bin');
+    fs.writeFileSync(kept, 'referenced bytes');
+    expect((await gc('import', kept)).code).toBe(0);
+    // A blob copied in but never committed, as a crash between copy and commit leaves it.
+    const { AppContext } = await import('../../electron/services/AppContext');
+    const ctx = AppContext.open({ home: gcHome });
+    const orphanSrc = path.join(dir, 'orphan.bin');
+    fs.writeFileSync(orphanSrc, 'orphaned bytes');
+    const orphan = await ctx.blobs.ingestFile(orphanSrc);
+    const keptSha = (ctx.db.prepare(`SELECT sha256 FROM version_files`).get() as { sha256: string }).sha256;
+    await ctx.dispose();
+
+    const r = await gc('--json', 'gc');
+    expect(r).toMatchObject({ code: 0, json: { removed: 1 } });
+    const after = AppContext.open({ home: gcHome });
+    try {
+      expect(after.blobs.has(orphan.sha256)).toBe(false);
+      expect(after.blobs.has(keptSha)).toBe(true);
+      expect(fs.readdirSync(after.blobs.trash)).toEqual([]);
+    } finally {
+      await after.dispose();
+    }
+    expect((await gc('--json', 'gc')).json).toEqual({ removed: 0 });
+  });
+});

@@ -194,7 +194,8 @@ export function registerRegistryCommands(program: Command, cli: Cli): void {
   program.command('gc')
     .description('remove blobs no version references (left by an interrupted import)')
     .action(async () => {
-      const n = await reg().gc();
+      const ctx = cli.ctx();
+      const n = await ctx.blobs.gc((shas) => ctx.registry.reclaimBlobs(() => null, () => shas).removed);
       cli.out({ removed: n }, () => `removed ${n} unreferenced blob(s)`);
     });
 }

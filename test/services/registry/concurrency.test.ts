@@ -107,7 +107,7 @@ describe('two CLI processes and the bridge on one home', () => {
       expect(ctx.db.prepare(`SELECT count(*) n FROM jobs WHERE state = 'interrupted'`).get()).toEqual({ n: 0 });
       expect(fs.readdirSync(ctx.blobs.tmp)).toEqual([]);
       expect(fs.readdirSync(ctx.blobs.trash)).toEqual([]);
-      expect(await reg.gc()).toBe(0); // no orphan blob either
+      expect(await ctx.blobs.gc((shas) => reg.reclaimBlobs(() => null, () => shas).removed)).toBe(0); // no orphan blob either
       expect(ctx.db.pragma('integrity_check', { simple: true })).toBe('ok');
     } finally {
       await ctx.dispose();
