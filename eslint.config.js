@@ -1,5 +1,6 @@
 // Lint with type information, and keep the layers apart as VS Code does:
-// the renderer never imports Node code, only services use native/, the contract is pure TS.
+// the renderer never imports Node code, only services use native/, the contract is pure TS, and the
+// domain (services) never imports its entry points (main, cli, bridge).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
@@ -16,8 +17,9 @@ export default tseslint.config(
       globals: { ...globals.node },
     },
     plugins: { 'import-x': importX },
-    // Imports are written without extensions: the default resolver finds no .ts file, and a zone only fires on a resolved path.
-    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json', '.node'] })] },
+    // The zones below only see imports the resolver finds; its default knows no .ts, which would let
+    // every TypeScript import through unchecked.
+    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.mts', '.js', '.mjs', '.cjs', '.json', '.node'] })] },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-floating-promises': 'error',
@@ -34,13 +36,15 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: true }],
       'import-x/no-restricted-paths': ['error', {
         zones: [
-          { target: './renderer', from: ['./electron/services', './electron/main', './electron/preload', './native', './server'], message: 'the renderer talks to services only through the contract and the preload/bridge client' },
-          { target: './electron/contract', from: ['./electron/services', './electron/main', './electron/preload', './native', './renderer', './server'], message: 'the contract is pure TypeScript + zod' },
+          { target: './renderer', from: ['./electron/services', './electron/main', './electron/preload', './electron/cli', './electron/bridge', './native', './server'], message: 'the renderer talks to services only through the contract and the preload/bridge client' },
+          { target: './electron/contract', from: ['./electron/services', './electron/main', './electron/preload', './electron/cli', './electron/bridge', './native', './renderer', './server'], message: 'the contract is pure TypeScript + zod' },
           { target: './electron/main', from: ['./native'], message: 'only services use native/' },
-          { target: './electron/preload', from: ['./native', './electron/services', './electron/main'], message: 'the preload only exposes the typed call API' },
+          { target: './electron/main', from: ['./electron/cli', './electron/bridge'], message: 'the entry points (IPC, CLI, bridge) sit side by side over the services; none loads another' },
+          { target: ['./electron/cli', './electron/bridge'], from: ['./native', './electron/main', './electron/preload', './renderer', './server'], message: 'the CLI and the bridge reach the domain through services (only services use native/), never Electron main or the page' },
+          { target: './electron/preload', from: ['./native', './electron/services', './electron/main', './electron/cli', './electron/bridge'], message: 'the preload only exposes the typed call API' },
           { target: './native', from: ['./electron', './renderer', './server'], message: 'native adapters depend on nothing of ours' },
-          { target: './electron/services', from: ['./electron/main', './electron/preload', './renderer', './server'], message: 'the domain is plain Node: it never reaches into Electron main, the preload, the page or the hub' },
-          { target: './server', from: ['./electron/main', './electron/preload', './electron/services', './renderer'], message: 'the hub is its own program: it shares only the contract and native adapters' },
+          { target: './electron/services', from: ['./electron/main', './electron/preload', './electron/cli', './electron/bridge', './renderer', './server'], message: 'the domain is plain Node: it never reaches into its entry points (Electron main, the CLI, the bridge), the preload, the page or the hub' },
+          { target: './server', from: ['./electron/main', './electron/preload', './electron/services', './electron/cli', './electron/bridge', './renderer'], message: 'the hub is its own program: it shares only the contract and native adapters' },
           { target: './electron/services/formats', from: ['./electron/services/scan'], message: 'format knowledge (readers and their scan rules) lives in formats/; the scanner walks files and calls it, never the other way round' },
         ],
       }],

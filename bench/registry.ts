@@ -6,7 +6,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppContext } from '../electron/services/AppContext';
 import { importPath } from '../electron/services/registry/Importer';
-import { Registry } from '../electron/services/registry/Registry';
 
 const quick = process.argv.includes('--quick');
 const GiB = 1 << 30;
@@ -76,7 +75,7 @@ async function peakRss(): Promise<void> {
   makeFile(f, size);
   const home = path.join(root, 'h-rss');
   fs.rmSync(home, { recursive: true, force: true });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/services/cli/entry.ts', 'import', f], { env: { ...process.env, HALLMARK_HOME: home }, stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli/entry.ts', 'import', f], { env: { ...process.env, HALLMARK_HOME: home }, stdio: 'ignore' });
   let peak = 0;
   const timer = setInterval(() => {
     try {
@@ -123,7 +122,7 @@ async function listing(): Promise<void> {
   const ctx = freshHome('h-list');
   const t0 = process.hrtime.bigint();
   // Seed through the same commit path the importer uses, with synthetic manifests.
-  const reg = new Registry(ctx.db, ctx.blobs);
+  const reg = ctx.registry;
   const words = ['llama', 'mistral', 'bert', 'resnet', 'whisper', 'phi', 'gemma', 'qwen', 'yolo', 'clip'];
   const fw = ['gguf', 'onnx', 'pytorch', 'safetensors', 'keras'];
   ctx.db.transaction(() => {

@@ -8,7 +8,7 @@ const built = new URL('../out/cli/hallmark.js', import.meta.url);
 if (existsSync(fileURLToPath(built))) {
   await import(built.href);
 } else {
-  const entry = fileURLToPath(new URL('../electron/services/cli/entry.ts', import.meta.url));
+  const entry = fileURLToPath(new URL('../electron/cli/entry.ts', import.meta.url));
   const r = spawnSync(process.execPath, ['--import', 'tsx', entry, ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(r.status ?? 2);
 }

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
-import { migrations, type Migration } from './migrations/index';
 
 // Loaded on first open, not at import: commands that never touch the registry (`hallmark scan`, run
 // per file by CI gates) should not pay for the native addon at start-up.
@@ -16,8 +15,15 @@ export class DatabaseVersionError extends Error {
 
 export type Sqlite = BetterSqlite3.Database;
 
+/** One schema step; `version` is what PRAGMA user_version records once it has run. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
 /** Opens the registry database: WAL, foreign keys, numbered migrations applied in one transaction each. */
-export function openDatabase(file: string, list: Migration[] = migrations): Sqlite {
+export function openDatabase(file: string, list: readonly Migration[]): Sqlite {
   const Sqlite = loadSqlite();
   // Model registries are private: create the file 0600 ourselves (SQLite gives -wal/-shm the database
   // file's mode), and tighten files an older build created 0644.
@@ -33,6 +39,12 @@ export function openDatabase(file: string, list: Migration[] = migrations): Sqli
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // The list is assembled from several areas' files: two steps claiming one number would silently skip one.
+    const seen = new Set<number>();
+    for (const m of list) {
+      if (seen.has(m.version)) throw new Error(`two migrations are numbered ${m.version}`);
+      seen.add(m.version);
+    }
     const latest = list.reduce((m, x) => Math.max(m, x.version), 0);
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current > latest) throw new DatabaseVersionError(file, current, latest);

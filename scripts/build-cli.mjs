@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 rmSync('out/cli', { recursive: true, force: true });
 
 await build({
-  entryPoints: { hallmark: 'electron/services/cli/entry.ts' },
+  entryPoints: { hallmark: 'electron/cli/entry.ts' },
   outdir: 'out/cli',
   bundle: true,
   platform: 'node',

@@ -2,15 +2,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, safeStorage, session, shell } from 'electron';
+import { CSP } from '../contract/csp';
 import type { CallResult } from '../contract/index';
 import { AppContext } from '../services/AppContext';
 import { loadOrCreateAppSecret } from '../services/audit/appSecret';
-import { appKey, setAppKeyProvider } from '../services/audit/FingerprintStore';
+import { appKey } from '../services/audit/FingerprintStore';
 import { dispatch, toApiError } from '../services/api/index';
-import { CSP } from '../services/bridge/Bridge';
-import { eventsOf } from '../services/events';
+import { inspectAndScan } from '../services/scan/plugin';
 import { ipcSenderProblem, type RendererSource } from './ipcOrigin';
-import '../services/plugins';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let ctx: AppContext | null = null;
@@ -71,7 +70,7 @@ function wireAppKey(c: AppContext): void {
       encrypt: (plain) => safeStorage.encryptString(plain),
       decrypt: (sealed) => safeStorage.decryptString(sealed),
     });
-    setAppKeyProvider(c, appKey(secret));
+    c.appKey = appKey(secret);
   } catch (e) {
     // The app still runs; passphrase sets keep working and the error says what to restore.
     console.error(e instanceof Error ? e.message : String(e));
@@ -95,7 +94,7 @@ function wireIpc(c: AppContext): void {
       return { ok: false, error: toApiError(e) };
     }
   });
-  eventsOf(c).subscribe((ev) => {
+  c.events.subscribe((ev) => {
     for (const w of BrowserWindow.getAllWindows()) w.webContents.send('hallmark:event', ev);
   });
 }
@@ -117,7 +116,7 @@ void app.whenReady().then(() => {
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
-  ctx = AppContext.open({ home: process.env.HALLMARK_HOME ?? path.join(app.getPath('userData'), 'data') });
+  ctx = AppContext.open({ home: process.env.HALLMARK_HOME ?? path.join(app.getPath('userData'), 'data'), versionHooks: [inspectAndScan] });
   ctx.resumePostImport(); // scans a killed import left undone run in the background
   wireAppKey(ctx);
   wireIpc(ctx);

@@ -1,8 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDatabase, type Sqlite } from '../../native/Database';
+import type { KeyProvider } from './audit/FingerprintStore';
+import { EventHub } from './events';
+import type { RunServices } from './inference/RunServices';
 import { BlobStore } from './registry/BlobStore';
+import { Registry } from './registry/Registry';
 import { JobManager, type JobHandle } from './jobs/JobManager';
+import { migrations } from './migrations';
 import { defaultHome } from './paths';
 import { ownerAlive, selfOwner } from './process/owner';
 
@@ -13,6 +18,11 @@ export interface AppContextOptions {
   home?: string;
   /** Max jobs per queue; `MAX_CONCURRENT_AUDITS` feeds the `audit` queue. */
   limits?: Record<string, number>;
+  /**
+   * Post-import work (the app, the CLI and the bridge pass scan/plugin's inspectAndScan). Given by whoever
+   * opens the context rather than registered by an import's side effect, so what runs is visible here.
+   */
+  versionHooks?: readonly VersionHook[];
 }
 
 /**
@@ -22,7 +32,17 @@ export interface AppContextOptions {
  * finished or undone.
  */
 export class AppContext {
-  readonly versionHooks: VersionHook[] = [];
+  /** Job progress and registry changes, fanned out to IPC and WebSocket clients. */
+  readonly events: EventHub;
+  readonly registry: Registry;
+  /**
+   * The native runtimes (llama.cpp, onnxruntime), created on first use by runServices() in
+   * inference/RunServices.ts: that module loads the native bindings, which a context must not load
+   * up front (`hallmark list` would pay for them).
+   */
+  runs: RunServices | null = null;
+  /** The app's own fingerprint key (Electron main, sealed by safeStorage); null where only a passphrase can open sets. */
+  appKey: KeyProvider | null = null;
   private disposers: Array<() => void | Promise<void>> = [];
 
   private constructor(
@@ -30,7 +50,11 @@ export class AppContext {
     readonly db: Sqlite,
     readonly blobs: BlobStore,
     readonly jobs: JobManager,
-  ) {}
+    readonly versionHooks: readonly VersionHook[],
+  ) {
+    this.events = new EventHub(jobs);
+    this.registry = new Registry(db, blobs);
+  }
 
   static open(opts: AppContextOptions = {}): AppContext {
     const home = opts.home ?? defaultHome();
@@ -40,7 +64,7 @@ export class AppContext {
     } catch {
       // a home we do not own: leave its mode alone
     }
-    const db = openDatabase(path.join(home, 'hallmark.db'));
+    const db = openDatabase(path.join(home, 'hallmark.db'), migrations);
     const blobs = new BlobStore(path.join(home, 'blobs'), path.join(home, 'tmp'));
     const limits = { audit: Number(process.env.MAX_CONCURRENT_AUDITS ?? 2) || 2, ...opts.limits };
     const owner = selfOwner();
@@ -59,9 +83,7 @@ export class AppContext {
     blobs.cleanTemp(othersAlive);
     const referenced = db.prepare(`SELECT 1 FROM version_files vf JOIN versions v ON v.id = vf.version_id WHERE vf.sha256 = ? AND v.storage = 'vault' LIMIT 1`);
     blobs.recoverTrash((sha) => referenced.get(sha) !== undefined);
-    const ctx = new AppContext(home, db, blobs, jobs);
-    for (const install of contextPlugins) install(ctx);
-    return ctx;
+    return new AppContext(home, db, blobs, jobs, [...(opts.versionHooks ?? [])]);
   }
 
   /**
@@ -137,6 +159,3 @@ export class AppContext {
     this.db.close();
   }
 }
-
-/** Feature modules register version hooks etc. here (see services/plugins.ts). */
-export const contextPlugins: Array<(ctx: AppContext) => void> = [];

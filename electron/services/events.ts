@@ -1,16 +1,16 @@
 import type { HallmarkEvent } from '../contract/events';
-import type { AppContext } from './AppContext';
+import type { JobManager } from './jobs/JobManager';
 
 type Listener = (e: HallmarkEvent) => void;
 
 /**
- * One event hub per context: job progress and registry changes fan out to IPC and WebSocket clients.
+ * One event hub per context (`ctx.events`): job progress and registry changes fan out to IPC and WebSocket clients.
  * `registry.changed` comes from the API handlers that change the registry (api/changed.ts).
  */
-class EventHub {
+export class EventHub {
   private listeners = new Set<Listener>();
-  constructor(ctx: AppContext) {
-    ctx.jobs.on('job', (job) => this.emit({ type: 'job', job }));
+  constructor(jobs: JobManager) {
+    jobs.on('job', (job) => this.emit({ type: 'job', job }));
   }
   subscribe(l: Listener): () => void {
     this.listeners.add(l);
@@ -25,15 +25,4 @@ class EventHub {
       }
     }
   }
-}
-
-const hubs = new WeakMap<AppContext, EventHub>();
-
-export function eventsOf(ctx: AppContext): EventHub {
-  let h = hubs.get(ctx);
-  if (!h) {
-    h = new EventHub(ctx);
-    hubs.set(ctx, h);
-  }
-  return h;
 }

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { Cli } from '../../electron/services/cli/Cli';
-import { runCli } from '../../electron/services/cli/main';
+import { Cli } from '../../electron/cli/Cli';
+import { runCli } from '../../electron/cli/main';
 
 export interface CliResult { code: number; stdout: string; stderr: string; json: any }
 

@@ -2,15 +2,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ImportOptions, ImportResult } from '../../electron/contract/registry';
-import { AppContext } from '../../electron/services/AppContext';
+import { AppContext, type AppContextOptions } from '../../electron/services/AppContext';
 import { importPath } from '../../electron/services/registry/Importer';
-import '../../electron/services/plugins';
+import { inspectAndScan } from '../../electron/services/scan/plugin';
+
+/** A context as the app, the CLI and the bridge open it: imports are inspected and scanned. */
+export function openContext(opts: AppContextOptions = {}): AppContext {
+  return AppContext.open({ versionHooks: [inspectAndScan], ...opts });
+}
 
 /** A throwaway HALLMARK_HOME with an open context; `cleanup` disposes and deletes it. */
 export function tempHome(prefix = 'hallmark-test-'): { home: string; ctx: AppContext; dir: string; cleanup: () => Promise<void> } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const home = path.join(dir, 'home');
-  const ctx = AppContext.open({ home });
+  const ctx = openContext({ home });
   return {
     home, ctx, dir,
     cleanup: async () => {

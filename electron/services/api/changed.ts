@@ -2,9 +2,8 @@
 // audit) say so with one `registry.changed` event: pages refetch on it and never bump by hand. Emitted here,
 // in the handlers, so the CLI (which has no pages) pays nothing and Registry stays free of events.
 import type { AppContext } from '../AppContext';
-import { eventsOf } from '../events';
 
-const emit = (ctx: AppContext) => eventsOf(ctx).emit({ type: 'registry.changed' });
+const emit = (ctx: AppContext) => ctx.events.emit({ type: 'registry.changed' });
 
 /** After a call that changed the registry; passes its result through. */
 export function changed<T>(ctx: AppContext, result: T): T {

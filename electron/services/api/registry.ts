@@ -1,13 +1,12 @@
 import type { registryCalls } from '../../contract/registry';
 import { exportVersion } from '../registry/exportVersion';
 import { importPath } from '../registry/Importer';
-import { Registry } from '../registry/Registry';
 import { verifyVersion } from '../registry/verifyVersion';
 import type { AppContext } from '../AppContext';
 import { changed, changedWhenDone } from './changed';
 import type { HandlersFor } from './types';
 
-const reg = (ctx: AppContext) => new Registry(ctx.db, ctx.blobs);
+const reg = (ctx: AppContext) => ctx.registry;
 
 export const registryHandlers: HandlersFor<typeof registryCalls> = {
   'registry.import': (input, ctx) => {

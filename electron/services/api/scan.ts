@@ -1,7 +1,6 @@
 import type { scanCalls } from '../../contract/scan';
 import type { AppContext } from '../AppContext';
 import { inspectPath } from '../formats/inspect';
-import { Registry } from '../registry/Registry';
 import { RULES } from '../formats/finding';
 import { toSarif } from '../scan/sarif';
 import { scanPaths } from '../scan/scanner';
@@ -11,7 +10,7 @@ import { changed, changedWhenDone } from './changed';
 import type { HandlersFor } from './types';
 
 const versionId = (ctx: AppContext, name: string, version?: number): { id: number; label: string } => {
-  const v = new Registry(ctx.db, ctx.blobs).versionRow(name, version);
+  const v = ctx.registry.versionRow(name, version);
   return { id: v.id, label: `${v.name}@${v.number}` };
 };
 
@@ -31,7 +30,7 @@ export const scanHandlers: HandlersFor<typeof scanCalls> = {
   'scan.list': ({ name, version, verdict, minSeverity, rule, limit, offset }, ctx) => listScans(ctx.db, {
     // A name alone means every version of that model; with a version, that one.
     versionId: name && version ? versionId(ctx, name, version).id : undefined,
-    modelId: name && !version ? new Registry(ctx.db, ctx.blobs).requireModel(name).id : undefined,
+    modelId: name && !version ? ctx.registry.requireModel(name).id : undefined,
     verdict, minSeverity, rule, limit, offset,
   }),
   'scan.get': ({ id, minSeverity, rule, file }, ctx) => ({ run: getRun(ctx.db, id), files: getScanFiles(ctx.db, id, { minSeverity, rule, file }) }),

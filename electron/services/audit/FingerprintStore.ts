@@ -240,17 +240,10 @@ export function deleteSet(db: Sqlite, id: number): boolean {
 
 // ---- the app key --------------------------------------------------------------------------------
 
-const appKeys = new WeakMap<object, KeyProvider>();
-
-/** Electron main registers its safeStorage-protected secret for a context at start-up. */
-export function setAppKeyProvider(ctx: object, keys: KeyProvider): void {
-  appKeys.set(ctx, keys);
-}
-
-/** The passphrase when one is given, else the app key, else a clear error. */
-export function keyProviderFor(ctx: object, passphrase: string | undefined | null): KeyProvider {
+/** The passphrase when one is given, else the context's app key (set by Electron main), else a clear error. */
+export function keyProviderFor(ctx: { appKey: KeyProvider | null }, passphrase: string | undefined | null): KeyProvider {
   if (passphrase) return passphraseKey(passphrase);
-  const k = appKeys.get(ctx);
+  const k = ctx.appKey;
   if (!k) throw new HallmarkError('key_required', 'fingerprints are encrypted at rest: give a passphrase (no app key is available in this mode)');
   return k;
 }

@@ -19,6 +19,7 @@ import * as tar from './tar';
 import type { Detection, Inspection } from './types';
 import * as xgboost from './xgboost';
 import { ZipArchive } from './zip';
+import { listFolder } from '../fs/listFolder';
 
 /** Largest compressed pickle we inflate to inspect or scan (joblib.gz). */
 export const MAX_INFLATED = 1 << 30;
@@ -153,7 +154,7 @@ export async function inspectSource(src: ByteSource, name = basename(src.name)):
 }
 
 async function inspectFolder(dir: string, det: Detection): Promise<Inspection> {
-  const entries = await hf.listFolder(dir, 20_000);
+  const entries = await listFolder(dir, 20_000);
   const files: Array<Record<string, unknown>> = [];
   for (const e of entries) {
     if (e.kind !== 'file') {

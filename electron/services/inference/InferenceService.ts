@@ -8,7 +8,6 @@ import type {
 } from '../../contract/inference';
 import type { AppContext } from '../AppContext';
 import { HallmarkError, quote } from '../errors';
-import { eventsOf } from '../events';
 import { batchSizeOf, hashInputs, onnxInputsFromCsv, onnxInputsFromJson, onnxInputsFromText, type OnnxFeeds } from './inputs';
 import { resolveModel, type ResolvedModel } from './modelRef';
 import { recordPrediction } from './PredictionLog';
@@ -187,7 +186,7 @@ async function generate(ctx: AppContext, ref: ModelRef, method: 'complete' | 'ch
     if (rs.streams.has(streamId)) throw new HallmarkError('invalid_input', `stream id ${quote(streamId)} is already in use`);
     rs.streams.set(streamId, controller);
   }
-  const events = eventsOf(ctx);
+  const events = ctx.events;
   const opts: SamplingOptions = {
     ...(s.maxTokens !== undefined ? { maxTokens: s.maxTokens } : {}),
     ...(s.temperature !== undefined ? { temperature: s.temperature } : {}),

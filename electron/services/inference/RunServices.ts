@@ -99,16 +99,12 @@ export class RunServices {
   }
 }
 
-const registry = new WeakMap<AppContext, RunServices>();
-
-/** The run services of a context (one per process in practice), disposed with it. */
+/** The run services of a context (`ctx.runs`), created on first use and disposed with it. */
 export function runServices(ctx: AppContext): RunServices {
-  let s = registry.get(ctx);
-  if (!s) {
+  if (!ctx.runs) {
     const created = new RunServices(ctx);
-    registry.set(ctx, created);
+    ctx.runs = created;
     ctx.onDispose(() => created.dispose());
-    s = created;
   }
-  return s;
+  return ctx.runs;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ModelRef, RunFormat } from '../../contract/inference';
 import type { AppContext } from '../AppContext';
 import { HallmarkError, quote } from '../errors';
-import { parseRef, Registry } from '../registry/Registry';
+import { parseRef } from '../registry/Registry';
 
 export interface ResolvedModel {
   /** The file the runtime opens (a vault blob or the in-place/original path). */
@@ -61,7 +61,7 @@ export function resolveModel(ctx: AppContext, ref: ModelRef): ResolvedModel {
     if (!fs.statSync(abs).isFile()) throw new HallmarkError('invalid_input', `${quote(ref.path)} is not a file`);
     return { path: abs, format: detectFormat(abs), versionId: null, key: `path:${abs}`, label: path.basename(abs) };
   }
-  const reg = new Registry(ctx.db, ctx.blobs);
+  const reg = ctx.registry;
   const v = 'versionId' in ref ? reg.versionById(ref.versionId) : reg.version(ref.name, ref.version);
   const label = `${v.model}@${v.version}`;
   const rel = pickFile(reg.files(v.id), ref.file, label);

@@ -115,6 +115,22 @@ export class BlobStore {
     return { restored, removed };
   }
 
+  /**
+   * Removes blob files that no committed version references (left by a crash between copy and commit).
+   * The store lists its blobs one shard at a time; which are unreferenced, and removing them safely, is
+   * the registry's: `reclaim` is Registry.reclaimBlobs's trash protocol (as for delete), so an import
+   * about to commit one of them notices and re-ingests it from its source. Returns how many were removed.
+   */
+  async gc(reclaim: (candidates: string[]) => number): Promise<number> {
+    let removed = 0;
+    const base = path.join(this.root, 'sha256');
+    for (const d of await fsp.readdir(base).catch(() => [] as string[])) {
+      const shas = (await fsp.readdir(path.join(base, d)).catch(() => [] as string[])).map((f) => d + f).filter((sha) => /^[0-9a-f]{64}$/.test(sha));
+      removed += reclaim(shas);
+    }
+    return removed;
+  }
+
   /** Copies a file into the store while hashing it; identical content is kept once. */
   async ingestFile(src: string, signal?: AbortSignal, onProgress?: Progress): Promise<IngestResult> {
     const fh = await openRegular(src);

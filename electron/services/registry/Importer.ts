@@ -9,7 +9,7 @@ import type { AppContext } from '../AppContext';
 import { formatZod, HallmarkError, productError, quote } from '../errors';
 import type { JobHandle } from '../jobs/JobManager';
 import { describeKind, fileError, hashFile, type IngestResult } from './BlobStore';
-import { Registry } from './Registry';
+import { safeZipPath } from './paths';
 
 /** Limits that stop a hostile zip from filling the disk: entry count, expansion ratio, total size. */
 export const ZIP_LIMITS = {
@@ -160,16 +160,6 @@ function checkCaseCollisions(rels: string[]): void {
   }
 }
 
-/** Checks a zip entry name the way an extractor must: no absolute paths, no `..`, no drive letters. */
-export function safeZipPath(name: string): string {
-  const n = name.replace(/\\/g, '/');
-  if (n.startsWith('/') || /^[A-Za-z]:/.test(n)) throw new HallmarkError('zip_absolute_path', `zip entry ${quote(name)} has an absolute path; refusing to extract`);
-  const parts = n.split('/').filter((x) => x !== '' && x !== '.');
-  if (parts.includes('..')) throw new HallmarkError('zip_slip', `zip entry ${quote(name)} climbs out of the archive with ".."; refusing to extract`);
-  if (!parts.length) throw new HallmarkError('zip_bad_name', `zip entry ${quote(name)} has an empty name`);
-  return parts.join('/');
-}
-
 async function planZip(p: string, displayName: string): Promise<ImportPlan> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.open(p, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: false }, (err, z) =>
@@ -280,7 +270,7 @@ export async function importPath(ctx: AppContext, input: ImportOptions, job: Job
   if (!parsed.success) throw new HallmarkError('invalid_input', `invalid import options: ${formatZod(parsed.error)}`);
   const o = parsed.data;
   const plan = await planImport(o.path, o.uploadedAs);
-  const registry = new Registry(ctx.db, ctx.blobs);
+  const registry = ctx.registry;
   const ingested = new Set<string>();
   try {
     if (o.inPlace && plan.kind === 'zip') throw new HallmarkError('in_place_zip', `a zip cannot be registered in place; import it into the vault instead`);

@@ -495,22 +495,6 @@ export class Registry {
       versions: (this.db.prepare(`SELECT count(*) AS n FROM versions`).get() as { n: number }).n,
     };
   }
-
-  /**
-   * Removes blob files that no committed version references (left by a crash between copy and commit),
-   * through the same trash protocol as delete: an import that is about to commit one of them notices
-   * and re-ingests it from its source.
-   */
-  async gc(): Promise<number> {
-    const fsp = await import('node:fs/promises');
-    let removed = 0;
-    const base = path.join(this.blobs.root, 'sha256');
-    for (const d of await fsp.readdir(base).catch(() => [] as string[])) {
-      const shas = (await fsp.readdir(path.join(base, d)).catch(() => [] as string[])).map((f) => d + f).filter((sha) => /^[0-9a-f]{64}$/.test(sha));
-      removed += this.reclaimBlobs(() => null, () => shas).removed;
-    }
-    return removed;
-  }
 }
 
 interface Facet { value: string; count: number }

@@ -9,7 +9,6 @@ import type { AppContext } from '../AppContext';
 import { HallmarkError, quote } from '../errors';
 import type { JobHandle } from '../jobs/JobManager';
 import { fileError } from './BlobStore';
-import { Registry } from './Registry';
 
 /**
  * Writes a version's files into a zip (stored, not deflated: weights do not compress and this keeps it fast).
@@ -17,7 +16,7 @@ import { Registry } from './Registry';
  * export and remove the partial zip, unless `force`, which exports them and returns a warning per file.
  */
 export async function exportVersion(ctx: AppContext, name: string, version: number, out: string, job: JobHandle, opts: { force?: boolean } = {}): Promise<{ path: string; bytes: number; warnings?: string[] }> {
-  const registry = new Registry(ctx.db, ctx.blobs);
+  const registry = ctx.registry;
   const v = registry.version(name, version);
   const dest = path.resolve(out);
   if (fs.existsSync(dest)) throw new HallmarkError('exists', `${quote(dest)} already exists; choose another name`);

@@ -6,7 +6,6 @@ import { HallmarkError, quote } from '../errors';
 import type { JobHandle } from '../jobs/JobManager';
 import { fileError, hashFile } from './BlobStore';
 import { planImport } from './Importer';
-import { Registry } from './Registry';
 
 export interface VerifyOptions {
   /** A file or folder holding intact copies: vault blobs that do not match are replaced from it. */
@@ -15,7 +14,7 @@ export interface VerifyOptions {
 
 /** Re-hashes every file of a version and reports each mismatch; in-place versions are flagged changed or missing. */
 export async function verifyVersion(ctx: AppContext, name: string, version: number | undefined, job: JobHandle, opts: VerifyOptions = {}): Promise<VerifyResult> {
-  const registry = new Registry(ctx.db, ctx.blobs);
+  const registry = ctx.registry;
   const v = registry.version(name, version);
   job.progress(0, v.totalSize, `verifying ${v.files.length} file(s)`);
   let done = 0;

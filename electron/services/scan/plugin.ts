@@ -1,6 +1,7 @@
-// Registers the post-import step: every newly imported version is inspected (metadata stored per
-// version and per file) and scanned (a stored run in the Scans view). Import for side effects.
-import { contextPlugins, type AppContext } from '../AppContext';
+// The post-import step: every newly imported version is inspected (metadata stored per version and per
+// file) and scanned (a stored run in the Scans view). Whoever opens a context for the app, the CLI or the
+// bridge passes it as a version hook (AppContext.open({ versionHooks: [inspectAndScan] })).
+import type { AppContext } from '../AppContext';
 import type { JobHandle } from '../jobs/JobManager';
 import { inspectVersion, scanVersion } from './versions';
 
@@ -14,7 +15,3 @@ export async function inspectAndScan(ctx: AppContext, versionId: number, job: Jo
   }
   await scanVersion(ctx, versionId, job);
 }
-
-contextPlugins.push((ctx) => {
-  ctx.versionHooks.push(inspectAndScan);
-});

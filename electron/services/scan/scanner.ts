@@ -22,6 +22,7 @@ import type { FormatRules, FormatScan, ScanLimits, SiblingLookup } from '../form
 import * as tar from '../formats/tar';
 import { HEAD_SIZE, type Compression, type Detection, type FormatId } from '../formats/types';
 import { classifyZip, findZipStart, ZipArchive, type ZipEntry } from '../formats/zip';
+import { listFolder } from '../fs/listFolder';
 
 export type { SiblingLookup } from '../formats/scanContext';
 
@@ -706,7 +707,7 @@ export async function expandPaths(paths: string[]): Promise<ScanItem[]> {
     if (st.isDirectory()) {
       const root = path.resolve(p);
       const realRoot = await fs.realpath(root);
-      for (const e of await hf.listFolder(root)) {
+      for (const e of await listFolder(root)) {
         const abs = path.join(root, e.rel);
         const display = path.join(p, e.rel);
         if (e.kind === 'file') out.push({ path: abs, display, inFolder: true, size: e.size });

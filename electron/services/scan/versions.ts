@@ -6,7 +6,6 @@ import type { AppContext } from '../AppContext';
 import { inspectSource } from '../formats/inspect';
 import { FileSource, FormatError } from '../formats/io';
 import type { JobHandle } from '../jobs/JobManager';
-import { Registry } from '../registry/Registry';
 import { scanFiles, SCANNER_VERSION, type ScanItem, type SiblingLookup } from './scanner';
 import { saveFailedScan, saveInspection, saveScan, verdictOf } from './store';
 
@@ -20,7 +19,7 @@ interface VersionFile {
 }
 
 function versionFiles(ctx: AppContext, versionId: number): { files: VersionFile[]; label: string } {
-  const reg = new Registry(ctx.db, ctx.blobs);
+  const reg = ctx.registry;
   const v = reg.versionById(versionId);
   return { files: reg.files(versionId).map((f) => ({ rel: f.path, abs: reg.filePath(versionId, f.path), size: f.size })), label: `${v.model}@${v.version}` };
 }

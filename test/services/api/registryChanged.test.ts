@@ -4,7 +4,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dispatch } from '../../../electron/services/api/index';
-import { eventsOf } from '../../../electron/services/events';
 import { writeTinyLlama } from '../../fixtures/gguf/writeGguf';
 import { bytes, tempHome, writeAt } from '../../helpers/tempHome';
 
@@ -33,7 +32,7 @@ const importFile = async (name: string, seed: number) => {
 };
 
 beforeAll(async () => {
-  off = eventsOf(ctx).subscribe((e) => {
+  off = ctx.events.subscribe((e) => {
     if (e.type === 'registry.changed') changes++;
   });
   await call('run.settings.set', { gpu: false, threads: 1 });

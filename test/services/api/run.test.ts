@@ -3,8 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../../electron/services/api/index';
-import { appKey, setAppKeyProvider } from '../../../electron/services/audit/FingerprintStore';
-import { eventsOf } from '../../../electron/services/events';
+import { appKey } from '../../../electron/services/audit/FingerprintStore';
 import { writeTinyLlama } from '../../fixtures/gguf/writeGguf';
 import { writeLinearOnnx } from '../../fixtures/onnx/writeOnnx';
 import { tempHome } from '../../helpers/tempHome';
@@ -47,7 +46,7 @@ describe('run contract', () => {
     expect((await call('run.onnx', { model: { path: onnx }, csv: '1,2\n3,4' })).outputs[0].data).toEqual([4, 8]);
     await expect(call('run.onnx', { model: { path: onnx } })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/exactly one of inputs/) });
     const chunks: string[] = [];
-    const off = eventsOf(ctx).subscribe((e) => e.type === 'stream' && e.streamId === 'ui-1' && chunks.push(e.chunk));
+    const off = ctx.events.subscribe((e) => e.type === 'stream' && e.streamId === 'ui-1' && chunks.push(e.chunk));
     const r = await call('run.complete', { model: { path: gguf }, prompt: 'a', streamId: 'ui-1' });
     off();
     expect(r).toMatchObject({ text: 'bc', stream_id: 'ui-1' });
@@ -70,7 +69,7 @@ describe('run contract', () => {
 
   it('fingerprints with a passphrase or the app key, and audits end to end', async () => {
     await expect(call('fingerprints.generate', { count: 4, keyLength: 8, responseLength: 4 })).rejects.toMatchObject({ code: 'key_required' });
-    setAppKeyProvider(ctx, appKey(randomBytes(32)));
+    ctx.appKey = appKey(randomBytes(32));
     const out = path.join(dir, 'app.hmfp');
     const g = await call('fingerprints.generate', { name: 'release', count: 20, keyLength: 8, responseLength: 4, out });
     expect(g).toMatchObject({ count: 20, path: out });

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportForTrainer, generateFingerprints, DEFAULT_ALPHABET } from '../../../electron/services/audit/fingerprints';
 import {
-  appKey, decryptSet, encryptSet, keyProviderFor, passphraseKey, readFingerprintFile, setAppKeyProvider, writeFingerprintFile,
+  appKey, decryptSet, type KeyProvider, encryptSet, keyProviderFor, passphraseKey, readFingerprintFile, writeFingerprintFile,
 } from '../../../electron/services/audit/FingerprintStore';
 import { binomialTail, commonPrefix, decide } from '../../../electron/services/audit/scoring';
 import { HallmarkError } from '../../../electron/services/errors';
@@ -135,9 +135,9 @@ describe('encryption at rest', () => {
     expect((await code(decryptSet(env, appKey(randomBytes(32))))).message).toMatch(/app key does not open/);
     expect((await code(decryptSet(env, fastKey('pw')))).message).toMatch(/encrypted with the app key/);
 
-    const ctx = {};
+    const ctx: { appKey: KeyProvider | null } = { appKey: null };
     expect(() => keyProviderFor(ctx, undefined)).toThrow(/give a passphrase/);
-    setAppKeyProvider(ctx, appKey(secret));
+    ctx.appKey = appKey(secret);
     expect(keyProviderFor(ctx, undefined).source).toBe('app');
     expect(keyProviderFor(ctx, 'pw').source).toBe('passphrase');
   });

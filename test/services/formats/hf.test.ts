@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chatTemplates, classifyJson, escapesFolder, listFolder, summarizeConfig } from '../../../electron/services/formats/hf';
+import { listFolder } from '../../../electron/services/fs/listFolder';
+import { chatTemplates, classifyJson, escapesFolder, summarizeConfig } from '../../../electron/services/formats/hf';
 import { inspectPath } from '../../../electron/services/formats/inspect';
 import { getCorpus } from '../../fixtures/corpus/index';
 

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HallmarkEvent } from '../../../electron/contract/events';
 import { HallmarkError } from '../../../electron/services/errors';
-import { eventsOf } from '../../../electron/services/events';
 import {
   cancelStream, chat, complete, describeModel, estimateFit, loadedModels, runFromFile, runOnnx, startLoad, unloadModel,
 } from '../../../electron/services/inference/InferenceService';
@@ -99,7 +98,7 @@ describe('GGUF runs', () => {
 
   it('streams chunks as events and can be cancelled mid-way', async () => {
     const events: HallmarkEvent[] = [];
-    const off = eventsOf(ctx).subscribe((e) => events.push(e));
+    const off = ctx.events.subscribe((e) => events.push(e));
     try {
       const r = await complete(ctx, { path: gguf }, { prompt: 'b', maxTokens: 16, streamId: 's1' });
       const mine = events.filter((e): e is Extract<HallmarkEvent, { type: 'stream' }> => e.type === 'stream' && e.streamId === 's1');
@@ -107,7 +106,7 @@ describe('GGUF runs', () => {
       expect(mine.at(-1)).toMatchObject({ done: true, chunk: '' });
 
       let n = 0;
-      const off2 = eventsOf(ctx).subscribe((e) => {
+      const off2 = ctx.events.subscribe((e) => {
         if (e.type === 'stream' && e.streamId === 's2' && !e.done && ++n === 3) cancelStream(ctx, 's2');
       });
       const long = await complete(ctx, { path: gguf }, { prompt: 'q', maxTokens: 500, streamId: 's2' });

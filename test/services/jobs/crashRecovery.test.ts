@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AppContext } from '../../../electron/services/AppContext';
-import { bytes } from '../../helpers/tempHome';
+import { bytes, openContext } from '../../helpers/tempHome';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hallmark-crash-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -20,11 +19,11 @@ describe('kill -9 during an import', () => {
     // A first, complete import so there is committed state to keep intact.
     const small = path.join(dir, 'small.bin');
     fs.writeFileSync(small, 'kept');
-    const pre = AppContext.open({ home });
+    const pre = openContext({ home });
     await pre.jobs.run({ kind: 'import', title: 'x' }, async (job) => (await import('../../../electron/services/registry/Importer')).importPath(pre, { path: small }, job));
     await pre.dispose();
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/services/cli/entry.ts', 'import', big], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli/entry.ts', 'import', big], {
       env: { ...process.env, HALLMARK_HOME: home }, stdio: 'ignore',
     });
     const tmp = path.join(home, 'tmp');
@@ -40,7 +39,7 @@ describe('kill -9 during an import', () => {
     await new Promise((r) => child.once('exit', r));
     expect(fs.readdirSync(tmp).length).toBeGreaterThan(0);
 
-    const ctx = AppContext.open({ home });
+    const ctx = openContext({ home });
     try {
       expect(fs.readdirSync(tmp)).toEqual([]);
       const jobs = ctx.jobs.list();

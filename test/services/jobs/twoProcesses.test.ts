@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AppContext } from '../../../electron/services/AppContext';
 import { ownerAlive, ownerOfName, procStartTime, selfOwner } from '../../../electron/services/process/owner';
-import { bytes } from '../../helpers/tempHome';
+import { bytes, openContext } from '../../helpers/tempHome';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hallmark-2proc-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -34,8 +33,8 @@ describe('a second process opening the same home', () => {
     const fd = fs.openSync(big, 'w');
     for (let i = 0; i < 24; i++) fs.writeSync(fd, chunk); // 384 MiB: still copying when we open
     fs.closeSync(fd);
-    await AppContext.open({ home }).dispose();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/services/cli/entry.ts', '--json', 'import', big], {
+    await openContext({ home }).dispose();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli/entry.ts', '--json', 'import', big], {
       env: { ...process.env, HALLMARK_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -50,7 +49,7 @@ describe('a second process opening the same home', () => {
       await new Promise((r) => setTimeout(r, 5));
     }
     // What `hallmark list` does: open the context (start-up recovery runs) while the import copies.
-    const ctx = AppContext.open({ home });
+    const ctx = openContext({ home });
     try {
       const part = fs.readdirSync(tmp);
       expect(part.length).toBeGreaterThan(0);
@@ -59,7 +58,7 @@ describe('a second process opening the same home', () => {
       await ctx.dispose();
     }
     expect(await exited, stderr).toBe(0);
-    const after = AppContext.open({ home });
+    const after = openContext({ home });
     try {
       expect(after.jobs.list().find((j) => j.title.includes('big.bin'))?.state).toBe('done');
       expect(fs.readdirSync(tmp)).toEqual([]);

@@ -8,7 +8,7 @@ import type { AppContext } from '../../../electron/services/AppContext';
 import { importPath, type ImportTuning } from '../../../electron/services/registry/Importer';
 import { Registry } from '../../../electron/services/registry/Registry';
 import type { ImportOptions } from '../../../electron/contract/registry';
-import { bytes, tempHome } from '../../helpers/tempHome';
+import { bytes, openContext, tempHome } from '../../helpers/tempHome';
 import { writeRawZip } from '../../helpers/writeZip';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -26,7 +26,7 @@ const counts = () => ({
 beforeEach(() => {
   t = tempHome();
   ctx = t.ctx;
-  reg = new Registry(ctx.db, ctx.blobs);
+  reg = ctx.registry;
 });
 afterEach(async () => t.cleanup());
 
@@ -214,8 +214,7 @@ describe('bad input changes nothing', () => {
       return;
     }
     try {
-      const { AppContext } = await import('../../../electron/services/AppContext');
-      const small = AppContext.open({ home: path.join(mnt, 'home') });
+      const small = openContext({ home: path.join(mnt, 'home') });
       const f = path.join(t.dir, 'big.bin');
       fs.writeFileSync(f, bytes(40 << 20, 5));
       await expect(small.jobs.run({ kind: 'import', title: 'x' }, (job) => importPath(small, { path: f }, job))).rejects.toMatchObject({ code: 'disk_full' });

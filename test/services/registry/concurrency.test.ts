@@ -5,11 +5,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppContext } from '../../../electron/services/AppContext';
-import { Bridge } from '../../../electron/services/bridge/Bridge';
-import { Registry } from '../../../electron/services/registry/Registry';
+import { Bridge } from '../../../electron/bridge/Bridge';
 import { verifyVersion } from '../../../electron/services/registry/verifyVersion';
-import { bytes, tempHome, writeAt } from '../../helpers/tempHome';
+import { bytes, openContext, tempHome, writeAt } from '../../helpers/tempHome';
 
 const ROUNDS = 5;
 const DEADLINE_MS = 90_000;
@@ -63,7 +61,7 @@ describe('two CLI processes and the bridge on one home', () => {
       }
     };
 
-    const bridgeCtx = AppContext.open({ home: t.home });
+    const bridgeCtx = openContext({ home: t.home });
     const bridge = new Bridge(bridgeCtx, { port: 0, token: 'concurrency-test-token' });
     await bridge.start();
     const call = async (method: string, input?: unknown): Promise<{ ok: boolean; result?: any; error?: { code: string; message: string } }> => {
@@ -96,9 +94,9 @@ describe('two CLI processes and the bridge on one home', () => {
     expect(failures).toEqual([]);
 
     // All processes have exited: check the home as a fresh process would find it.
-    const ctx = AppContext.open({ home: t.home });
+    const ctx = openContext({ home: t.home });
     try {
-      const reg = new Registry(ctx.db, ctx.blobs);
+      const reg = ctx.registry;
       const versions = ctx.db.prepare(`SELECT m.name, v.number FROM versions v JOIN models m ON m.id = v.model_id`).all() as Array<{ name: string; number: number }>;
       expect(versions.length).toBeGreaterThan(0);
       for (const v of versions) {
@@ -109,7 +107,7 @@ describe('two CLI processes and the bridge on one home', () => {
       expect(ctx.db.prepare(`SELECT count(*) n FROM jobs WHERE state = 'interrupted'`).get()).toEqual({ n: 0 });
       expect(fs.readdirSync(ctx.blobs.tmp)).toEqual([]);
       expect(fs.readdirSync(ctx.blobs.trash)).toEqual([]);
-      expect(await reg.gc()).toBe(0); // no orphan blob either
+      expect(await ctx.blobs.gc((shas) => reg.reclaimBlobs(() => null, () => shas).removed)).toBe(0); // no orphan blob either
       expect(ctx.db.pragma('integrity_check', { simple: true })).toBe('ok');
     } finally {
       await ctx.dispose();

@@ -8,7 +8,7 @@ import type { JobHandle } from '../../../electron/services/jobs/JobManager';
 import { importPath, type ImportTuning } from '../../../electron/services/registry/Importer';
 import { Registry } from '../../../electron/services/registry/Registry';
 import { verifyVersion } from '../../../electron/services/registry/verifyVersion';
-import { bytes, tempHome, writeAt } from '../../helpers/tempHome';
+import { bytes, openContext, tempHome, writeAt } from '../../helpers/tempHome';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -18,7 +18,7 @@ let reg: Registry;
 beforeEach(() => {
   t = tempHome();
   ctx = t.ctx;
-  reg = new Registry(ctx.db, ctx.blobs);
+  reg = ctx.registry;
 });
 afterEach(async () => t.cleanup());
 
@@ -73,7 +73,7 @@ describe('delete during an import of overlapping content', () => {
     fs.renameSync(blobKept, path.join(ctx.blobs.trash, `${sha(kept)}-1_1-aaaa`));
     fs.writeFileSync(path.join(ctx.blobs.trash, `${sha(gone)}-1_1-bbbb`), gone);
     await ctx.dispose();
-    const again = AppContext.open({ home: t.home });
+    const again = openContext({ home: t.home });
     try {
       expect(fs.existsSync(blobKept)).toBe(true);
       expect(fs.readdirSync(again.blobs.trash)).toEqual([]);
@@ -270,7 +270,7 @@ describe('a full disk', () => {
     }
     const filler = path.join(mnt, 'filler');
     try {
-      const small = AppContext.open({ home: path.join(mnt, 'home') });
+      const small = openContext({ home: path.join(mnt, 'home') });
       const src = writeAt(t.dir, 'df.bin', bytes(1 << 20, 20));
       let jobId = '';
       let filled = false;
@@ -307,7 +307,7 @@ describe('a full disk', () => {
       expect(small.jobs.get(jobId)).toMatchObject({ state: 'failed', error: expect.stringMatching(/free some space/) });
       fs.rmSync(filler); // the user frees space: the state write that was refused lands now
       await small.dispose();
-      const after = AppContext.open({ home: path.join(mnt, 'home') });
+      const after = openContext({ home: path.join(mnt, 'home') });
       try {
         expect(after.jobs.get(jobId)).toMatchObject({ state: 'failed', error: expect.stringMatching(/free some space/) });
         expect((after.db.prepare('SELECT count(*) n FROM versions').get() as { n: number }).n).toBe(0);

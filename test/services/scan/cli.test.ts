@@ -4,8 +4,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Cli, CliExit } from '../../../electron/services/cli/Cli';
-import { registerScanCommands } from '../../../electron/services/cli/commands/scan';
+import { Cli, CliExit } from '../../../electron/cli/Cli';
+import { registerScanCommands } from '../../../electron/cli/commands/scan';
 import { getCorpus } from '../../fixtures/corpus/index';
 
 let root: string;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppContext } from '../../../electron/services/AppContext';
 import { scanHandlers } from '../../../electron/services/api/scan';
 import { importPath } from '../../../electron/services/registry/Importer';
-import '../../../electron/services/scan/plugin';
+import { inspectAndScan } from '../../../electron/services/scan/plugin';
 import { getCorpus } from '../../fixtures/corpus/index';
 
 let root: string;
@@ -17,7 +17,7 @@ let ctx: AppContext;
 beforeAll(async () => {
   root = (await getCorpus()).root;
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-scanver-'));
-  ctx = AppContext.open({ home });
+  ctx = AppContext.open({ home, versionHooks: [inspectAndScan] });
 });
 
 afterAll(async () => {
