@@ -205,10 +205,13 @@ export class Registry {
     return this.db.prepare(`SELECT path, size, sha256 FROM version_files WHERE version_id = ? ORDER BY path`).all(versionId) as FileEntry[];
   }
 
-  /** Where the bytes of one file of a version live now (the vault blob, or the original path). */
-  filePath(versionId: number, relPath: string): string {
+  /**
+   * Where the bytes of one file of a version live now (the vault blob, or the original path). `label`
+   * (NAME@N) names the version when it was deleted after the caller looked it up (another process).
+   */
+  filePath(versionId: number, relPath: string, label?: string): string {
     const v = this.db.prepare(`SELECT storage, source_path FROM versions WHERE id = ?`).get(versionId) as { storage: string; source_path: string | null } | undefined;
-    if (!v) throw new HallmarkError('not_found', `no version with id ${versionId}`);
+    if (!v) throw new HallmarkError('not_found', label ? `${label} no longer exists: it was deleted while this ran` : `no version with id ${versionId}`);
     const f = this.db.prepare(`SELECT sha256 FROM version_files WHERE version_id = ? AND path = ?`).get(versionId, relPath) as { sha256: string } | undefined;
     if (!f) throw new HallmarkError('not_found', `version ${versionId} has no file ${quote(relPath)}`);
     if (v.storage === 'vault') return this.blobs.pathOf(f.sha256);
@@ -378,8 +381,9 @@ export class Registry {
     const vb = this.version(otherName ?? name, b);
     const keys = [...new Set([...Object.keys(va.metrics), ...Object.keys(vb.metrics)])].sort();
     const metrics = keys.map((key) => {
-      const x = va.metrics[key] ?? null;
-      const y = vb.metrics[key] ?? null;
+      // Own keys only: a metric named like an Object.prototype member must not read the prototype.
+      const x = Object.hasOwn(va.metrics, key) ? va.metrics[key]! : null;
+      const y = Object.hasOwn(vb.metrics, key) ? vb.metrics[key]! : null;
       return { key, a: x, b: y, delta: x !== null && y !== null ? y - x : null };
     });
     const fa = new Map(va.files.map((f) => [f.path, f]));

@@ -26,7 +26,7 @@ export async function exportVersion(ctx: AppContext, name: string, version: numb
   const output = zip.outputStream as unknown as Readable;
   const warnings: string[] = [];
   for (const f of v.files) {
-    const p = registry.filePath(v.id, f.path);
+    const p = registry.filePath(v.id, f.path, `${v.model}@${v.version}`);
     if (!fs.existsSync(p)) throw new HallmarkError('missing_file', `${quote(f.path)} of ${v.model}@${v.version} is missing at ${quote(p)}; run verify`);
     const hash = createHash('sha256');
     let size = 0;

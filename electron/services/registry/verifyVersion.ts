@@ -21,7 +21,7 @@ export async function verifyVersion(ctx: AppContext, name: string, version: numb
   let mismatches: VerifyResult['mismatches'] = [];
   for (const f of v.files) {
     job.throwIfCancelled();
-    const p = registry.filePath(v.id, f.path);
+    const p = registry.filePath(v.id, f.path, `${v.model}@${v.version}`);
     if (!fs.existsSync(p)) {
       mismatches.push({ path: f.path, expected: f.sha256, actual: 'missing' });
       done += f.size;

@@ -54,6 +54,17 @@ describe('Registry', () => {
     expect(c.files.unchanged).toBe(1);
   });
 
+  it('compares metrics stored under prototype names (before the contract refused them) as plain keys', async () => {
+    await imp({ path: file('p1/w.bin', bytes(10, 1)), name: 'proto' });
+    await imp({ path: file('p2/w.bin', bytes(10, 2)), name: 'proto' });
+    // Older versions may hold such keys in the database: write one directly, as those did.
+    t.ctx.db.prepare(`UPDATE versions SET metrics = ? WHERE number = 1`).run(JSON.stringify({ constructor: 1, toString: 2 }));
+    expect(reg.compare('proto', 1, 2).metrics).toEqual([
+      { key: 'constructor', a: 1, b: null, delta: null },
+      { key: 'toString', a: 2, b: null, delta: null },
+    ]);
+  });
+
   it('searches with FTS5 and filters by framework, tag and stage', async () => {
     await imp({ path: file('x/sentiment-bert.safetensors', bytes(10, 1)), tags: ['nlp', 'prod-candidate'], description: 'Movie review sentiment classifier' });
     await imp({ path: file('x/resnet50.onnx', bytes(10, 2)), tags: ['vision'] });

@@ -34,7 +34,7 @@ const hallmark = (...args: string[]): Promise<Run> => new Promise((resolve) => {
 });
 
 /** Failures a concurrent delete may legitimately cause; anything else (ENOENT rename, raw SQLite) is a bug. */
-const EXPECTED = /no model named|has no version|has no versions|removed while it ran|confirm/;
+const EXPECTED = /no model named|has no version|has no versions|removed while it ran|deleted while this ran|confirm/;
 
 describe('two CLI processes and the bridge on one home', () => {
   it('import, list, delete and verify in loops; afterwards everything verifies and nothing lingers', async () => {
