@@ -16,6 +16,7 @@ export const Finding = z.object({
 });
 export type Finding = z.infer<typeof Finding>;
 
+/** One file of a report: its format, size and findings (archive members report under the file). */
 export const ScannedFile = z.object({
   path: z.string(),
   format: z.string(),
@@ -23,6 +24,7 @@ export const ScannedFile = z.object({
   findings: z.array(Finding),
   error: z.string().optional(),
 });
+export type ScannedFile = z.infer<typeof ScannedFile>;
 
 export const SeverityCounts = z.object({ critical: z.number(), high: z.number(), medium: z.number(), low: z.number(), info: z.number() });
 
@@ -97,6 +99,7 @@ export const ScanDetailQuery = z.object({
 });
 
 export const RuleInfo = z.object({ id: z.string(), title: z.string(), help: z.string() });
+export type RuleInfo = z.infer<typeof RuleInfo>;
 
 export const scanCalls = {
   /** Scans files/folders now and stores the run (version-less) for the Scans view. */

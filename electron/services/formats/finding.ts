@@ -1,29 +1,15 @@
 // The finding shape every scanner produces, and the catalog of rules (ids are stable: CI gates,
 // SARIF consumers and stored scans refer to them).
+import type { Finding, RuleInfo, Severity } from '../../contract/scan';
 
-export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+// The wire types are the contract's (one declaration: what the CLI prints and the app stores).
+export type { Finding, RuleInfo, Severity };
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 const RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
 export const severityRank = (s: Severity): number => RANK[s];
 export const atLeast = (s: Severity, threshold: Severity): boolean => RANK[s] >= RANK[threshold];
 export const maxSeverity = (a: Severity, b: Severity): Severity => (RANK[a] >= RANK[b] ? a : b);
 
-export interface Finding {
-  severity: Severity;
-  rule: string;
-  /** The scanned path, with `!member` for archive members (`model.pt!archive/data.pkl`). */
-  file: string;
-  /** Where in that file: `byte 123, opcode 7`, `tensor "w" header`, `layer "lambda_1"`. */
-  location: string;
-  /** The construct and why it matters. */
-  detail: string;
-}
-
-export interface RuleInfo {
-  id: string;
-  title: string;
-  help: string;
-}
 
 /** Every rule a scanner may emit. */
 export const RULES: Record<string, RuleInfo> = {

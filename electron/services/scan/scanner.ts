@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Budget, BudgetExceededError } from '../formats/budget';
 import { canInflate, inflate, inflateStream } from '../formats/compression';
 import { detectFile, detectSource } from '../formats/detect';
-import { at, finding, maxSeverity, SEVERITIES, type Finding, type Severity } from '../formats/finding';
+import { at, finding, maxSeverity, type Finding, type Severity } from '../formats/finding';
 import * as gguf from '../formats/gguf';
 import * as hf from '../formats/hf';
 import { BufferSource, FileSource, FormatError, SliceSource, basename, preview, type ByteSource } from '../formats/io';
@@ -23,6 +23,7 @@ import * as tar from '../formats/tar';
 import { HEAD_SIZE, type Compression, type Detection, type FormatId } from '../formats/types';
 import { classifyZip, findZipStart, ZipArchive, type ZipEntry } from '../formats/zip';
 import { listFolder } from '../fs/listFolder';
+import type { ScanReport as WireScanReport, ScannedFile } from '../../contract/scan';
 
 export type { SiblingLookup } from '../formats/scanContext';
 
@@ -56,22 +57,10 @@ export interface ScanOptions {
   onProgress?: (doneBytes: number, totalBytes: number, file: string) => void;
 }
 
-export interface FileReport {
-  path: string;
-  format: FormatId;
-  bytes: number;
-  findings: Finding[];
-  /** Set when the file could not be read at all. */
-  error?: string;
-}
+/** A file's report: the contract's shape, with the format narrowed to the ids the readers know. */
+export type FileReport = Omit<ScannedFile, 'format'> & { format: FormatId };
 
-export interface ScanReport {
-  scanner: { name: string; version: string };
-  startedAt: string;
-  durationMs: number;
-  files: FileReport[];
-  summary: Record<Severity, number> & { files: number; bytes: number };
-}
+export type ScanReport = Omit<WireScanReport, 'files'> & { files: FileReport[] };
 
 // Small files are I/O-latency bound (many in flight hide it); large ones may inflate members into
 // memory, so only a couple run at once.
@@ -777,12 +766,6 @@ function folderRules(items: ScanItem[], results: FileReport[]): void {
     const used = remote.has(path.dirname(r.path));
     r.findings.push(finding(used ? 'medium' : 'info', 'hf.code-file', r.path, 'file', used ? 'Python file imported when the model is loaded with trust_remote_code=True (config.json auto_map)' : 'Python file shipped with the model'));
   });
-}
-
-/** Findings at or above `threshold` (CLI --fail-on). */
-export function countAtLeast(report: ScanReport, threshold: Severity): number {
-  const idx = SEVERITIES.indexOf(threshold);
-  return report.files.reduce((a, f) => a + f.findings.filter((x) => SEVERITIES.indexOf(x.severity) <= idx).length, 0);
 }
 
 /** Worst severity of a report, or null when clean. */
