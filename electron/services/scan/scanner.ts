@@ -29,7 +29,7 @@ export type { SiblingLookup } from '../formats/scanContext';
 
 export const SCANNER_NAME = 'hallmark-scan';
 /** Bump when rules change meaningfully: stored scans record it so stale results can be re-run. */
-export const SCANNER_VERSION = '1.0.0';
+export const SCANNER_VERSION = '2.0.0';
 
 export interface ScanOptions {
   /** Nested archives deeper than this are reported, not opened. */

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getCorpus, type Sample } from '../../fixtures/corpus/index';
 import { inspectPath, inspectSource } from '../../../electron/services/formats/inspect';
 import { BufferSource } from '../../../electron/services/formats/io';
+import { RULES } from '../../../electron/services/formats/finding';
 import { scanPaths, type FileReport } from '../../../electron/services/scan/scanner';
 import { zipBytes } from '../../fixtures/corpus/index';
 
@@ -33,6 +34,12 @@ describe('scan corpus', () => {
   it('reports every sample (a file, or the files of a folder sample)', () => {
     const missing = samples.filter((s) => !results.get(s.path)?.length).map((s) => s.path);
     expect(missing).toEqual([]);
+  });
+
+  // SARIF and the Security tab explain a finding from the rule catalog: a rule missing there says nothing.
+  it('reports only rules the catalog explains', () => {
+    const unknown = new Set([...results.values()].flat().flatMap((f) => f.findings).map((f) => f.rule).filter((r) => !RULES[r]));
+    expect([...unknown]).toEqual([]);
   });
 
   it('detects every malicious sample with its rules', () => {
