@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Creates (or reuses) the test virtualenv of real Python loaders: torch, numpy, joblib, onnx, keras, h5py,
-# jinja2. Cached under ~/.cache/hallmark/ keyed by a hash of test/python/requirements.txt, so a changed pin
-# builds a fresh one and an unchanged one costs nothing. Prints the venv's python on the last line.
-# `python-venv.sh legacy` does the same for test/python/requirements-legacy.txt (older loader releases).
+# Creates (or reuses) a test virtualenv of real Python tools, cached under ~/.cache/hallmark/ keyed by a hash
+# of its pinned requirements, so a changed pin builds a fresh one and an unchanged one costs nothing.
+# Prints the venv's python on the last line.
+#   python-venv.sh          test/python/requirements.txt: the real loaders the scan corpus is proven against
+#   python-venv.sh NAME     test/python/requirements-NAME.txt (legacy: older loader releases; others: one
+#                           reference tool each, kept apart so their pins never fight the loaders')
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = legacy ]; then
-  REQ=test/python/requirements-legacy.txt
+NAME="${1:-}"
+if [ -n "$NAME" ]; then
+  REQ="test/python/requirements-$NAME.txt"
+  [ -f "$REQ" ] || { echo "no $REQ" >&2; exit 2; }
   KEY=$(sha256sum "$REQ" | cut -c1-16)
-  VENV="$HOME/.cache/hallmark/test-legacy-venv-$KEY"
+  VENV="$HOME/.cache/hallmark/test-$NAME-venv-$KEY"
 else
   REQ=test/python/requirements.txt
   KEY=$(sha256sum "$REQ" | cut -c1-16)

@@ -1,6 +1,6 @@
 // `npm test`: type check, lint, build, unit + integration (vitest), then end-to-end (Playwright, Debian chromium).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 
 const steps = [
   // Node code (services, main, CLI, tests) sees no DOM; the renderer sees no Node types; e2e specs both.
@@ -20,18 +20,24 @@ if (existsSync('playwright.config.ts')) {
   } else console.warn(`skipping end-to-end tests: no Chromium at ${chromium} (apt-get install chromium)`);
 }
 
-// The real Python loaders (torch, joblib, numpy, onnx, keras, jinja2) the scan corpus is proven against,
-// and older releases of some (legacy) whose known holes the corpus proves too.
-for (const [variable, which] of [['HALLMARK_TEST_PYTHON', 'main'], ['HALLMARK_LEGACY_PYTHON', 'legacy']]) {
+// Test venvs (scripts/python-venv.sh, cached): the real Python loaders the scan corpus is proven against (main),
+// older releases of some whose known holes the corpus proves too (legacy), and each reference tool that an
+// interoperability test runs against: one requirements-NAME.txt per venv, its python in HALLMARK_<NAME>_PYTHON.
+const venvs = [['HALLMARK_TEST_PYTHON', 'main']];
+for (const f of readdirSync('test/python').sort()) {
+  const m = /^requirements-([a-z0-9]+)\.txt$/.exec(f);
+  if (m) venvs.push([`HALLMARK_${m[1].toUpperCase()}_PYTHON`, m[1]]);
+}
+for (const [variable, which] of venvs) {
   if (process.env[variable]) continue;
-  console.log(`\n=== test venv (${which}): scripts/python-venv.sh (cached after the first run)`);
-  const v = spawnSync('bash', ['scripts/python-venv.sh', ...(which === 'legacy' ? ['legacy'] : [])], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  console.log(`\n=== test venv (${which}): scripts/python-venv.sh${which === 'main' ? '' : ` ${which}`} (cached after the first run)`);
+  const v = spawnSync('bash', ['scripts/python-venv.sh', ...(which === 'main' ? [] : [which])], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   const py = v.stdout.trim().split('\n').pop();
   if (v.status === 0 && py) process.env[variable] = py;
   else if (process.env.CI) {
-    console.error(`could not create the ${which} test venv (scripts/python-venv.sh)`);
+    console.error(`could not create the ${which} test venv (scripts/python-venv.sh ${which === 'main' ? '' : which})`);
     process.exit(1);
-  } else console.warn(`no ${which} test venv: the corpus proof test is skipped or incomplete`);
+  } else console.warn(`no ${which} test venv: the tests that need it are skipped or incomplete`);
 }
 
 for (const [name, cmd, args] of steps) {
