@@ -40,7 +40,9 @@ export default tseslint.config(
           { target: './electron/contract', from: ['./electron/services', './electron/main', './electron/preload', './electron/cli', './electron/bridge', './native', './renderer', './server'], message: 'the contract is pure TypeScript + zod' },
           { target: './electron/main', from: ['./native'], message: 'only services use native/' },
           { target: './electron/main', from: ['./electron/cli', './electron/bridge'], message: 'the entry points (IPC, CLI, bridge) sit side by side over the services; none loads another' },
-          { target: ['./electron/cli', './electron/bridge'], from: ['./native', './electron/main', './electron/preload', './renderer', './server'], message: 'the CLI and the bridge reach the domain through services (only services use native/), never Electron main or the page' },
+          { target: ['./electron/cli', './electron/bridge'], from: ['./native', './electron/main', './electron/preload', './renderer'], message: 'the CLI and the bridge reach the domain through services (only services use native/), never Electron main or the page' },
+          // `hallmark hub` starts the hub; nothing else on the desktop side loads it.
+          { target: ['./electron/bridge', './electron/cli/Cli.ts', './electron/cli/main.ts', './electron/cli/entry.ts', './electron/cli/options.ts'], from: ['./server'], message: 'only the `hallmark hub` command (cli/commands/hub.ts) loads the hub' },
           { target: './electron/preload', from: ['./native', './electron/services', './electron/main', './electron/cli', './electron/bridge'], message: 'the preload only exposes the typed call API' },
           { target: './native', from: ['./electron', './renderer', './server'], message: 'native adapters depend on nothing of ours' },
           { target: './electron/services', from: ['./electron/main', './electron/preload', './electron/cli', './electron/bridge', './renderer', './server'], message: 'the domain is plain Node: it never reaches into its entry points (Electron main, the CLI, the bridge), the preload, the page or the hub' },

@@ -15,7 +15,7 @@ await build({
   // Native addons and the big runtime-only packages stay in node_modules; small pure-JS ones (commander,
   // yauzl, zod, …) are bundled, which spares Node's ESM→CommonJS interop at every start (CI gates call
   // `hallmark scan` per file, so start-up time is user-visible).
-  external: ['better-sqlite3', 'node-llama-cpp', 'onnxruntime-node', 'systeminformation', 'fastify', '@fastify/*', 'ws', 'protobufjs'],
+  external: ['better-sqlite3', 'node-llama-cpp', 'onnxruntime-node', 'systeminformation', 'fastify', '@fastify/*', 'ws', 'protobufjs', 'pg', 'kysely'],
   // Bundled CommonJS calls require() for Node built-ins: give the ESM bundle a real one.
   banner: { js: "import { createRequire as __hmCreateRequire } from 'node:module'; const require = __hmCreateRequire(import.meta.url);" },
   // Command groups are dynamic imports: split chunks so `hallmark scan` never loads the inference stack.

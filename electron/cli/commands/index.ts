@@ -13,6 +13,8 @@ export const commandGroups: Array<{ commands: readonly string[]; opensContext: b
     opensContext: true,
     load: async () => (await import('./registry')).registerRegistryCommands,
   },
+  // The hub is its own program: no desktop registry (its database is the hub's own).
+  { commands: ['hub'], opensContext: false, load: async () => (await import('./hub')).registerHubCommand },
   { commands: ['serve'], opensContext: true, load: async () => (await import('./serve')).registerServeCommand },
   // Each inference-backed group loads its own services (node-llama-cpp, onnxruntime) only inside its commands.
   { commands: ['gpu'], opensContext: true, load: async () => (await import('./hardware')).registerHardwareCommands },
