@@ -69,7 +69,9 @@ export async function buildHubApp(o: HubAppOptions): Promise<FastifyInstance> {
       const h = req.headers['x-request-id'];
       return typeof h === 'string' && REQUEST_ID.test(h) ? h : randomUUID();
     },
-    ajv: { customOptions: { allErrors: false } },
+    // No type coercion: a number where text belongs is a 422, as the SDK's own server answers. Query
+    // strings are text by nature; their integers are checked by qInt() in the routes.
+    ajv: { customOptions: { allErrors: false, coerceTypes: false } },
     logger: loggerOpt === false ? false : {
       level: loggerOpt.level ?? 'info',
       ...(loggerOpt.stream ? { stream: loggerOpt.stream } : {}),

@@ -8,7 +8,7 @@ import { CATEGORIES, findIncident, insertIncident, LIMITS, patchIncident, SEVERI
 import { forbidden, HubError, invalidField, notFound, unprocessable } from '../util';
 import { checkToken, newVerificationToken, tokenProblem, VERIFICATION_TTL_S } from '../verification';
 import { findModel, feedbackUrl } from './models';
-import { body, clean, cleanOpt, EMAIL_RE, idParam, optStr, secured, str } from './schemas';
+import { body, qInt, qIntSchema, clean, cleanOpt, EMAIL_RE, idParam, optStr, secured, str } from './schemas';
 
 const incidentId = idParam('incident_id', '^inc_[A-Za-z0-9]{1,64}$');
 
@@ -94,13 +94,14 @@ export function registerIncidentRoutes(app: FastifyInstance, hub: HubContext): v
         type: 'object',
         properties: {
           status: { type: 'string', enum: [...STATUSES] }, model_id: { type: 'string', maxLength: 100 },
-          skip: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 1000 },
+          skip: qIntSchema(0, 1e9), limit: qIntSchema(1, 1000),
         },
       },
     },
   }, async (req) => {
     const c = requireScope(req, 'incidents:read');
-    const q = req.query as { status?: string; model_id?: string; skip: number; limit: number };
+    const raw = req.query as { status?: string; model_id?: string; skip?: string; limit?: string };
+    const q = { ...raw, skip: qInt(raw.skip, 0, 0, 1e9, 'skip'), limit: qInt(raw.limit, 1000, 1, 1000, 'limit') };
     let query = hub.db.selectFrom('incidents').selectAll().where('provider_id', '=', c.providerId);
     if (q.status) query = query.where('status', '=', q.status);
     if (q.model_id) query = query.where('model_id', '=', q.model_id);
@@ -151,11 +152,12 @@ export function registerIncidentRoutes(app: FastifyInstance, hub: HubContext): v
   app.get('/api/v1/sync/incidents', {
     schema: {
       tags: ['sync'], summary: 'Changes to the caller\'s incidents after a cursor, in change order', security: secured,
-      querystring: { type: 'object', properties: { cursor: { type: 'string', maxLength: 40 }, limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 } } },
+      querystring: { type: 'object', properties: { cursor: { type: 'string', maxLength: 40 }, limit: qIntSchema(1, 500) } },
     },
   }, async (req) => {
     const c = requireScope(req, 'incidents:read');
-    const q = req.query as { cursor?: string; limit: number };
+    const rawQ = req.query as { cursor?: string; limit?: string };
+    const q = { cursor: rawQ.cursor, limit: qInt(rawQ.limit, 100, 1, 500, 'limit') };
     const raw = q.cursor ?? '0';
     if (!/^\d{1,18}$/.test(raw)) throw invalidField(['query', 'cursor'], 'cursor must be a value of next_cursor from an earlier answer (or "0")', 'cursor_invalid');
     const after = Number(raw);

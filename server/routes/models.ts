@@ -5,7 +5,7 @@ import type { HubContext } from '../context';
 import type { HubDb } from '../db/open';
 import { num, type ModelsTable } from '../db/schema';
 import { forbidden, HubError, invalidField, newId, notFound, nowIso, parseJsonObject } from '../util';
-import { body, clean, cleanOpt, HTTP_URL_RE, idParam, optStr, secured, str, strList } from './schemas';
+import { body, qInt, qIntSchema, clean, cleanOpt, HTTP_URL_RE, idParam, optStr, secured, str, strList } from './schemas';
 
 /** Registration fields kept as metadata (the SDK's optional ones). */
 const OPTIONAL_FIELDS = [
@@ -249,10 +249,11 @@ export function registerModelRoutes(app: FastifyInstance, hub: HubContext): void
   app.get('/api/v1/models/public', {
     schema: {
       tags: ['public'], summary: 'Public models',
-      querystring: { type: 'object', properties: { skip: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, provider_id: { type: 'string', maxLength: 100 } } },
+      querystring: { type: 'object', properties: { skip: qIntSchema(0, 1e9), limit: qIntSchema(1, 1000), provider_id: { type: 'string', maxLength: 100 } } },
     },
   }, async (req) => {
-    const q = req.query as { skip: number; limit: number; provider_id?: string };
+    const rq = req.query as { skip?: string; limit?: string; provider_id?: string };
+    const q = { ...rq, skip: qInt(rq.skip, 0, 0, 1e9, 'skip'), limit: qInt(rq.limit, 100, 1, 1000, 'limit') };
     let query = hub.db.selectFrom('models').innerJoin('providers', 'providers.id', 'models.provider_id').selectAll('models').select('providers.company_name')
       .where('models.is_public', '=', 1).where('models.is_archived', '=', 0);
     if (q.provider_id) query = query.where('models.provider_id', '=', q.provider_id);
@@ -275,12 +276,12 @@ export function registerModelRoutes(app: FastifyInstance, hub: HubContext): void
       tags: ['public'], summary: 'Search public providers and models',
       querystring: {
         type: 'object', required: ['q'],
-        properties: { q: str(200, 1), limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 }, include_providers: qBool, include_models: qBool },
+        properties: { q: str(200, 1), limit: qIntSchema(1, 100), include_providers: qBool, include_models: qBool },
       },
     },
   }, async (req) => {
-    const raw = req.query as { q: string; limit: number; include_providers?: string; include_models?: string };
-    const q = { ...raw, include_providers: truthy(raw.include_providers), include_models: truthy(raw.include_models) };
+    const raw = req.query as { q: string; limit?: string; include_providers?: string; include_models?: string };
+    const q = { ...raw, limit: qInt(raw.limit, 20, 1, 100, 'limit'), include_providers: truthy(raw.include_providers), include_models: truthy(raw.include_models) };
     // The query is a LIKE pattern only through escaping: % and _ match themselves.
     const pattern = `%${q.q.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
     const like = (col: string) => sql<boolean>`lower(${sql.ref(col)}) LIKE ${pattern} ESCAPE '\\'`;

@@ -3,7 +3,7 @@ import { newApiKey, requireScope, SCOPES } from '../auth';
 import type { HubContext } from '../context';
 import type { ProvidersTable } from '../db/schema';
 import { forbidden, invalidField, newId, notFound, nowIso, parseJsonObject, unprocessable } from '../util';
-import { body, clean, cleanOpt, EMAIL_RE, HTTP_URL_RE, idParam, optStr, secured, str } from './schemas';
+import { body, qInt, qIntSchema, clean, cleanOpt, EMAIL_RE, HTTP_URL_RE, idParam, optStr, secured, str } from './schemas';
 
 const ALL_SCOPES = [...SCOPES];
 
@@ -175,9 +175,10 @@ export function registerProviderRoutes(app: FastifyInstance, hub: HubContext): v
   });
 
   app.get('/api/v1/providers/public', {
-    schema: { tags: ['public'], summary: 'Public provider directory', querystring: { type: 'object', properties: { skip: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } } },
+    schema: { tags: ['public'], summary: 'Public provider directory', querystring: { type: 'object', properties: { skip: qIntSchema(0, 1e9), limit: qIntSchema(1, 1000) } } },
   }, async (req) => {
-    const q = req.query as { skip: number; limit: number };
+    const rq = req.query as { skip?: string; limit?: string };
+    const q = { skip: qInt(rq.skip, 0, 0, 1e9, 'skip'), limit: qInt(rq.limit, 100, 1, 1000, 'limit') };
     const rows = await hub.db.selectFrom('providers').selectAll().orderBy('created_at').orderBy('id').offset(q.skip).limit(q.limit).execute();
     return { providers: rows.map((p) => providerView(p, false)), skip: q.skip, limit: q.limit };
   });

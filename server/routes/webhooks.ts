@@ -5,7 +5,7 @@ import type { WebhooksTable } from '../db/schema';
 import { WEBHOOK_EVENTS } from '../incidents';
 import { invalidField, newId, notFound, nowIso } from '../util';
 import { newWebhookSecret, webhookTargetProblem } from '../webhooks';
-import { body, idParam, secured } from './schemas';
+import { body, idParam, qInt, qIntSchema, secured } from './schemas';
 
 const hookView = (h: WebhooksTable): Record<string, unknown> => ({
   id: h.id, url: h.url, events: h.events.split(' '), is_active: Boolean(h.is_active), created_at: h.created_at,
@@ -64,11 +64,12 @@ export function registerWebhookRoutes(app: FastifyInstance, hub: HubContext & { 
   app.get('/api/v1/providers/me/webhooks/:webhook_id/deliveries', {
     schema: {
       tags: ['webhooks'], summary: 'The delivery log of a webhook, newest first, each with its attempts', security: secured, params: idParam('webhook_id'),
-      querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, status: { type: 'string', enum: ['pending', 'delivered', 'failed', 'cancelled'] } } },
+      querystring: { type: 'object', properties: { limit: qIntSchema(1, 200), status: { type: 'string', enum: ['pending', 'delivered', 'failed', 'cancelled'] } } },
     },
   }, async (req) => {
     const h = await own(req);
-    const q = req.query as { limit: number; status?: string };
+    const rq = req.query as { limit?: string; status?: string };
+    const q = { status: rq.status, limit: qInt(rq.limit, 50, 1, 200, 'limit') };
     let query = hub.db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', h.id);
     if (q.status) query = query.where('status', '=', q.status);
     const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
