@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { CallSpec } from './define';
 import { auditCalls } from './audit';
 import { hardwareCalls } from './hardware';
+import { incidentsCalls } from './incidents';
 import { inferenceCalls } from './inference';
 import { jobsCalls } from './jobs';
 import { monitoringCalls } from './monitoring';
@@ -17,6 +18,7 @@ export const contract = {
   ...monitoringCalls,
   ...auditCalls,
   ...scanCalls,
+  ...incidentsCalls,
 } satisfies Record<string, CallSpec>;
 
 export type Contract = typeof contract;

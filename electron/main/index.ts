@@ -7,6 +7,7 @@ import type { CallResult } from '../contract/index';
 import { AppContext } from '../services/AppContext';
 import { loadOrCreateAppSecret } from '../services/audit/appSecret';
 import { appKey } from '../services/audit/FingerprintStore';
+import { incidents } from '../services/incidents/IncidentService';
 import { dispatch, toApiError } from '../services/api/index';
 import { inspectAndScan } from '../services/scan/plugin';
 import { ipcSenderProblem, type RendererSource } from './ipcOrigin';
@@ -65,11 +66,14 @@ function wireAppKey(c: AppContext): void {
     console.warn(`safeStorage unavailable (${backend}): fingerprint sets will need a passphrase`);
     return;
   }
+  const sealer = {
+    encrypt: (plain: string) => safeStorage.encryptString(plain),
+    decrypt: (sealed: Buffer) => safeStorage.decryptString(sealed),
+  };
+  // The hub API key is sealed the same way (services/incidents/HubSettings.ts).
+  c.hubSealer = sealer;
   try {
-    const { secret } = loadOrCreateAppSecret(path.join(c.home, 'app-key.sealed'), {
-      encrypt: (plain) => safeStorage.encryptString(plain),
-      decrypt: (sealed) => safeStorage.decryptString(sealed),
-    });
+    const { secret } = loadOrCreateAppSecret(path.join(c.home, 'app-key.sealed'), sealer);
     c.appKey = appKey(secret);
   } catch (e) {
     // The app still runs; passphrase sets keep working and the error says what to restore.
@@ -120,6 +124,7 @@ void app.whenReady().then(() => {
   ctx.resumePostImport(); // scans a killed import left undone run in the background
   wireAppKey(ctx);
   wireIpc(ctx);
+  incidents(ctx).schedule(); // periodic hub sync, when a hub is configured
   menu();
   createWindow();
   app.on('activate', () => {

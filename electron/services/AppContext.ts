@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDatabase, type Sqlite } from '../../native/Database';
+import type { SecretSealer } from './audit/appSecret';
 import type { KeyProvider } from './audit/FingerprintStore';
 import { EventHub } from './events';
 import type { RunServices } from './inference/RunServices';
@@ -43,6 +44,8 @@ export class AppContext {
   runs: RunServices | null = null;
   /** The app's own fingerprint key (Electron main, sealed by safeStorage); null where only a passphrase can open sets. */
   appKey: KeyProvider | null = null;
+  /** Seals the hub API key with the OS keychain (Electron main); null where a passphrase does (CLI, browser). */
+  hubSealer: SecretSealer | null = null;
   private disposers: Array<() => void | Promise<void>> = [];
 
   private constructor(

@@ -5,6 +5,7 @@ import { formatZod, HallmarkError } from '../errors';
 import type { HandlersFor } from './types';
 import { auditHandlers } from './audit';
 import { hardwareHandlers } from './hardware';
+import { incidentsHandlers } from './incidents';
 import { inferenceHandlers } from './inference';
 import { jobsHandlers } from './jobs';
 import { monitoringHandlers } from './monitoring';
@@ -19,6 +20,7 @@ export const handlers: HandlersFor<typeof contract> = {
   ...monitoringHandlers,
   ...auditHandlers,
   ...scanHandlers,
+  ...incidentsHandlers,
 };
 
 /**
