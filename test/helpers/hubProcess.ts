@@ -22,10 +22,10 @@ export async function spawnHub(dbFile: string, port = 0): Promise<HubProcess> {
   });
   let out = '';
   let err = '';
-  child.stderr!.on('data', (d) => (err += String(d)));
+  child.stderr.on('data', (d) => (err += String(d)));
   const info = await new Promise<{ url: string; port: number }>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`hub did not start in 60 s: ${err}`)), 60_000);
-    child.stdout!.on('data', (d) => {
+    child.stdout.on('data', (d) => {
       out += String(d);
       try {
         const j = JSON.parse(out) as { url: string; port: number };

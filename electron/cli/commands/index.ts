@@ -19,6 +19,7 @@ export const commandGroups: Array<{ commands: readonly string[]; opensContext: b
   // Each inference-backed group loads its own services (node-llama-cpp, onnxruntime) only inside its commands.
   { commands: ['gpu'], opensContext: true, load: async () => (await import('./hardware')).registerHardwareCommands },
   { commands: ['run'], opensContext: true, load: async () => (await import('./inference')).registerInferenceCommands },
+  { commands: ['sync', 'incidents', 'hub-login', 'hub-register'], opensContext: true, load: async () => (await import('./incidents')).registerIncidentCommands },
   { commands: ['fingerprints', 'audit'], opensContext: true, load: async () => (await import('./audit')).registerAuditCommands },
   // inspect and scan read files, never the registry: no context, so no registry or version hooks (and no zod) to load.
   { commands: ['inspect', 'scan'], opensContext: false, load: async () => (await import('./scan')).registerScanCommands },

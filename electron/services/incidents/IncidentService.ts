@@ -162,7 +162,7 @@ export class IncidentService {
     const client = await this.client(o);
     const identifier = v.name.replace(/[^A-Za-z0-9._:/-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 128) || `model-${versionId}`;
     const body = {
-      display_name: v.name.slice(0, 200), api_model_identifier: identifier, endpoint: 'local://hallmark', version: String(v.number),
+      display_name: v.name.slice(0, 200), api_model_identifier: identifier, endpoint: 'https://hallmark.invalid/local', version: String(v.number),
       description: v.description || `${v.name} version ${v.number}, registered from Hallmark`, model_type: v.model_type || 'other', is_public: true, force_new_version: false,
     };
     let r;

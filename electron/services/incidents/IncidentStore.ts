@@ -134,7 +134,7 @@ export class IncidentStore {
   }
 
   get(localId: string): IncidentRecord {
-    const r = this.list({ localId } as ListFilter & { localId: string })[0];
+    const r = this.list({ localId })[0];
     if (!r) throw new HallmarkError('not_found', `no incident ${quote(localId)}`);
     return r;
   }

@@ -35,15 +35,17 @@ export class SyncAborted extends HallmarkError {
 
 const LEASE_MS = 60_000;
 
+const abortReason = (s: AbortSignal): Error => (s.reason instanceof Error ? s.reason : new Error('cancelled'));
+
 const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve, reject) => {
-  if (signal?.aborted) return reject(signal.reason);
+  if (signal?.aborted) return reject(abortReason(signal));
   const t = setTimeout(() => {
     signal?.removeEventListener('abort', onAbort);
     resolve();
   }, ms);
   const onAbort = () => {
     clearTimeout(t);
-    reject(signal!.reason);
+    reject(abortReason(signal!));
   };
   signal?.addEventListener('abort', onAbort, { once: true });
 });
