@@ -15,6 +15,7 @@ import { useModels } from './store/modelsStore';
 import { ModelPage } from './views/ModelPage';
 import { FILTER_INPUT_ID, ModelsView } from './views/ModelsView';
 import { AuditsView } from './views/AuditsView';
+import { IncidentsView } from './views/IncidentsView';
 import { ScansView } from './views/ScansView';
 import { SectionView } from './views/SectionView';
 import { SettingsView } from './views/SettingsView';
@@ -101,6 +102,7 @@ export function App() {
   else if (route.section === 'settings') view = <SettingsView />;
   else if (route.section === 'audits') view = <AuditsView />;
   else if (route.section === 'scans') view = <ScansView />;
+  else if (route.section === 'incidents') view = <IncidentsView />;
   else view = <SectionView section={route.section} />;
 
   return (

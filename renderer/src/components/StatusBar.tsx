@@ -4,6 +4,7 @@ import { fmtInt, fmtSpeed } from '../lib/format';
 import { useApp } from '../store/appStore';
 import { isActive, useJobs } from '../store/jobsStore';
 import { HardwareStatus } from './HardwareStatus';
+import { HubStatusSegment } from '../views/IncidentsView';
 
 /** The bottom bar: hardware, jobs (opens the drawer), registry size, connection. */
 export function StatusBar() {
@@ -68,7 +69,7 @@ export function StatusBar() {
       <span className="seg" title={countError ?? undefined}>
         {countError ? <span className="text-danger">registry unreadable</span> : counts ? `${fmtInt(counts.models)} models · ${fmtInt(counts.versions)} versions` : '…'}
       </span>
-      <span className="seg muted" title="Incident hub sync is coming in a later release">hub: —</span>
+      <HubStatusSegment />
       <span className="spacer" />
       {isElectron() ? (
         <span className="seg muted">desktop</span>

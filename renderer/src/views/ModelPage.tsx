@@ -14,6 +14,7 @@ import { MonitoringTab } from './tabs/MonitoringTab';
 import { SecurityTab } from './tabs/SecurityTab';
 import { RunTab } from './tabs/RunTab';
 import { DeleteDialog } from './DeleteDialog';
+import { IncidentList } from './IncidentsView';
 import { ExportTab } from './tabs/ExportTab';
 import { FilesTab } from './tabs/FilesTab';
 import { OverviewTab } from './tabs/OverviewTab';
@@ -25,7 +26,6 @@ const TAB_LABEL: Record<ModelTab, string> = {
 
 /** Tabs of features that come in a later release (see electron/contract). */
 const PENDING: Partial<Record<ModelTab, { needs: string; detail: string; later?: boolean }>> = {
-  incidents: { later: true, needs: 'incidents', detail: 'Incidents linked to this model, with their sync state, will be listed here.' },
 };
 
 export function ModelPage({ route }: { route: Route }) {
@@ -73,6 +73,7 @@ export function ModelPage({ route }: { route: Route }) {
   const pending = PENDING[tab];
   if (pending) body = <UnavailableState title={TAB_LABEL[tab]} needs={pending.needs} detail={pending.detail} later={pending.later} />;
   else if (tab === 'compare') body = <CompareTab model={m} />;
+  else if (tab === 'incidents') body = <IncidentList model={m.name} showFilters={false} />;
   else if (tab === 'audits') body = <AuditPanel model={{ name: m.name, ...(version ? { version } : {}) }} />;
   else if (version === undefined) body = <div className="empty"><div className="empty-title">This model has no versions</div><p>Import a file with this model's name to add one.</p></div>;
   else if (detail.error && !detail.data) body = <ErrorBanner title={`Could not load ${m.name}@${version}`} error={detail.error} onRetry={detail.reload} />;

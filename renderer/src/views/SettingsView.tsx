@@ -1,6 +1,7 @@
 import { api, bridgeToken, isElectron, modKey } from '../api/client';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { RunSettingsCard } from './RunSettingsCard';
+import { HubSettingsCard } from './IncidentsView';
 import { fmtInt } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { useApp } from '../store/appStore';
@@ -35,6 +36,7 @@ export function SettingsView() {
           {!electron ? <p className="hint">Browser mode always copies: a browser cannot hand file paths to Hallmark, so files are uploaded. Register in place from the desktop app or with <code>hallmark import PATH --in-place</code>.</p> : null}
         </div>
         <RunSettingsCard />
+        <HubSettingsCard />
         <div className="card">
           <h2>Registry</h2>
           {facets.error ? <ErrorBanner title="Could not read the registry" error={facets.error} onRetry={facets.reload} /> : null}
