@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { Cli } from '../Cli';
+import { incidents } from '../../services/incidents/IncidentService';
 
 /** The built renderer: next to the bundled CLI in out/, or HALLMARK_RENDERER_DIR. */
 export function rendererDir(): string | undefined {
@@ -36,6 +37,7 @@ export function registerServeCommand(program: Command, cli: Cli): void {
       if (port === null) cli.fail(`--port must be an integer from 0 to 65535 (0: any free port), got ${JSON.stringify(o.port)}`);
       const ctx = cli.ctx();
       ctx.resumePostImport(); // a long-lived process: finish scans a killed import left undone
+      incidents(ctx).schedule(); // periodic hub sync once a key was given in this session (or HALLMARK_HUB_KEY)
       const staticDir = rendererDir();
       // fastify and the whole API load here, not for `hallmark --help`
       const { Bridge } = await import('../../bridge/Bridge');

@@ -1,0 +1,128 @@
+// Incidents in browser mode against a real hub (`hallmark hub`): set the hub up in Settings, record an
+// incident offline, sync it, receive a user's report, change status, see a "changed on hub" conflict.
+// Hostile texts render as text. Screenshots under test-results/screenshots/incidents-*.png.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, expect, ROOT, shot } from './fixtures';
+
+let hub: ChildProcess;
+let base = '';
+let dir = '';
+let key = '';
+let modelId = '';
+
+async function api(method: string, p: string, body?: unknown, k?: string): Promise<any> {
+  const r = await fetch(base + p, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(k ? { 'x-api-key': k } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const json = await r.json();
+  if (r.status >= 400) throw new Error(`${method} ${p}: ${r.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+test.beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hallmark-inc-e2e-'));
+  hub = spawn(process.execPath, [path.join(ROOT, 'bin', 'hallmark.js'), '--home', dir, '--json', 'hub', '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  hub.stderr!.on('data', (d) => (err += String(d)));
+  base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hallmark hub did not start: ${err}`)), 30_000);
+    hub.stdout!.on('data', (d) => {
+      out += String(d);
+      try {
+        const j = JSON.parse(out) as { url: string };
+        clearTimeout(timer);
+        resolve(j.url);
+      } catch {
+        // not complete yet
+      }
+    });
+  });
+  const p = await api('POST', '/api/v1/providers/register', { company_name: 'E2E Labs', email: 'ops@e2e.example', website: 'https://e2e.example' });
+  key = p.api_key;
+  const m = await api('POST', '/api/v1/models/register', { display_name: 'E2E Model', api_model_identifier: 'e2e-model', endpoint: 'https://e2e.example/v1', version: '1', description: 'd', model_type: 'language' }, key);
+  modelId = m.model_id;
+});
+
+test.afterAll(async () => {
+  hub?.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 300));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const HOSTILE = `<img src=x onerror="window.__pwned=1">'; DROP TABLE incidents;--`;
+
+test('incidents: hub settings, offline create, sync, pull, status change, conflict note', async ({ page, hallmark }) => {
+  await hallmark.open(page, '#/incidents');
+  await expect(page.getByTestId('incidents-empty')).toBeVisible();
+  await expect(page.getByTestId('status-hub')).toContainText('hub: not set up');
+  await shot(page, 'incidents-empty');
+
+  // Offline: no hub yet, the incident is recorded and pending.
+  await page.getByRole('button', { name: 'New incident' }).click();
+  await page.getByLabel('Model version').fill(modelId);
+  await page.getByLabel('Title').fill(HOSTILE);
+  await page.getByLabel('Description').fill('<script>window.__pwned=2</script> outputs garbage');
+  await page.getByLabel('Severity').selectOption('high');
+  await shot(page, 'incidents-create-dialog');
+  await page.getByRole('button', { name: 'Record incident' }).click();
+  const table = page.getByRole('table', { name: 'Incidents' });
+  await expect(table.getByText(HOSTILE)).toBeVisible();
+  await expect(table.getByTestId('sync-badge').first()).toHaveText('pending');
+
+  // Settings: hub URL + key (sealed with a passphrase in browser mode), test, save.
+  await page.goto(hallmark.url.replace(/\?.*$/, '') + '#/settings');
+  await page.getByLabel('Hub URL').fill(base);
+  await page.getByLabel('Hub API key').fill('hm_live_wrong-key-0000000000000000000000000000');
+  await page.getByLabel('Passphrase for the hub key').fill('e2e passphrase');
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await expect(page.getByTestId('hub-settings-message')).toContainText('refused the API key');
+  await page.getByLabel('Hub API key').fill(key);
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await expect(page.getByTestId('hub-settings-message')).toContainText('connected to');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('hub-settings-message')).toContainText('sealed with your passphrase');
+  await expect(page.getByTestId('status-hub')).toContainText('1 pending');
+  await shot(page, 'incidents-settings');
+
+  // A user reports through the hub; sync sends ours and brings theirs.
+  await api('POST', '/api/v1/incidents/report', { model_id: modelId, category: 'bias', title: 'User report <b>bold?</b>', description: 'from the feedback page' });
+  await page.goto(hallmark.url.replace(/\?.*$/, '') + '#/incidents');
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await expect(page.getByTestId('status-hub')).toContainText('synced');
+  await expect(table.getByText('User report <b>bold?</b>')).toBeVisible();
+  await expect(table.getByTestId('sync-badge')).toHaveText(['synced', 'synced']);
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  expect(await table.locator('img, b, script').count()).toBe(0);
+  const onHub = (await api('GET', '/api/v1/providers/me/incidents', undefined, key)).incidents as Array<{ id: string; title: string; status: string; client_ref: string | null }>;
+  const mine = onHub.find((i) => i.title === HOSTILE)!;
+  expect(mine.client_ref).toMatch(/^loc_/);
+
+  // Status change: pending until synced, then on the hub.
+  await table.getByText(HOSTILE).click();
+  const detail = page.getByRole('region', { name: 'Incident detail' });
+  await detail.getByLabel('Incident status').selectOption('investigating');
+  await expect(detail.getByTestId('sync-badge')).toHaveText('pending');
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await expect(detail.getByTestId('sync-badge')).toHaveText('synced');
+  expect((await api('GET', `/api/v1/incidents/${mine.id}`, undefined, key)).status).toBe('investigating');
+  await shot(page, 'incidents-detail');
+
+  // Conflict: resolved on the hub meanwhile; the local "dismissed" loses and says so.
+  await api('PATCH', `/api/v1/incidents/${mine.id}`, { status: 'resolved' }, key);
+  await detail.getByLabel('Incident status').selectOption('dismissed');
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await expect(detail.getByTestId('conflict-note')).toContainText('changed on hub: status is "resolved" on the hub');
+  await expect(detail.getByLabel('Incident status')).toHaveValue('resolved');
+  await shot(page, 'incidents-conflict');
+
+  // Filters.
+  await page.getByLabel('Category').first().selectOption('bias');
+  await expect(table.locator('tbody tr')).toHaveCount(1);
+  await shot(page, 'incidents-filtered');
+});
