@@ -65,10 +65,11 @@ test('incidents: hub settings, offline create, sync, pull, status change, confli
 
   // Offline: no hub yet, the incident is recorded and pending.
   await page.getByRole('button', { name: 'New incident' }).click();
-  await page.getByLabel('Model version').fill(modelId);
-  await page.getByLabel('Title').fill(HOSTILE);
-  await page.getByLabel('Description').fill('<script>window.__pwned=2</script> outputs garbage');
-  await page.getByLabel('Severity').selectOption('high');
+  const dialog = page.getByRole('dialog', { name: 'New incident' });
+  await dialog.getByLabel('Model version').fill(modelId);
+  await dialog.getByLabel('Title').fill(HOSTILE);
+  await dialog.getByLabel('Description').fill('<script>window.__pwned=2</script> outputs garbage');
+  await dialog.getByLabel('Severity').selectOption('high');
   await shot(page, 'incidents-create-dialog');
   await page.getByRole('button', { name: 'Record incident' }).click();
   const table = page.getByRole('table', { name: 'Incidents' });
@@ -85,7 +86,7 @@ test('incidents: hub settings, offline create, sync, pull, status change, confli
   await page.getByLabel('Hub API key').fill(key);
   await page.getByRole('button', { name: 'Test connection' }).click();
   await expect(page.getByTestId('hub-settings-message')).toContainText('connected to');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save hub settings' }).click();
   await expect(page.getByTestId('hub-settings-message')).toContainText('sealed with your passphrase');
   await expect(page.getByTestId('status-hub')).toContainText('1 pending');
   await shot(page, 'incidents-settings');
@@ -122,7 +123,7 @@ test('incidents: hub settings, offline create, sync, pull, status change, confli
   await shot(page, 'incidents-conflict');
 
   // Filters.
-  await page.getByLabel('Category').first().selectOption('bias');
+  await page.getByLabel('Filter by category').selectOption('bias');
   await expect(table.locator('tbody tr')).toHaveCount(1);
   await shot(page, 'incidents-filtered');
 });

@@ -70,7 +70,7 @@ export function IncidentList({ model, showFilters = true }: { model?: string; sh
   const filtered = Object.entries(f).some(([k, v]) => v && !(k === 'model' && model));
   const select = (k: keyof Filters, values: readonly string[], label: string) => (
     <label className="inline-field"><span>{label}</span>
-      <select aria-label={label} value={f[k]} onChange={(e) => setF({ ...f, [k]: e.target.value })}>
+      <select aria-label={`Filter by ${label.toLowerCase()}`} value={f[k]} onChange={(e) => setF({ ...f, [k]: e.target.value })}>
         <option value="">any</option>{values.map((v) => <option key={v} value={v}>{v}</option>)}
       </select>
     </label>
@@ -106,11 +106,11 @@ export function IncidentList({ model, showFilters = true }: { model?: string; sh
                   <tr key={r.local_id} className={r.local_id === selected ? 'selected' : undefined} tabIndex={0} aria-selected={r.local_id === selected}
                     onClick={() => setSelected(r.local_id)} onKeyDown={(e) => { if (e.key === 'Enter') setSelected(r.local_id); }}>
                     <td title={fmtDate(r.created_at)}>{fmtRelative(r.created_at)}</td>
-                    <td className="wrap">{r.title}{r.conflict_note ? <span className="badge bad" title={r.conflict_note}>changed on hub</span> : null}</td>
+                    <td className="wrap" style={{ minWidth: '14rem' }}>{r.title}{r.conflict_note ? <span className="badge bad" style={{ whiteSpace: 'nowrap' }} title={r.conflict_note}>changed on hub</span> : null}</td>
                     <td>{r.status}</td>
                     <td><span className={severityClass(r.severity)}>{r.severity}</span></td>
                     <td>{r.category}</td>
-                    <td className="wrap">{r.version_label ?? <span className="mono">{r.model_id ?? '—'}</span>}</td>
+                    <td>{r.version_label ?? <span className="mono" title={r.model_id ?? undefined}>{r.model_id ? (r.model_id.length > 16 ? `${r.model_id.slice(0, 14)}…` : r.model_id) : '—'}</span>}</td>
                     <td><SyncBadge i={r} /></td>
                   </tr>
                 ))}
@@ -291,7 +291,7 @@ export function HubSettingsCard() {
         {!electron ? <label className="inline-field"><span>Passphrase</span><input aria-label="Passphrase for the hub key" type="password" autoComplete="off" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} /></label> : null}
         <label className="inline-field"><span>Sync every (s)</span><input aria-label="Sync interval in seconds" type="number" className="narrow" min={0} value={interval} onChange={(e) => setIntervalS(e.target.value)} /></label>
         <button type="button" onClick={() => void test()}>Test connection</button>
-        <button type="submit" className="primary">Save</button>
+        <button type="submit" className="primary">Save hub settings</button>
       </form>
       {!electron ? <p className="hint">Browser mode seals the key with your passphrase (the desktop app uses the OS keychain). The bridge keeps it unsealed in memory for periodic syncs.</p> : null}
       {msg ? <div className={msg.ok ? 'hint' : 'field-error'} role={msg.ok ? 'status' : 'alert'} data-testid="hub-settings-message">{msg.text}</div> : null}
