@@ -125,6 +125,34 @@ describe('incident sync against the real hub', () => {
     await expectConverged(ctx);
   }, 60_000);
 
+  it('status changes survive lost answers, duplicates and 500s on PATCH: applied once, revision moves once per change', async () => {
+    const { ctx } = await client();
+    const a = create(ctx, 'patched');
+    await incidents(ctx).syncNow();
+    const rev0 = incidents(ctx).store.get(a.local_id).revision;
+    for (const fault of [{ kind: 'drop-after' }, { kind: 'duplicate' }, { kind: 'status', status: 500 }] as const) {
+      incidents(ctx).store.update(a.local_id, { status: fault.kind === 'drop-after' ? 'acknowledged' : fault.kind === 'duplicate' ? 'investigating' : 'resolved' });
+      proxy.add(fault, 1, (m) => m === 'PATCH');
+      expect((await incidents(ctx).syncNow()).pushed).toBe(1);
+      proxy.clear();
+    }
+    const onHub = (await hubIncidents()).find((i) => i.client_ref === a.local_id)!;
+    expect(onHub).toMatchObject({ status: 'resolved', revision: rev0 + 3 });
+    expect(incidents(ctx).store.get(a.local_id)).toMatchObject({ status: 'resolved', revision: rev0 + 3, sync_state: 'synced', conflict_note: null });
+  }, 60_000);
+
+  it('a hub that hangs past the request timeout: retried, then arrives once', async () => {
+    const { ctx } = await client();
+    incidents(ctx).clientOptions = { timeoutMs: 300 };
+    create(ctx, 'hung');
+    proxy.add({ kind: 'delay', ms: 1500 }, 2, (m) => m === 'POST');
+    const r = await incidents(ctx).syncNow();
+    proxy.clear();
+    expect(r).toMatchObject({ pushed: 1, failed: 0 });
+    await new Promise((res) => setTimeout(res, 1500)); // the hung requests reach the hub late: still once
+    await expectConverged(ctx);
+  }, 60_000);
+
   it('429 with Retry-After: waits as long as the hub asks', async () => {
     const { ctx } = await client();
     create(ctx, 'rate limited');
