@@ -61,7 +61,7 @@ describe('hub key storage', () => {
     await expect(dispatch(t.ctx, 'incidents.create', { versionId: 999, category: 'other', title: 't', description: 'd' })).rejects.toThrow(/no version with id 999/);
     await expect(dispatch(t.ctx, 'incidents.create', { category: 'other', title: 't', description: 'd' })).rejects.toThrow(/versionId/);
     expect(t.ctx.db.prepare(`SELECT COUNT(*) AS n FROM incident_outbox`).get()).toEqual({ n: 0 });
-    const r = await dispatch(t.ctx, 'incidents.create', { modelId: 'model_x', category: 'other', title: `'); DROP TABLE incidents;--`, description: '<script>x</script>' });
+    const r = await dispatch<'incidents.create'>(t.ctx, 'incidents.create', { modelId: 'model_x', category: 'other', title: `'); DROP TABLE incidents;--`, description: '<script>x</script>' });
     expect(r).toMatchObject({ title: `'); DROP TABLE incidents;--`, description: '<script>x</script>', sync_state: 'pending' });
     // Offline edits before the first push fold into one queued update.
     await dispatch(t.ctx, 'incidents.update', { localId: r.local_id, status: 'acknowledged' });
