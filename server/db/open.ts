@@ -22,6 +22,7 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
     return { kind: 'postgres', url: u.toString(), ...(schema ? { schema } : {}) };
   }
   const m = /^sqlite:(?:\/\/)?(.*)$/i.exec(url);
+  if (!m && /^[a-z][a-z0-9+.-]*:/i.test(url)) throw new Error(`unsupported database URL scheme in ${JSON.stringify(url.split(':')[0])}: use sqlite:///path/to/hub.db or postgres://user:password@host:port/database`);
   const file = m ? m[1]! : url;
   if (!file) throw new Error('the SQLite URL names no file (sqlite:///path/to/hub.db)');
   return { kind: 'sqlite', file: path.resolve(file) };

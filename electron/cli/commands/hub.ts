@@ -40,7 +40,7 @@ export function registerHubCommand(program: Command, cli: Cli): void {
       } catch (e) {
         cli.fail(`could not start the hub on ${o.host}:${port}: ${e instanceof Error ? e.message : String(e)}`);
       }
-      cli.out({ url: hub.url, port: hub.port, database: hub.database }, () => `Hallmark hub listening at ${hub.url} (database ${hub.database})`);
+      cli.out({ url: hub.url, port: hub.port, database: hub.database, listening: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${hub.port}` }, () => `Hallmark hub listening at ${hub.url} (database ${hub.database})`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
