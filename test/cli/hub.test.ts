@@ -29,9 +29,13 @@ async function runHub(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ in
     });
     p.on('exit', (c) => reject(new Error(`exited ${c}: ${stderr}`)));
   });
-  const health = await (await fetch(`${info.listening}/api/v1/health`)).json();
   const exited = new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
-  p.kill('SIGTERM');
+  let health: unknown;
+  try {
+    health = await (await fetch(`${info.listening}/api/v1/health`)).json();
+  } finally {
+    p.kill('SIGTERM'); // also when the check failed: no hub outlives its test
+  }
   return { info, health, code: await exited, stderr };
 }
 
