@@ -73,6 +73,7 @@ describe('hallmark hub', () => {
       [['hub', '--port', 'eighty'], /--port must be an integer/],
       [['hub', '--public-url', 'javascript:alert(1)'], /--public-url must be an http\(s\) URL/],
       [['hub', '--port', '0', '--database-url', 'mysql://x'], /could not start the hub/],
+      [['hub', '--limit-per-key', '0'], /--limit-per-key must be a positive integer/],
     ] as const) {
       const r = await hallmark(...args);
       expect(r.code, args.join(' ')).toBe(2);
