@@ -53,7 +53,22 @@ export async function openHubDb(target: DatabaseTarget): Promise<OpenedDb> {
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
-    const db = new Kysely<HubSchema>({ dialect: new SqliteDialect({ database }) });
+    // Kysely prepares every query anew; the hub runs a few dozen distinct statements, so keep them prepared
+    // (the driver runs one query at a time, so a cached statement is never in use twice).
+    const statements = new Map<string, BetterSqlite3.Statement>();
+    const cached = {
+      close: () => database.close(),
+      prepare: (text: string) => {
+        let s = statements.get(text);
+        if (!s) {
+          if (statements.size >= 500) statements.clear(); // queries with IN (…) lists vary; never grow unbounded
+          s = database.prepare(text);
+          statements.set(text, s);
+        }
+        return s;
+      },
+    };
+    const db = new Kysely<HubSchema>({ dialect: new SqliteDialect({ database: cached }) });
     await migrate(db, 'sqlite');
     return { db, dialect: 'sqlite' };
   }
