@@ -69,7 +69,12 @@ export async function openHubDb(target: DatabaseTarget): Promise<OpenedDb> {
       },
     };
     const db = new Kysely<HubSchema>({ dialect: new SqliteDialect({ database: cached }) });
-    await migrate(db, 'sqlite');
+    try {
+      await migrate(db, 'sqlite');
+    } catch (e) {
+      await db.destroy();
+      throw e;
+    }
     return { db, dialect: 'sqlite' };
   }
   const pg = (await import('pg')).default;
