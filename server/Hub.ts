@@ -62,7 +62,12 @@ export class Hub {
     }
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : o.port ?? 0;
-    if (!explicit) base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    if (!explicit) {
+      // Listening on every interface: links need a real address; loopback works locally, --public-url for others.
+      const linkHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+      base = `http://${linkHost.includes(':') ? `[${linkHost}]` : linkHost}:${port}`;
+      if (linkHost !== host) app.log.warn(`listening on ${host} without --public-url: feedback and verification links use ${base}; set --public-url to the address users reach`);
+    }
     worker.start();
     // Expired idempotency records and verification tokens are swept hourly (and once at start).
     const sweep = () => void Hub.sweep(db).catch((e: unknown) => app?.log.warn({ error: String(e) }, 'sweep failed'));

@@ -132,9 +132,16 @@ export async function buildHubApp(o: HubAppOptions): Promise<FastifyInstance> {
   });
 
   // Limits and the key check come before the body is even read: an unauthenticated flood costs no parsing.
+  // A request with a valid key counts against that key (a desktop pushing a backlog is not throttled by
+  // the office NAT it shares); everything else, failed key checks included, against the client IP.
   app.addHook('onRequest', async (req, reply) => {
-    await hub.limit(req, reply, 'perIp', req.ip);
-    req.caller = await authenticate(o.db, req);
+    if (req.headers['x-api-key'] === undefined) return hub.limit(req, reply, 'perIp', req.ip);
+    try {
+      req.caller = await authenticate(o.db, req);
+    } catch (e) {
+      await hub.limit(req, reply, 'perIp', req.ip);
+      throw e;
+    }
     if (req.caller) await hub.limit(req, reply, 'perKey', req.caller.keyId);
   });
   app.addHook('onSend', async (req, reply, payload) => {

@@ -9,9 +9,9 @@ export interface Limit {
 }
 
 export interface HubLimits {
-  /** Every request, per client IP. */
+  /** Requests without a valid API key (anonymous, or a failed key check), per client IP. */
   perIp: Limit;
-  /** Every authenticated request, per API key. */
+  /** Requests with a valid API key, per key. */
   perKey: Limit;
   /** Open provider registration (the bootstrap), per IP. */
   register: Limit;
@@ -21,7 +21,7 @@ export interface HubLimits {
 
 export const DEFAULT_LIMITS: HubLimits = {
   perIp: { max: 600, windowMs: 60_000 },
-  perKey: { max: 1200, windowMs: 60_000 },
+  perKey: { max: 6000, windowMs: 60_000 },
   register: { max: 10, windowMs: 3_600_000 },
   anonymousReport: { max: 20, windowMs: 600_000 },
 };

@@ -49,9 +49,15 @@ export async function nextSeq(trx: Trx): Promise<number> {
   return num(r.value);
 }
 
-/** Queues one delivery per active webhook of the provider that listens to `event`, in the caller's transaction. */
-export async function enqueueWebhooks(trx: Trx, providerId: string, event: WebhookEvent, incident: Record<string, unknown>): Promise<void> {
-  const hooks = await trx.selectFrom('webhooks').select(['id', 'events']).where('provider_id', '=', providerId).where('is_active', '=', 1).execute();
+type Hooks = Array<{ id: string; events: string }>;
+const activeHooks = (trx: Trx, providerId: string): Promise<Hooks> =>
+  trx.selectFrom('webhooks').select(['id', 'events']).where('provider_id', '=', providerId).where('is_active', '=', 1).execute();
+
+/**
+ * Queues one delivery per active webhook of the provider that listens to `event`, in the caller's transaction.
+ * `hooks` are read before nextSeq() so that the counter row's lock is held for as few statements as possible.
+ */
+export async function enqueueWebhooks(trx: Trx, hooks: Hooks, event: WebhookEvent, incident: Record<string, unknown>): Promise<void> {
   const now = nowIso();
   for (const h of hooks) {
     if (!h.events.split(' ').includes(event)) continue;
@@ -76,6 +82,7 @@ export interface NewIncident {
 }
 
 export async function insertIncident(trx: Trx, model: Pick<ModelsTable, 'id' | 'provider_id'>, n: NewIncident): Promise<IncidentsTable> {
+  const hooks = await activeHooks(trx, model.provider_id);
   const now = nowIso();
   const row: IncidentsTable = {
     id: newId('inc'),
@@ -98,7 +105,7 @@ export async function insertIncident(trx: Trx, model: Pick<ModelsTable, 'id' | '
     updated_at: now,
   };
   await trx.insertInto('incidents').values(row).execute();
-  await enqueueWebhooks(trx, model.provider_id, 'incident.created', toIncident(row, true));
+  await enqueueWebhooks(trx, hooks, 'incident.created', toIncident(row, true));
   return row;
 }
 
@@ -134,6 +141,7 @@ export async function patchIncident(trx: Trx, current: IncidentsTable, patch: In
   if (!Object.keys(changes).length) return { kind: 'ok', row: current };
   const next = rev + 1;
   for (const f of Object.keys(changes)) fieldRevs[f] = next;
+  const hooks = await activeHooks(trx, current.provider_id);
   const updated: IncidentsTable = {
     ...current,
     ...(changes as Partial<IncidentsTable>),
@@ -147,7 +155,7 @@ export async function patchIncident(trx: Trx, current: IncidentsTable, patch: In
     field_revisions: updated.field_revisions, seq: updated.seq, updated_at: updated.updated_at,
   }).where('id', '=', current.id).execute();
   const wire = toIncident(updated, true);
-  await enqueueWebhooks(trx, current.provider_id, changes.status !== undefined ? 'incident.status_changed' : 'incident.updated', wire);
+  await enqueueWebhooks(trx, hooks, changes.status !== undefined ? 'incident.status_changed' : 'incident.updated', wire);
   return { kind: 'ok', row: updated };
 }
 

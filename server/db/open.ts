@@ -22,6 +22,7 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
     return { kind: 'postgres', url: u.toString(), ...(schema ? { schema } : {}) };
   }
   const m = /^sqlite:(?:\/\/)?(.*)$/i.exec(url);
+  if (!m && /^[a-z][a-z0-9+.-]*:/i.test(url)) throw new Error(`unsupported database URL scheme in ${JSON.stringify(url.split(':')[0])}: use sqlite:///path/to/hub.db or postgres://user:password@host:port/database`);
   const file = m ? m[1]! : url;
   if (!file) throw new Error('the SQLite URL names no file (sqlite:///path/to/hub.db)');
   return { kind: 'sqlite', file: path.resolve(file) };
@@ -52,8 +53,28 @@ export async function openHubDb(target: DatabaseTarget): Promise<OpenedDb> {
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
-    const db = new Kysely<HubSchema>({ dialect: new SqliteDialect({ database }) });
-    await migrate(db, 'sqlite');
+    // Kysely prepares every query anew; the hub runs a few dozen distinct statements, so keep them prepared
+    // (the driver runs one query at a time, so a cached statement is never in use twice).
+    const statements = new Map<string, BetterSqlite3.Statement>();
+    const cached = {
+      close: () => database.close(),
+      prepare: (text: string) => {
+        let s = statements.get(text);
+        if (!s) {
+          if (statements.size >= 500) statements.clear(); // queries with IN (…) lists vary; never grow unbounded
+          s = database.prepare(text);
+          statements.set(text, s);
+        }
+        return s;
+      },
+    };
+    const db = new Kysely<HubSchema>({ dialect: new SqliteDialect({ database: cached }) });
+    try {
+      await migrate(db, 'sqlite');
+    } catch (e) {
+      await db.destroy();
+      throw e;
+    }
     return { db, dialect: 'sqlite' };
   }
   const pg = (await import('pg')).default;

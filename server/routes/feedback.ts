@@ -138,7 +138,13 @@ export function registerFeedbackRoutes(app: FastifyInstance, hub: HubContext): v
   const submit = async (req: FastifyRequest, reply: FastifyReply) => {
     const { model_id } = req.params as { model_id: string };
     const wantsHtml = !String(req.headers['content-type'] ?? '').includes('json');
-    await hub.limit(req, reply, 'anonymousReport', req.ip);
+    try {
+      await hub.limit(req, reply, 'anonymousReport', req.ip);
+    } catch (e) {
+      if (!wantsHtml || !(e instanceof HubError) || e.status !== 429) throw e;
+      const after = Number(reply.getHeader('retry-after') ?? 60);
+      return send(reply, 429, page('Too many reports', `<div class="card"><h1>Too many reports from your network</h1><div class="notice warn" role="alert">To keep this page usable, each network can send a limited number of reports. Please try again in ${Math.ceil(after / 60)} minute${after > 60 ? 's' : ''}; your browser's Back button brings your text back.</div></div>`));
+    }
     const raw = (req.body ?? {}) as Record<string, unknown>;
     const field = (k: string): string | undefined => (typeof raw[k] === 'string' ? (raw[k]) : undefined);
     const state: FormState = {

@@ -171,7 +171,7 @@ describe.each(hubDialects())('hub bad input (%s)', (dialect) => {
   });
 
   it('rate limits answer 429 with an integer Retry-After the SDK can sleep on', async () => {
-    const tight = await startTestHub(dialect, { limits: { perIp: { max: 1000, windowMs: 60_000 }, register: { max: 2, windowMs: 60_000 }, anonymousReport: { max: 3, windowMs: 60_000 }, perKey: { max: 5, windowMs: 60_000 } } });
+    const tight = await startTestHub(dialect, { limits: { perIp: { max: 12, windowMs: 60_000 }, register: { max: 2, windowMs: 60_000 }, anonymousReport: { max: 3, windowMs: 60_000 }, perKey: { max: 5, windowMs: 60_000 } } });
     try {
       const p = await seedProvider(tight.url, 'One');
       await seedProvider(tight.url, 'Two').catch(() => undefined);
@@ -186,6 +186,10 @@ describe.each(hubDialects())('hub bad input (%s)', (dialect) => {
       const byKey: number[] = [];
       for (let i = 0; i < 6; i++) byKey.push((await call(tight.url, 'GET', '/api/v1/providers/me/incidents', { key: p.key })).status);
       expect(byKey).toEqual([200, 200, 200, 200, 429, 429]);
+      // Guessing keys counts against the IP (8 keyless requests so far of 12): 4 more 401s, then 429.
+      const guesses: number[] = [];
+      for (let i = 0; i < 6; i++) guesses.push((await call(tight.url, 'GET', '/api/v1/providers/me/incidents', { key: `hm_live_${'G'.repeat(42)}${i}` })).status);
+      expect(guesses).toEqual([401, 401, 401, 401, 429, 429]);
     } finally {
       await tight.cleanup();
     }
