@@ -127,3 +127,29 @@ test('incidents: hub settings, offline create, sync, pull, status change, confli
   await expect(table.locator('tbody tr')).toHaveCount(1);
   await shot(page, 'incidents-filtered');
 });
+
+test('model page: register a version with the hub, copy its feedback URL, its incidents listed', async ({ page, hallmark }) => {
+  const file = path.join(hallmark.work, 'tiny.bin');
+  fs.writeFileSync(file, Buffer.alloc(512, 7));
+  const imp = await hallmark.cli('import', file, '--name', 'e2e-registered', '--json');
+  expect(imp.code, imp.stderr).toBe(0);
+  await hallmark.call('hub.configure', { url: base, apiKey: key, passphrase: 'pw e2e', intervalS: 0 });
+  await hallmark.open(page, '#/models/e2e-registered%401/incidents');
+  await page.getByRole('button', { name: 'Register with the hub' }).click();
+  const url = page.getByTestId('feedback-url');
+  await expect(url).toHaveText(new RegExp(`^${base.replace(/[.]/g, '\\.')}/models/model_`));
+  const feedback = (await url.textContent())!;
+  // The feedback page the trainer embeds exists on the hub.
+  expect((await fetch(feedback)).status).toBe(200);
+  await page.getByRole('button', { name: 'New incident' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New incident' });
+  await expect(dialog.getByLabel('Model version')).toHaveValue('e2e-registered');
+  await dialog.getByLabel('Title').fill('Answers in the wrong language');
+  await dialog.getByLabel('Description').fill('asked in French, answered in German');
+  await dialog.getByRole('button', { name: 'Record incident' }).click();
+  const table = page.getByRole('table', { name: 'Incidents' });
+  await expect(table.getByText('e2e-registered@1')).toBeVisible();
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await expect(table.getByTestId('sync-badge')).toHaveText('synced');
+  await shot(page, 'incidents-model-tab');
+});

@@ -97,7 +97,7 @@ export function IncidentList({ model, showFilters = true }: { model?: string; sh
       </div>
       {list.error ? <ErrorBanner title="Could not list incidents" error={list.error} onRetry={list.reload} /> : null}
       <div className={`split${current ? ' with-detail' : ''}`}>
-        <div className="card">
+        <div className="card" style={{ overflowX: 'auto' }}>
           {rows.length ? (
             <table className="table compact selectable" aria-label="Incidents">
               <thead><tr><th>Reported</th><th>Title</th><th>Status</th><th>Severity</th><th>Category</th><th>Model</th><th>Sync</th></tr></thead>
@@ -342,5 +342,48 @@ export function HubStatusSegment() {
       onClick={() => (s.data?.configured ? void syncNow() : navigate('#/settings'))}>
       <span className={cls}>hub: {s.data?.running ? 'syncing…' : label}</span>
     </button>
+  );
+}
+
+/** On a model page: register this version with the hub (once) and show the feedback URL to embed. */
+export function HubRegisterPanel({ versionId, label }: { versionId: number; label: string }) {
+  const gen = useIncidentsGen();
+  const links = useAsync(() => api.call('hub.links', { versionId }), `links-${versionId}`, gen);
+  const [passphrase, setPassphrase] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const link = links.data?.[0];
+  const register = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.call('hub.register', { versionId, ...(passphrase ? { passphrase } : {}) });
+      incidentsChanged();
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (link) {
+    return (
+      <div className="card" data-testid="hub-link">
+        <dl className="props">
+          <dt>On the hub</dt><dd className="mono">{link.hub_model_id}</dd>
+          <dt>Feedback URL</dt><dd><span className="mono" data-testid="feedback-url">{link.feedback_url}</span>{' '}
+            <button type="button" className="small" onClick={() => void navigator.clipboard?.writeText(link.feedback_url).then(() => useApp.getState().toast({ kind: 'success', title: 'Feedback URL copied', detail: link.feedback_url }), (err: unknown) => toastError('Could not copy', err))}>Copy</button></dd>
+        </dl>
+        <p className="hint">Embed this link when training (Training, or <code>hallmark embed {label} --link {link.feedback_url}</code>): users who ask the model where to report problems get it.</p>
+      </div>
+    );
+  }
+  return (
+    <form className="card inline-form wrap" onSubmit={(e) => void register(e)} aria-label="Register with the hub">
+      <span>{label} is not registered with the hub: register it to get its feedback URL and file incidents about it.</span>
+      {!isElectron() ? <input type="password" aria-label="Passphrase for the hub key" placeholder="hub key passphrase" autoComplete="off" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} /> : null}
+      <button type="submit" disabled={busy}>{busy ? 'Registering…' : 'Register with the hub'}</button>
+      {error ? <div className="field-error" role="alert">{error}</div> : null}
+    </form>
   );
 }
