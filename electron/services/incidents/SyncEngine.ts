@@ -7,6 +7,7 @@
 import type { Sqlite } from '../../../native/Database';
 import type { SyncSummary } from '../../contract/incidents';
 import { HallmarkError } from '../errors';
+import { ownerAlive, selfOwner } from '../process/owner';
 import { HubError, type HubClient, type RemoteIncident } from './HubClient';
 import { getState, setState } from './HubSettings';
 import { IncidentStore, PATCH_FIELDS, type OutboxRow } from './IncidentStore';
@@ -53,7 +54,8 @@ const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve, 
 export class SyncEngine {
   private readonly store: IncidentStore;
   private readonly o: Required<Omit<SyncOptions, 'signal' | 'onProgress'>> & Pick<SyncOptions, 'signal' | 'onProgress'>;
-  private readonly token = `${process.pid}.${Math.random().toString(36).slice(2)}`;
+  /** The process tag (PID + start time) and a per-run nonce: a lease left by a dead process is taken over at once. */
+  private readonly token = `${selfOwner()}|${Math.random().toString(36).slice(2)}`;
 
   constructor(private readonly db: Sqlite, private readonly client: HubClient, opts: SyncOptions = {}) {
     this.store = new IncidentStore(db);
@@ -110,8 +112,8 @@ export class SyncEngine {
     return this.db.transaction(() => {
       const raw = getState(this.db, 'lease');
       if (raw) {
-        const [, until] = raw.split('|');
-        if (Number(until) > Date.now()) return false;
+        const [owner, , until] = raw.split('|');
+        if (Number(until) > Date.now() && ownerAlive(owner)) return false;
       }
       setState(this.db, 'lease', `${this.token}|${Date.now() + LEASE_MS}`);
       return true;

@@ -69,4 +69,20 @@ describe('hub key storage', () => {
     const rows = t.ctx.db.prepare(`SELECT op, payload FROM incident_outbox ORDER BY id`).all();
     expect(rows).toEqual([{ op: 'create', payload: '{}' }, { op: 'update', payload: JSON.stringify({ status: 'investigating', severity: 'high' }) }]);
   });
+
+  it('one sync per home: a live holder makes a second run answer "busy"; the lease of a dead process is taken over', async () => {
+    const t = tempHome();
+    cleanups.push(t.cleanup);
+    const svc = incidents(t.ctx);
+    svc.syncOptions = { maxRetries: 0 };
+    await svc.configure({ url: 'http://127.0.0.1:9', apiKey: KEY, passphrase: 'p' });
+    const { selfOwner } = await import('../../../electron/services/process/owner');
+    const { setState } = await import('../../../electron/services/incidents/HubSettings');
+    setState(t.ctx.db, 'lease', `${selfOwner()}|other|${Date.now() + 60_000}`);
+    await expect(svc.syncNow()).rejects.toThrow(/another sync of this Hallmark home is running/);
+    setState(t.ctx.db, 'lease', `1_1|dead|${Date.now() + 60_000}`);
+    await expect(svc.syncNow()).rejects.toThrow(/offline: cannot reach the hub/);
+    expect(getState(t.ctx.db, 'lease')).toBeNull();
+    expect(svc.status()).toMatchObject({ state: 'offline' });
+  });
 });
