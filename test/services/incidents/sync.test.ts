@@ -143,13 +143,13 @@ describe('incident sync against the real hub', () => {
 
   it('a hub that hangs past the request timeout: retried, then arrives once', async () => {
     const { ctx } = await client();
-    incidents(ctx).clientOptions = { timeoutMs: 300 };
+    incidents(ctx).clientOptions = { timeoutMs: 600 };
     create(ctx, 'hung');
-    proxy.add({ kind: 'delay', ms: 1500 }, 2, (m) => m === 'POST');
+    proxy.add({ kind: 'delay', ms: 2000 }, 2, (m) => m === 'POST');
     const r = await incidents(ctx).syncNow();
     proxy.clear();
     expect(r).toMatchObject({ pushed: 1, failed: 0 });
-    await new Promise((res) => setTimeout(res, 1500)); // the hung requests reach the hub late: still once
+    await new Promise((res) => setTimeout(res, 2000)); // the hung requests reach the hub late: still once
     await expectConverged(ctx);
   }, 60_000);
 
