@@ -1,0 +1,235 @@
+// Signatures of registry versions: where a version's signature is, checking it (reusing the registry's
+// digests), signing a version with an EC key, and the post-import hook that checks a model.sig on import.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { dsse } from '@sigstore/core';
+import type { SignatureCheck } from '../../contract/signing';
+import type { AppContext } from '../AppContext';
+import { HallmarkError, quote } from '../errors';
+import type { JobHandle } from '../jobs/JobManager';
+import { BUNDLE_V03_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE } from './bundle';
+import { buildStatement, DEFAULT_SIGNATURE_NAME, GIT_PATHS, isIgnored } from './manifest';
+import { loadAttachment, loadCheck, saveAttachment, saveCheck, type SignatureSource } from './store';
+import { ecHash, keyHint, type TrustOptions } from './trust';
+import { checkModel, readSignatureFile, type CheckOptions, type FileLister, type PresentFile } from './verify';
+
+interface VersionFacts {
+  id: number; model: string; number: number; storage: 'vault' | 'in_place'; source_path: string | null;
+}
+
+function versionFacts(ctx: AppContext, name: string, version: number): VersionFacts {
+  const row = ctx.registry.versionRow(name, version);
+  return { id: row.id, model: row.name, number: row.number, storage: row.storage, source_path: row.source_path };
+}
+
+function versionFiles(ctx: AppContext, id: number): Array<{ path: string; size: number; sha256: string; mtime_ms: number | null }> {
+  return ctx.db.prepare(`SELECT path, size, sha256, mtime_ms FROM version_files WHERE version_id = ? ORDER BY path`).all(id) as Array<{ path: string; size: number; sha256: string; mtime_ms: number | null }>;
+}
+
+/** A version's own signature: Hallmark's attachment, else a model.sig among its files, else one beside an in-place folder. */
+export async function findVersionSignature(ctx: AppContext, v: VersionFacts): Promise<{ bytes: Buffer; label: string; source: SignatureSource } | null> {
+  const attached = loadAttachment(ctx.db, v.id);
+  if (attached) return { bytes: attached, label: `${v.model}@${v.number} (signature attachment)`, source: 'attachment' };
+  const own = ctx.db.prepare(`SELECT 1 FROM version_files WHERE version_id = ? AND path = ?`).get(v.id, DEFAULT_SIGNATURE_NAME);
+  if (own) {
+    const p = ctx.registry.filePath(v.id, DEFAULT_SIGNATURE_NAME);
+    return { bytes: await readSignatureFile(p), label: p, source: 'file' };
+  }
+  if (v.storage === 'in_place' && v.source_path) {
+    const p = path.join(v.source_path, DEFAULT_SIGNATURE_NAME);
+    if (fs.existsSync(p)) return { bytes: await readSignatureFile(p), label: p, source: 'folder' };
+  }
+  return null;
+}
+
+/**
+ * The version's files for the comparison. Vault digests are the registry's (blobs are content-addressed and
+ * immutable); an in-place file keeps its registered digest only while its size and mtime are unchanged,
+ * and one gone from disk is missing. A one-file version answers a single-file signature (resource ".").
+ */
+function versionLister(ctx: AppContext, v: VersionFacts): FileLister {
+  return async ({ ignored }) => {
+    const out: PresentFile[] = [];
+    for (const f of versionFiles(ctx, v.id)) {
+      if (isIgnored(f.path, ignored)) continue;
+      const abs = ctx.registry.filePath(v.id, f.path, `${v.model}@${v.number}`);
+      if (v.storage === 'vault') {
+        out.push({ path: f.path, abs, size: f.size, sha256: f.sha256 });
+        continue;
+      }
+      let st: fs.Stats;
+      try {
+        st = await fsp.stat(abs);
+      } catch {
+        continue; // gone from the in-place folder: the comparison reports it missing
+      }
+      const same = st.size === f.size && f.mtime_ms !== null && Math.trunc(st.mtimeMs) === Math.trunc(f.mtime_ms);
+      out.push({ path: f.path, abs, size: st.size, ...(same ? { sha256: f.sha256 } : {}) });
+    }
+    return out;
+  };
+}
+
+function singleFileAware(list: FileLister, sig: Buffer): FileLister {
+  // Peek at the signed names only to decide how to name the one file; the check itself reads the manifest.
+  return async (rules) => {
+    const files = await list(rules);
+    if (files.length === 1 && /"name":\s*"\."/.test(payloadText(sig))) return [{ ...files[0]!, path: '.' }];
+    return files;
+  };
+}
+
+function payloadText(sig: Buffer): string {
+  try {
+    const j = JSON.parse(sig.toString('utf8')) as { dsseEnvelope?: { payload?: string } };
+    return Buffer.from(j.dsseEnvelope?.payload ?? '', 'base64').toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+export interface VerifyVersionInput extends TrustOptions {
+  signature?: string | undefined;
+}
+
+/**
+ * Checks a version's signature (its own, or `signature`) and stores the outcome when it was the version's
+ * own. Returns null when the version has no signature (and records it unsigned).
+ */
+export async function verifyVersionSignature(ctx: AppContext, name: string, version: number, input: VerifyVersionInput, opts: CheckOptions = {}): Promise<SignatureCheck | null> {
+  const v = versionFacts(ctx, name, version);
+  let sig: { bytes: Buffer; label: string; source: SignatureSource | null } | null;
+  if (input.signature) sig = { bytes: await readSignatureFile(input.signature), label: path.resolve(input.signature), source: null };
+  else sig = await findVersionSignature(ctx, v);
+  if (!sig) {
+    saveCheck(ctx.db, v.id, unsignedCheck(), null);
+    return null;
+  }
+  const extraIgnored = sig.source === 'file' || sig.source === 'folder' ? [DEFAULT_SIGNATURE_NAME] : [];
+  const check = await checkModel(sig.bytes, sig.label, singleFileAware(versionLister(ctx, v), sig.bytes), { ...input, extraIgnored }, opts);
+  // A signature given from elsewhere says nothing about the version's own: only its own outcome is stored.
+  if (!input.signature) saveCheck(ctx.db, v.id, check, sig.source);
+  return check;
+}
+
+export function unsignedCheck(): SignatureCheck {
+  return {
+    valid: false, status: 'unsigned', method: null, signer: null, issuer: null, reason: 'no signature: no model.sig among the files or beside them, and none made in Hallmark',
+    signature: null, modelName: null, serialization: null, resources: 0, files: { missing: [], extra: [], mismatched: [] }, ignored: [], warnings: [], hashedBytes: 0,
+    checkedAt: new Date().toISOString(),
+  };
+}
+
+export function loadPrivateKey(file: string): crypto.KeyObject {
+  let pem: string;
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile() || st.size > 1024 * 1024) throw new Error('not a key file');
+    pem = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new HallmarkError('unreadable', `cannot read the private key ${quote(file)}: ${(e as Error).message}`);
+  }
+  let key: crypto.KeyObject;
+  try {
+    key = crypto.createPrivateKey(pem);
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new HallmarkError('bad_key', /passphrase/i.test(msg)
+      ? `${quote(file)} is encrypted: decrypt it first (openssl ec -in KEY -out PLAIN.pem) and keep the plain copy private`
+      : `${quote(file)} is not a PEM private key: ${msg}`);
+  }
+  ecHash(key);
+  return key;
+}
+
+/** The bundle model-signing's key signer writes (sign_ec_key.py): v0.3, key hint, no tlog entries, one DSSE signature. */
+export function signStatement(payload: Buffer, key: crypto.KeyObject): Buffer {
+  const pub = crypto.createPublicKey(key);
+  const sig = crypto.sign(ecHash(pub), dsse.preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, payload), key);
+  const bundle = {
+    mediaType: BUNDLE_V03_MEDIA_TYPE,
+    verificationMaterial: { publicKey: { hint: keyHint(pub) }, tlogEntries: [] },
+    dsseEnvelope: { payload: payload.toString('base64'), payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [{ sig: sig.toString('base64'), keyid: '' }] },
+  };
+  return Buffer.from(JSON.stringify(bundle), 'utf8');
+}
+
+async function writeAtomic(file: string, data: Buffer): Promise<void> {
+  const tmp = `${file}.part-${process.pid}`;
+  try {
+    await fsp.writeFile(tmp, data, { flag: 'wx' });
+    await fsp.rename(tmp, file);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw new HallmarkError('write_failed', `cannot write the signature to ${quote(file)}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Signs a version with an EC private key as `model_signing sign key` would sign its folder: whole-file
+ * SHA-256 (the registry's digests), the git paths and model.sig ignored. In-place: model.sig in its folder;
+ * vault: a signature attachment (the version's files stay as they are), with a copy under HALLMARK_HOME.
+ */
+export async function signVersion(ctx: AppContext, name: string, version: number, keyFile: string, out?: string, job?: JobHandle): Promise<{ path: string; check: SignatureCheck }> {
+  const key = loadPrivateKey(keyFile);
+  const v = versionFacts(ctx, name, version);
+  const ignorePaths = [...GIT_PATHS, DEFAULT_SIGNATURE_NAME];
+  const files = versionFiles(ctx, v.id).filter((f) => !isIgnored(f.path, ignorePaths));
+  if (!files.length) throw new HallmarkError('empty', `${v.model}@${v.number} has no files to sign`);
+  if (v.storage === 'in_place') {
+    // Sign what the registry holds: an in-place file that moved since it was registered would sign other bytes.
+    for (const f of files) {
+      job?.throwIfCancelled();
+      const abs = ctx.registry.filePath(v.id, f.path);
+      const st = await fsp.stat(abs).catch(() => null);
+      if (!st || st.size !== f.size || f.mtime_ms === null || Math.trunc(st.mtimeMs) !== Math.trunc(f.mtime_ms)) {
+        throw new HallmarkError('changed', `${quote(f.path)} of ${v.model}@${v.number} changed or is gone since it was registered in place: run hallmark verify ${v.model}@${v.number} (or re-import it) before signing`);
+      }
+    }
+  }
+  const modelName = v.storage === 'in_place' && v.source_path ? path.basename(v.source_path) : v.model;
+  // A vault version keeps its file names even when it is one file: its export is a folder (zip) of them.
+  const payload = buildStatement(modelName, files.map((f) => ({ path: f.path, sha256: f.sha256 })), ignorePaths);
+  const bundle = signStatement(payload, key);
+
+  let written: string;
+  if (v.storage === 'in_place' && v.source_path) {
+    written = path.join(v.source_path, DEFAULT_SIGNATURE_NAME);
+    await writeAtomic(written, bundle);
+  } else {
+    saveAttachment(ctx.db, v.id, bundle);
+    const dir = path.join(ctx.home, 'signatures', String(v.id));
+    await fsp.mkdir(dir, { recursive: true });
+    written = path.join(dir, DEFAULT_SIGNATURE_NAME);
+    await writeAtomic(written, bundle);
+  }
+  if (out) {
+    const dest = path.resolve(out);
+    if (dest !== written) await writeAtomic(dest, bundle);
+    written = dest;
+  }
+  // Check what was written, with the key's public half, and record it: the panel shows it signed at once.
+  const pubFile = path.join(ctx.home, 'tmp', `sign-${process.pid}-${crypto.randomBytes(6).toString('hex')}.pub.pem`);
+  await fsp.mkdir(path.dirname(pubFile), { recursive: true });
+  await fsp.writeFile(pubFile, crypto.createPublicKey(key).export({ type: 'spki', format: 'pem' }) as string);
+  try {
+    const check = await verifyVersionSignature(ctx, v.model, v.number, { key: pubFile });
+    if (!check) throw new HallmarkError('internal', 'the signature just written was not found');
+    return { path: written, check };
+  } finally {
+    await fsp.rm(pubFile, { force: true });
+  }
+}
+
+/** The post-import hook: a version imported with a model.sig is checked (no key: unverified at best). */
+export async function checkImportedSignature(ctx: AppContext, versionId: number, job: JobHandle): Promise<void> {
+  const row = ctx.db.prepare(`SELECT m.name AS name, v.number AS number FROM versions v JOIN models m ON m.id = v.model_id WHERE v.id = ?`).get(versionId) as { name: string; number: number } | undefined;
+  if (!row) return;
+  job.progress(0, null, 'checking the model signature');
+  const check = await verifyVersionSignature(ctx, row.name, row.number, {}, { signal: job.signal });
+  if (check) job.progress(0, null, `signature: ${check.status}${check.reason ? ` (${check.reason})` : ''}`);
+}
+
+export { loadCheck };
