@@ -86,7 +86,10 @@ export function parseBundle(bytes: Buffer | string): ParsedBundle {
   const kinds = (['publicKey', 'x509CertificateChain', 'certificate'] as const).filter((k) => vm[k] !== undefined);
   if (kinds.length !== 1) throw new SignatureFormatError(kinds.length ? `the bundle carries both ${kinds.join(' and ')}` : 'the bundle carries no public key or certificate');
   // model-signing writes tlogEntries: [] and older releases left it out; @sigstore/bundle wants the field.
-  const normalized = { ...(json as Record<string, unknown>), verificationMaterial: { ...vm, tlogEntries: vm.tlogEntries ?? [] } };
+  // model-signing's certificate method writes a v0.3 bundle carrying a certificate chain, which the v0.3
+  // schema reserves for single certificates: @sigstore/bundle validates it under the v0.2 rules instead.
+  const mediaType = kinds[0] === 'x509CertificateChain' && b.mediaType === BUNDLE_V03_MEDIA_TYPE ? 'application/vnd.dev.sigstore.bundle+json;version=0.2' : b.mediaType;
+  const normalized = { ...(json as Record<string, unknown>), mediaType, verificationMaterial: { ...vm, tlogEntries: vm.tlogEntries ?? [] } };
   let bundle: Bundle;
   try {
     bundle = bundleFromJSON(normalized);

@@ -144,16 +144,37 @@ export function loadPrivateKey(file: string): crypto.KeyObject {
   return key;
 }
 
-/** The bundle model-signing's key signer writes (sign_ec_key.py): v0.3, key hint, no tlog entries, one DSSE signature. */
-export function signStatement(payload: Buffer, key: crypto.KeyObject): Buffer {
+/**
+ * The bundle model-signing's signers write (sign_ec_key.py, sign_certificate.py): v0.3, no tlog entries, one
+ * DSSE signature hashed by curve; the key method records the key hint, the certificate method the signing
+ * certificate followed by its chain. `single`: one certificate as a Sigstore keyless bundle carries it.
+ */
+export function signStatement(payload: Buffer, key: crypto.KeyObject, certs?: { chain: Buffer[]; single?: boolean }): Buffer {
   const pub = crypto.createPublicKey(key);
   const sig = crypto.sign(ecHash(pub), dsse.preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, payload), key);
+  const raw = (c: Buffer) => ({ rawBytes: c.toString('base64') });
+  const material = !certs ? { publicKey: { hint: keyHint(pub) } }
+    : certs.single ? { certificate: raw(certs.chain[0]!) }
+    : { x509CertificateChain: { certificates: certs.chain.map(raw) } };
   const bundle = {
     mediaType: BUNDLE_V03_MEDIA_TYPE,
-    verificationMaterial: { publicKey: { hint: keyHint(pub) }, tlogEntries: [] },
+    verificationMaterial: { ...material, tlogEntries: [] },
     dsseEnvelope: { payload: payload.toString('base64'), payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [{ sig: sig.toString('base64'), keyid: '' }] },
   };
   return Buffer.from(JSON.stringify(bundle), 'utf8');
+}
+
+/** PEM certificates as DER, in file order. */
+export function readCertificates(file: string): Buffer[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new HallmarkError('unreadable', `cannot read ${quote(file)}: ${(e as Error).message}`);
+  }
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (!blocks.length) throw new HallmarkError('bad_certificate', `${quote(file)} holds no PEM certificate`);
+  return blocks.map((b) => Buffer.from(new crypto.X509Certificate(b).raw));
 }
 
 async function writeAtomic(file: string, data: Buffer): Promise<void> {
@@ -172,8 +193,23 @@ async function writeAtomic(file: string, data: Buffer): Promise<void> {
  * SHA-256 (the registry's digests), the git paths and model.sig ignored. In-place: model.sig in its folder;
  * vault: a signature attachment (the version's files stay as they are), with a copy under HALLMARK_HOME.
  */
-export async function signVersion(ctx: AppContext, name: string, version: number, keyFile: string, out?: string, job?: JobHandle): Promise<{ path: string; check: SignatureCheck }> {
+export interface SignOptions {
+  out?: string | undefined;
+  /** Certificate method: the signing certificate (PEM) and the chain to include (intermediates). */
+  certificate?: string | undefined;
+  certificateChain?: string | undefined;
+}
+
+export async function signVersion(ctx: AppContext, name: string, version: number, keyFile: string, o: SignOptions = {}, job?: JobHandle): Promise<{ path: string; check: SignatureCheck }> {
   const key = loadPrivateKey(keyFile);
+  let certs: { chain: Buffer[] } | undefined;
+  if (o.certificate) {
+    const leaf = readCertificates(o.certificate)[0]!;
+    const leafKey = new crypto.X509Certificate(leaf).publicKey;
+    if (!leafKey.equals(crypto.createPublicKey(key))) throw new HallmarkError('key_mismatch', `the certificate ${quote(o.certificate)} is not for the key ${quote(keyFile)}`);
+    certs = { chain: [leaf, ...(o.certificateChain ? readCertificates(o.certificateChain) : [])] };
+  } else if (o.certificateChain) throw new HallmarkError('usage', '--certificate-chain goes with --certificate');
+  const out = o.out;
   const v = versionFacts(ctx, name, version);
   const ignorePaths = [...GIT_PATHS, DEFAULT_SIGNATURE_NAME];
   const files = versionFiles(ctx, v.id).filter((f) => !isIgnored(f.path, ignorePaths));
@@ -192,7 +228,7 @@ export async function signVersion(ctx: AppContext, name: string, version: number
   const modelName = v.storage === 'in_place' && v.source_path ? path.basename(v.source_path) : v.model;
   // A vault version keeps its file names even when it is one file: its export is a folder (zip) of them.
   const payload = buildStatement(modelName, files.map((f) => ({ path: f.path, sha256: f.sha256 })), ignorePaths);
-  const bundle = signStatement(payload, key);
+  const bundle = signStatement(payload, key, certs);
 
   let written: string;
   if (v.storage === 'in_place' && v.source_path) {
@@ -210,7 +246,13 @@ export async function signVersion(ctx: AppContext, name: string, version: number
     if (dest !== written) await writeAtomic(dest, bundle);
     written = dest;
   }
-  // Check what was written, with the key's public half, and record it: the panel shows it signed at once.
+  // Check what was written and record it, so the panel shows it signed at once: with the key's public half,
+  // or for a certificate signature its structure and files (the trust anchors are the verifier's to give).
+  if (certs) {
+    const check = await verifyVersionSignature(ctx, v.model, v.number, {});
+    if (!check) throw new HallmarkError('internal', 'the signature just written was not found');
+    return { path: written, check };
+  }
   const pubFile = path.join(ctx.home, 'tmp', `sign-${process.pid}-${crypto.randomBytes(6).toString('hex')}.pub.pem`);
   await fsp.mkdir(path.dirname(pubFile), { recursive: true });
   await fsp.writeFile(pubFile, crypto.createPublicKey(key).export({ type: 'spki', format: 'pem' }) as string);
