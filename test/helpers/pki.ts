@@ -20,7 +20,7 @@ export class TestPki {
   private key(name: string, curve = 'prime256v1'): { file: string; keyObject: crypto.KeyObject } {
     const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: curve });
     const file = path.join(this.dir, `${name}.key.pem`);
-    fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+    fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }));
     return { file, keyObject: privateKey };
   }
 

@@ -28,8 +28,8 @@ function keyPair(dir: string, name: string, curve = 'prime256v1'): { priv: strin
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: curve });
   const priv = path.join(dir, `${name}.pem`);
   const pub = path.join(dir, `${name}.pub.pem`);
-  fs.writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
-  fs.writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }) as string);
+  fs.writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  fs.writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
   return { priv, pub };
 }
 
