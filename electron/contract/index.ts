@@ -8,6 +8,7 @@ import { jobsCalls } from './jobs';
 import { monitoringCalls } from './monitoring';
 import { registryCalls } from './registry';
 import { scanCalls } from './scan';
+import { signingCalls } from './signing';
 
 export const contract = {
   ...jobsCalls,
@@ -17,6 +18,7 @@ export const contract = {
   ...monitoringCalls,
   ...auditCalls,
   ...scanCalls,
+  ...signingCalls,
 } satisfies Record<string, CallSpec>;
 
 export type Contract = typeof contract;

@@ -10,6 +10,7 @@ import { jobsHandlers } from './jobs';
 import { monitoringHandlers } from './monitoring';
 import { registryHandlers } from './registry';
 import { scanHandlers } from './scan';
+import { signingHandlers } from './signing';
 
 export const handlers: HandlersFor<typeof contract> = {
   ...jobsHandlers,
@@ -19,6 +20,7 @@ export const handlers: HandlersFor<typeof contract> = {
   ...monitoringHandlers,
   ...auditHandlers,
   ...scanHandlers,
+  ...signingHandlers,
 };
 
 /**

@@ -12,6 +12,7 @@ CREATE TABLE version_signatures (
   signer TEXT,
   reason TEXT,
   source TEXT CHECK (source IN ('attachment','file','folder')),
+  bundle_sha256 TEXT,
   report TEXT NOT NULL,
   checked_at TEXT NOT NULL
 );

@@ -6,9 +6,17 @@ export type SignatureSource = NonNullable<VersionSignature['source']>;
 
 interface Row { status: SignatureSummary['status']; method: SignatureSummary['method']; signer: string | null; reason: string | null; source: SignatureSource | null; report: string; checked_at: string }
 
-export function saveCheck(db: Sqlite, versionId: number, check: SignatureCheck, source: SignatureSource | null): void {
-  db.prepare(`INSERT OR REPLACE INTO version_signatures (version_id, status, method, signer, reason, source, report, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-    .run(versionId, check.status, check.method, check.signer, check.reason, source, JSON.stringify(check), check.checkedAt);
+export function saveCheck(db: Sqlite, versionId: number, check: SignatureCheck, source: SignatureSource | null, bundleSha256: string | null = null): void {
+  db.prepare(`INSERT OR REPLACE INTO version_signatures (version_id, status, method, signer, reason, source, bundle_sha256, report, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    .run(versionId, check.status, check.method, check.signer, check.reason, source, bundleSha256, JSON.stringify(check), check.checkedAt);
+}
+
+/** The stored check of exactly this signature (same bytes), if any. */
+export function previousCheck(db: Sqlite, versionId: number, bundleSha256: string): SignatureCheck | null {
+  const r = db.prepare(`SELECT report FROM version_signatures WHERE version_id = ? AND bundle_sha256 = ?`).get(versionId, bundleSha256) as { report: string } | undefined;
+  if (!r) return null;
+  const parsed = SignatureCheck.safeParse(JSON.parse(r.report));
+  return parsed.success ? parsed.data : null;
 }
 
 export function loadCheck(db: Sqlite, versionId: number): VersionSignature {
