@@ -57,7 +57,7 @@ test('signature status in the table, the panel naming a tampered file, signing a
 
   await hallmark.open(page, '#/models');
   const badRow = page.getByRole('row', { name: /sentiment-bert/ });
-  await expect(badRow.getByText('signature INVALID')).toBeVisible();
+  await expect(badRow.getByText('INVALID', { exact: true })).toBeVisible();
   await expect(page.getByRole('row', { name: /tiny-classifier/ }).getByText('unsigned')).toBeVisible();
   await page.getByRole('group', { name: 'Signature filter' }).getByRole('button', { name: /invalid/ }).click();
   await expect(page.getByRole('row', { name: /tiny-classifier/ })).toHaveCount(0);

@@ -62,7 +62,7 @@ function SignatureCell({ m }: { m: ModelRow }) {
   if (!s || s.status === 'unsigned') return <span className="muted" title={`v${m.latestVersion} has no signature`}>unsigned</span>;
   return (
     <a className="cell-link" href={modelHref(m.name, undefined, 'security')} onClick={(e) => e.stopPropagation()} title={`${s.reason ?? (s.signer ? `signed by ${s.signer}` : s.status)} · checked ${fmtDate(s.checkedAt)}`}>
-      <SignatureBadge status={s.status} />
+      <SignatureBadge status={s.status} short />
     </a>
   );
 }

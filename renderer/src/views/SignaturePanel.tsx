@@ -10,6 +10,7 @@ import { useApp } from '../store/appStore';
 type Status = SignatureCheck['status'];
 
 const LABEL: Record<Status, string> = { valid: 'signed · valid', invalid: 'signature INVALID', unverified: 'signed · not verified', unsigned: 'unsigned' };
+const SHORT: Record<Status, string> = { valid: 'valid', invalid: 'INVALID', unverified: 'not verified', unsigned: 'unsigned' };
 const HELP: Record<Status, string> = {
   valid: 'the signature checks against the key, CA or identity given, and covers exactly these files',
   invalid: 'the signature does not hold or does not match the files: do not trust this version as its publisher\'s',
@@ -18,8 +19,8 @@ const HELP: Record<Status, string> = {
 };
 
 /** A signature status as a badge: danger for invalid, calm for valid, muted for unsigned. */
-export function SignatureBadge({ status }: { status: Status }) {
-  return <span className={`badge sig-${status}`} title={HELP[status]}>{LABEL[status]}</span>;
+export function SignatureBadge({ status, short = false }: { status: Status; short?: boolean }) {
+  return <span className={`badge sig-${status}`} title={HELP[status]}>{short ? SHORT[status] : LABEL[status]}</span>;
 }
 
 function Files({ check }: { check: SignatureCheck }) {
@@ -86,7 +87,7 @@ export function SignaturePanel({ version }: { version: VersionDetail }) {
       {status === 'invalid' && check?.reason ? <div className="banner error" role="alert"><strong>Signature invalid.</strong> {check.reason}</div> : null}
       {status === 'unsigned' ? <p className="muted">No signature for v{version.version}. Sign it with your EC private key below, or import the model together with its <code>model.sig</code> (OpenSSF model signing).</p> : null}
       {check && status !== 'unsigned' ? (
-        <dl className="meta-props sig-props">
+        <dl className="sig-props">
           <dt>Signer</dt><dd>{check.signer ?? <span className="muted">unknown</span>}</dd>
           {check.issuer ? <><dt>Issuer</dt><dd>{check.issuer}</dd></> : null}
           <dt>Checked</dt><dd>{fmtDate(check.checkedAt)}</dd>
