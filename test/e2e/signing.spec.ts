@@ -36,8 +36,8 @@ test('signature status in the table, the panel naming a tampered file, signing a
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const keyFile = path.join(hallmark.work, 'release-key.pem');
   const pubFile = path.join(hallmark.work, 'release-key.pub.pem');
-  fs.writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
-  fs.writeFileSync(pubFile, publicKey.export({ type: 'spki', format: 'pem' }) as string);
+  fs.writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  fs.writeFileSync(pubFile, publicKey.export({ type: 'spki', format: 'pem' }));
 
   // A model whose config.json was changed after it was signed.
   const tampered = path.join(hallmark.work, 'sentiment-bert');
