@@ -9,7 +9,7 @@ import type { SignatureCheck } from '../../contract/signing';
 import type { AppContext } from '../AppContext';
 import { HallmarkError, quote } from '../errors';
 import type { JobHandle } from '../jobs/JobManager';
-import { BUNDLE_V03_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE } from './bundle';
+import { BUNDLE_V03_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE, parseBundle } from './bundle';
 import { buildStatement, DEFAULT_SIGNATURE_NAME, GIT_PATHS, isIgnored } from './manifest';
 import { loadAttachment, loadCheck, previousCheck, saveAttachment, saveCheck, type SignatureSource } from './store';
 import { ecHash, keyHint, type TrustOptions } from './trust';
@@ -193,7 +193,25 @@ export function readCertificates(file: string): Buffer[] {
   return blocks.map((b) => Buffer.from(new crypto.X509Certificate(b).raw));
 }
 
+/** Signing replaces an older signature, never another file that happens to sit at the path. */
+async function assertReplaceable(file: string): Promise<void> {
+  let st: fs.Stats;
+  try {
+    st = await fsp.lstat(file);
+  } catch {
+    return; // nothing there
+  }
+  const refuse = () => { throw new HallmarkError('exists', `${quote(file)} exists and is not a model signature: move it away or choose another --out`); };
+  if (!st.isFile() || st.size > 64 * 1024 * 1024) refuse();
+  try {
+    parseBundle(await fsp.readFile(file));
+  } catch {
+    refuse();
+  }
+}
+
 async function writeAtomic(file: string, data: Buffer): Promise<void> {
+  await assertReplaceable(file);
   const tmp = `${file}.part-${process.pid}`;
   try {
     await fsp.writeFile(tmp, data, { flag: 'wx' });
@@ -226,6 +244,8 @@ export async function signVersion(ctx: AppContext, name: string, version: number
     certs = { chain: [leaf, ...(o.certificateChain ? readCertificates(o.certificateChain) : [])] };
   } else if (o.certificateChain) throw new HallmarkError('usage', '--certificate-chain goes with --certificate');
   const out = o.out;
+  // Refuse before anything is stored: a signature attached while its --out copy fails would surprise.
+  if (out) await assertReplaceable(path.resolve(out));
   const v = versionFacts(ctx, name, version);
   const ignorePaths = [...GIT_PATHS, DEFAULT_SIGNATURE_NAME];
   const files = versionFiles(ctx, v.id).filter((f) => !isIgnored(f.path, ignorePaths));

@@ -89,6 +89,11 @@ describe('signatures of versions', () => {
     expect(v.json).toMatchObject({ valid: true, files: { missing: [], extra: [], mismatched: [] } });
     const p = await run('--json', 'versions', 'plain-model');
     expect(p.json[0].files).toBe(1);
+    const precious = writeAt(t.dir, 'notes.txt', 'do not overwrite');
+    const clobber = await run('sign', 'plain-model@1', '--key', keyFile, '--out', precious);
+    expect(clobber.code).toBe(2);
+    expect(clobber.stderr).toMatch(/not a model signature/);
+    expect(fs.readFileSync(precious, 'utf8')).toBe('do not overwrite');
     const wrong = await run('sign', 'plain-model@1', '--key', pubFile);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/private key/);
