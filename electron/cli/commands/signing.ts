@@ -24,7 +24,7 @@ export function describeCheck(c: SignatureCheck): string {
 export function registerSigningCommands(program: Command, cli: Cli): void {
   program.command('verify-signature')
     .description('check an OpenSSF model-signing signature (model.sig): exit 0 valid, 1 not valid, 2 could not check')
-    .argument('<target>', 'a model folder or file, or NAME@VERSION')
+    .argument('<target>', 'a model folder or file, or NAME[@VERSION] (default: the latest version)')
     .option('--signature <file>', 'the signature (default: model.sig inside the folder, beside the file, or the version\'s own)')
     .option('--key <pub.pem>', 'EC public key (key method)')
     .option('--certificate-chain <ca.pem>', 'trusted CA certificates (certificate method)')
@@ -41,15 +41,17 @@ export function registerSigningCommands(program: Command, cli: Cli): void {
       // Small models hash in a blink: progress only once there is something to wait for.
       const onProgress = (n: number) => { hashed += n; if (hashed >= 256 * 1024 * 1024) show(hashed, null); };
       let check: SignatureCheck | null;
-      if (fs.existsSync(target) || !target.includes('@')) {
+      // A path when it exists; else NAME@VERSION, or NAME for its latest version when that model exists.
+      const asModel = !fs.existsSync(target) && (target.includes('@') || cli.ctx().registry.findModel(target) !== undefined);
+      if (!asModel) {
         const { verifyPath } = await import('../../services/signing/verify');
         check = await verifyPath(target, trust, { onProgress });
       } else {
         const r = parseRef(target);
-        if (r.version === undefined) cli.fail(`${JSON.stringify(target)} is neither a path nor NAME@VERSION`);
+        const version = r.version ?? cli.ctx().registry.versionRow(r.name).number;
         const { verifyVersionSignature } = await import('../../services/signing/versions');
-        check = await verifyVersionSignature(cli.ctx(), r.name, r.version, trust, { onProgress });
-        if (!check) cli.fail(`${r.name}@${r.version} has no signature: no model.sig among its files or beside them, and none made with hallmark sign`);
+        check = await verifyVersionSignature(cli.ctx(), r.name, version, trust, { onProgress });
+        if (!check) cli.fail(`${r.name}@${version} has no signature: no model.sig among its files or beside them, and none made with hallmark sign`);
       }
       cli.out(check, () => describeCheck(check));
       if (!check.valid) cli.fail('', 1);
