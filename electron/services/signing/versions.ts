@@ -13,7 +13,7 @@ import { BUNDLE_V03_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE, parseBundle } from './bund
 import { buildStatement, DEFAULT_SIGNATURE_NAME, GIT_PATHS, isIgnored } from './manifest';
 import { loadAttachment, loadCheck, previousCheck, saveAttachment, saveCheck, type SignatureSource } from './store';
 import { ecHash, keyHint, type TrustOptions } from './trust';
-import { checkModel, readSignatureFile, type CheckOptions, type FileLister, type PresentFile } from './verify';
+import { checkModel, folderLister, readSignatureFile, type CheckOptions, type FileLister, type PresentFile } from './verify';
 
 interface VersionFacts {
   id: number; model: string; number: number; storage: 'vault' | 'in_place'; source_path: string | null;
@@ -50,9 +50,23 @@ export async function findVersionSignature(ctx: AppContext, v: VersionFacts): Pr
  * and one gone from disk is missing. A one-file version answers a single-file signature (resource ".").
  */
 function versionLister(ctx: AppContext, v: VersionFacts): FileLister {
-  return async ({ ignored }) => {
+  return async (rules) => {
+    const { ignored } = rules;
+    const files = versionFiles(ctx, v.id);
+    // An in-place folder is the model as it is now: what was added to it since it was registered is extra,
+    // as for the reference tool. (A one-file version may be a file registered beside others: its files only.)
+    if (v.storage === 'in_place' && v.source_path && (files.length > 1 || files.some((f) => f.path.includes('/')))) {
+      const known = new Map(files.map((f) => [f.path, f]));
+      const present = await folderLister(v.source_path)(rules);
+      return Promise.all(present.map(async (p) => {
+        const f = known.get(p.path);
+        if (!f || f.mtime_ms === null) return p;
+        const st = await fsp.stat(p.abs);
+        return st.size === f.size && Math.trunc(st.mtimeMs) === Math.trunc(f.mtime_ms) ? { ...p, sha256: f.sha256 } : p;
+      }));
+    }
     const out: PresentFile[] = [];
-    for (const f of versionFiles(ctx, v.id)) {
+    for (const f of files) {
       if (isIgnored(f.path, ignored)) continue;
       const abs = ctx.registry.filePath(v.id, f.path, `${v.model}@${v.number}`);
       if (v.storage === 'vault') {

@@ -134,6 +134,14 @@ describe.skipIf(!python && !process.env.CI)('interoperability with model-signing
     expect(ref('verify', 'key', m, '--signature', s.path, '--public_key', k.pub).ok).toBe(false);
     const c = await verifyVersionSignature(ctx, imp.model, imp.version, { key: k.pub });
     expect(c?.files.mismatched.map((x) => x.path)).toEqual(['config.json']);
+    // a file added to the folder after signing: the reference tool rejects it, and so does NAME@VERSION
+    const m2 = makeModel(path.join(dir, 'in-place-2'));
+    const imp2 = await importInto(ctx, { path: m2, name: 'inplace-model-2', inPlace: true });
+    await signVersion(ctx, imp2.model, imp2.version, k.priv);
+    writeAt(m2, 'tokenizer/added.json', '{}');
+    expect(ref('verify', 'key', m2, '--signature', path.join(m2, 'model.sig'), '--public_key', k.pub).ok).toBe(false);
+    const c2 = await verifyVersionSignature(ctx, imp2.model, imp2.version, { key: k.pub });
+    expect(c2).toMatchObject({ valid: false, files: { extra: ['tokenizer/added.json'], missing: [], mismatched: [] } });
   }, 120_000);
 
   it('signs a vault version as an attachment that goes into the exported zip, which the reference tool verifies', async () => {
