@@ -221,6 +221,7 @@ export function checkSignature(p: ParsedBundle, trust: TrustOptions): SignerInfo
   if (method === 'certificate') {
     if (!trust.certificateChain) {
       if (trust.key) throw new SignatureInvalid('the model was signed with a certificate, not a bare key: verify it with --certificate-chain CA.pem');
+      if (given.length) throw new SignatureInvalid('the model was signed with a certificate chain (model-signing\'s certificate method), not Sigstore keyless: verify it with --certificate-chain CA.pem');
       return { method, verified: false, signer: id.san ?? leafNode?.subject.replace(/\n/g, ', ') ?? null, issuer: null, warnings: ['signed with a certificate: give the trusted CA certificates (--certificate-chain) to check it'] };
     }
     const anchors = pemCertificates(trust.certificateChain);
@@ -247,6 +248,7 @@ export function checkSignature(p: ParsedBundle, trust: TrustOptions): SignerInfo
     if (!leaf.extKeyUsage?.digitalSignature && !codeSigning) {
       throw new SignatureInvalid('the signing certificate may not be used for signing (no digitalSignature key usage, no code-signing extended key usage)');
     }
+    if (leaf.notAfter < new Date()) warnings.push(expiredNote(leaf));
     return { method, verified: true, signer: id.san ?? leafNode?.subject.replace(/\n/g, ', ') ?? 'certificate', issuer: leafNode?.issuer.replace(/\n/g, ', ') ?? null, warnings };
   }
 
@@ -273,8 +275,13 @@ export function checkSignature(p: ParsedBundle, trust: TrustOptions): SignerInfo
     if (code === 'UNTRUSTED_SIGNER_ERROR') throw new SignatureInvalid(`signed by ${id.san ?? 'an unknown identity'} (issuer ${id.issuer ?? 'unknown'}), not the identity asked for: ${describe(e)}`);
     throw new SignatureInvalid(`the Sigstore signature does not verify against ${trust.trustedRoot ? quote(trust.trustedRoot) : 'the public-good Sigstore trusted root'}: ${describe(e)}`);
   }
+  if (!opts.timestampThreshold && leaf.notAfter < new Date()) warnings.push(expiredNote(leaf));
   if (!trust.identity || !trust.issuer) warnings.push('the signer identity was not pinned: pass --identity and --issuer to require a particular signer');
   return { method, verified: true, signer: id.san, issuer: id.issuer, warnings };
+}
+
+function expiredNote(leaf: X509Certificate): string {
+  return `the signing certificate expired on ${leaf.notAfter.toISOString()}; nothing in the signature records when it signed, so it was checked as of its issuance (${leaf.notBefore.toISOString()}), as model-signing does`;
 }
 
 function leafOf(p: ParsedBundle): { cert: X509Certificate; der: Buffer } {

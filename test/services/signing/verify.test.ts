@@ -197,7 +197,10 @@ describe('Sigstore keyless, offline against a custom trusted root', () => {
 
   it('is valid for the right identity and issuer, and shows both', async () => {
     const r = await check(keyless(leaf), { trustedRoot, identity: email, issuer: oidc });
-    expect(r).toMatchObject({ valid: true, method: 'sigstore', signer: email, issuer: oidc, warnings: [] });
+    expect(r).toMatchObject({ valid: true, method: 'sigstore', signer: email, issuer: oidc });
+    // the test leaf has expired, like every Fulcio certificate ten minutes after signing: said, not fatal
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toMatch(/expired on .* checked as of its issuance/);
     const unpinned = await check(keyless(leaf), { trustedRoot });
     expect(unpinned.valid).toBe(true);
     expect(unpinned.warnings.join(' ')).toMatch(/not pinned/);
@@ -232,10 +235,17 @@ describe('Sigstore keyless, offline against a custom trusted root', () => {
     expect((await check(keyless(leaf), { trustedRoot: notYet, identity: email, issuer: oidc })).valid).toBe(false);
   });
 
-  it('is a keyless signature: a key or a certificate chain cannot stand in for the identity', async () => {
+  it('is a keyless signature: a key or a certificate chain cannot stand in for the identity, nor the other way round', async () => {
     const r = await check(keyless(leaf), { key: pub });
     expect(r.valid).toBe(false);
     expect(r.reason).toMatch(/--identity/);
+    const chained = signStatement(statement(modelFiles()), leaf.keyObject, { chain: [leaf.der, fulcio.der] });
+    const r2 = await check(chained, { trustedRoot, identity: email, issuer: oidc });
+    expect(r2.valid).toBe(false);
+    expect(r2.reason).toMatch(/--certificate-chain/);
+    const r3 = await check(chained, { certificateChain: fulcio.cert });
+    expect(r3).toMatchObject({ valid: true, method: 'certificate', signer: email });
+    expect(r3.warnings.join(' ')).toMatch(/expired/);
   });
 });
 
