@@ -9,6 +9,7 @@ import { jobsCalls } from './jobs';
 import { monitoringCalls } from './monitoring';
 import { registryCalls } from './registry';
 import { scanCalls } from './scan';
+import { signingCalls } from './signing';
 
 export const contract = {
   ...jobsCalls,
@@ -19,6 +20,7 @@ export const contract = {
   ...auditCalls,
   ...scanCalls,
   ...incidentsCalls,
+  ...signingCalls,
 } satisfies Record<string, CallSpec>;
 
 export type Contract = typeof contract;

@@ -103,6 +103,19 @@ export type AuditSummary = z.infer<typeof AuditSummary>;
 /** Scan verdict of a model's latest version, for filtering; `not_scanned` when it never finished a scan. */
 export const ScanVerdictFilter = z.enum(['clean', 'findings', 'error', 'not_scanned']);
 
+/** Signature status of a model's latest version, for filtering (unsigned also when never checked). */
+export const SignatureFilter = z.enum(['valid', 'invalid', 'unverified', 'unsigned']);
+
+/** The last signature check of a version, as the Models table shows it (the full report: signature.get). */
+export const SignatureBrief = z.object({
+  status: SignatureFilter,
+  method: z.enum(['key', 'certificate', 'sigstore']).nullable(),
+  signer: z.string().nullable(),
+  reason: z.string().nullable(),
+  checkedAt: z.string(),
+});
+export type SignatureBrief = z.infer<typeof SignatureBrief>;
+
 export const ModelRow = z.object({
   id: z.number(),
   name: z.string(),
@@ -121,6 +134,8 @@ export const ModelRow = z.object({
   parameters: z.number().nullable(),
   scan: ScanSummary.nullable(),
   audit: AuditSummary.nullable(),
+  /** The latest version's last signature check; null when it was never checked (unsigned as far as is known). */
+  signature: SignatureBrief.nullable().default(null),
 });
 export type ModelRow = z.infer<typeof ModelRow>;
 
@@ -176,6 +191,8 @@ export const ListQuery = z.object({
   stage: Stage.optional(),
   /** Scan verdict of the latest version (Models table only). */
   scanVerdict: ScanVerdictFilter.optional(),
+  /** Signature status of the latest version (Models table only). */
+  signature: SignatureFilter.optional(),
   sort: z.enum(['name', 'updated', 'size', 'version', 'stage', 'format', 'params', 'scan', 'signature', 'audit']).default('updated'),
   dir: z.enum(['asc', 'desc']).default('desc'),
   limit: z.number().int().min(1).max(5000).default(200),
@@ -251,6 +268,7 @@ export const registryCalls = {
     stages: z.array(z.object({ value: z.string(), count: z.number() })),
     /** Models by the scan verdict of their latest version (not_scanned included). */
     scanVerdicts: z.array(z.object({ value: z.string(), count: z.number() })),
+    signatures: z.array(z.object({ value: z.string(), count: z.number() })).default([]),
     models: z.number(),
     versions: z.number(),
   }), { readonly: true }),

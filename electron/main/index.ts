@@ -10,6 +10,7 @@ import { appKey } from '../services/audit/FingerprintStore';
 import { incidents } from '../services/incidents/IncidentService';
 import { dispatch, toApiError } from '../services/api/index';
 import { inspectAndScan } from '../services/scan/plugin';
+import { checkSignatureOnImport } from '../services/signing/plugin';
 import { ipcSenderProblem, type RendererSource } from './ipcOrigin';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -120,7 +121,7 @@ void app.whenReady().then(() => {
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
-  ctx = AppContext.open({ home: process.env.HALLMARK_HOME ?? path.join(app.getPath('userData'), 'data'), versionHooks: [inspectAndScan] });
+  ctx = AppContext.open({ home: process.env.HALLMARK_HOME ?? path.join(app.getPath('userData'), 'data'), versionHooks: [inspectAndScan, checkSignatureOnImport] });
   ctx.resumePostImport(); // scans a killed import left undone run in the background
   wireAppKey(ctx);
   wireIpc(ctx);

@@ -5,10 +5,11 @@ import type { ImportOptions, ImportResult } from '../../electron/contract/regist
 import { AppContext, type AppContextOptions } from '../../electron/services/AppContext';
 import { importPath } from '../../electron/services/registry/Importer';
 import { inspectAndScan } from '../../electron/services/scan/plugin';
+import { checkSignatureOnImport } from '../../electron/services/signing/plugin';
 
 /** A context as the app, the CLI and the bridge open it: imports are inspected and scanned. */
 export function openContext(opts: AppContextOptions = {}): AppContext {
-  return AppContext.open({ versionHooks: [inspectAndScan], ...opts });
+  return AppContext.open({ versionHooks: [inspectAndScan, checkSignatureOnImport], ...opts });
 }
 
 /** A throwaway HALLMARK_HOME with an open context; `cleanup` disposes and deletes it. */

@@ -50,7 +50,7 @@ describe('migrations owned by their areas', () => {
     expect(new Set(migrations.map((m) => m.version)).size).toBe(migrations.length);
   });
 
-  it('a home whose database the old code created opens unchanged: same schema, same user_version', async () => {
+  it('a home whose database the old code created opens with everything it had, upgraded to the fresh schema', async () => {
     const home = path.join(dir, 'home');
     fs.mkdirSync(home);
     oldOpen(path.join(home, 'hallmark.db'), Infinity);
@@ -59,7 +59,7 @@ describe('migrations owned by their areas', () => {
     before.close();
     const ctx = AppContext.open({ home }); // the real start-up path
     try {
-      // Released objects stay as they were; migrations released since (050 incidents…) only add.
+      // Released objects stay as they were; migrations released since (050 incidents, 060 signatures…) only add.
       expect(schema(ctx.db)).toEqual(expect.arrayContaining(oldSchema));
       expect(schema(ctx.db)).toEqual(fresh());
       expect(ctx.db.pragma('user_version', { simple: true })).toBe(Math.max(...migrations.map((m) => m.version)));

@@ -20,6 +20,7 @@ export const commandGroups: Array<{ commands: readonly string[]; opensContext: b
   { commands: ['gpu'], opensContext: true, load: async () => (await import('./hardware')).registerHardwareCommands },
   { commands: ['run'], opensContext: true, load: async () => (await import('./inference')).registerInferenceCommands },
   { commands: ['sync', 'incidents', 'hub-login', 'hub-register'], opensContext: true, load: async () => (await import('./incidents')).registerIncidentCommands },
+  { commands: ['verify-signature', 'sign'], opensContext: true, load: async () => (await import('./signing')).registerSigningCommands },
   { commands: ['fingerprints', 'audit'], opensContext: true, load: async () => (await import('./audit')).registerAuditCommands },
   // inspect and scan read files, never the registry: no context, so no registry or version hooks (and no zod) to load.
   { commands: ['inspect', 'scan'], opensContext: false, load: async () => (await import('./scan')).registerScanCommands },
@@ -42,13 +43,15 @@ export async function registersFor(argv: readonly string[]): Promise<Register[]>
   const matched = commandGroups.filter((g) => word !== null && g.commands.includes(word));
   const groups = matched.length ? matched : commandGroups;
   if (!groups.some((g) => g.opensContext)) return Promise.all(groups.map((g) => g.load()));
-  // Every context a command opens (the bridge's too, via `serve`) inspects and scans what it imports.
-  const [{ AppContext }, { inspectAndScan }] = await Promise.all([import('../../services/AppContext'), import('../../services/scan/plugin')]);
+  // Every context a command opens (the bridge's too, via `serve`) inspects and scans what it imports, and checks its signature.
+  const [{ AppContext }, { inspectAndScan }, { checkSignatureOnImport }] = await Promise.all([
+    import('../../services/AppContext'), import('../../services/scan/plugin'), import('../../services/signing/plugin'),
+  ]);
   return Promise.all(groups.map(async (g) => {
     const register = await g.load();
     if (!g.opensContext) return register;
     return (program: Command, cli: Cli) => {
-      cli.openContext = (opts) => AppContext.open({ ...opts, versionHooks: [inspectAndScan] });
+      cli.openContext = (opts) => AppContext.open({ ...opts, versionHooks: [inspectAndScan, checkSignatureOnImport] });
       register(program, cli);
     };
   }));

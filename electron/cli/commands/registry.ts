@@ -108,8 +108,13 @@ export function registerRegistryCommands(program: Command, cli: Cli): void {
       const result = await ctx.jobs.run({ kind: 'verify', title: `Verify ${ref}` }, (job) =>
         verifyVersion(ctx, r.name, r.version, { ...job, progress: (d, t, m) => { job.progress(d, t, m); show(d, t ?? null); } }, { repairFrom: o.repairFrom }));
       const healed = result.repaired?.length ? result.repaired.map((x) => `  repaired ${x.path} from ${x.from}`).join('\n') + '\n' : '';
-      cli.out(result, () => healed + (result.ok ? `ok: ${result.model}@${result.version} matches its manifest` : `MISMATCH in ${result.model}@${result.version}:\n` + result.mismatches.map((m) => `  ${m.path}: expected ${m.expected}, got ${m.actual}`).join('\n') + (result.hint ? `\n${result.hint}` : '')));
-      if (!result.ok) cli.fail('', 1);
+      // A version with a signature (attachment, model.sig) has it re-checked too; an invalid one fails verify.
+      const { checkSignatureIfAny } = await import('../../services/signing/versions');
+      const signature = await checkSignatureIfAny(ctx, result.model, result.version);
+      const { describeCheck } = await import('./signing');
+      cli.out(signature ? { ...result, signature } : result, () => healed + (result.ok ? `ok: ${result.model}@${result.version} matches its manifest` : `MISMATCH in ${result.model}@${result.version}:\n` + result.mismatches.map((m) => `  ${m.path}: expected ${m.expected}, got ${m.actual}`).join('\n') + (result.hint ? `\n${result.hint}` : ''))
+        + (signature ? `\nsignature: ${describeCheck(signature)}` : ''));
+      if (!result.ok || signature?.status === 'invalid') cli.fail('', 1);
     });
 
   program.command('promote')

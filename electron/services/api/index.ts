@@ -11,6 +11,7 @@ import { jobsHandlers } from './jobs';
 import { monitoringHandlers } from './monitoring';
 import { registryHandlers } from './registry';
 import { scanHandlers } from './scan';
+import { signingHandlers } from './signing';
 
 export const handlers: HandlersFor<typeof contract> = {
   ...jobsHandlers,
@@ -21,6 +22,7 @@ export const handlers: HandlersFor<typeof contract> = {
   ...auditHandlers,
   ...scanHandlers,
   ...incidentsHandlers,
+  ...signingHandlers,
 };
 
 /**

@@ -1,6 +1,6 @@
 import type { Sqlite } from '../../../native/Database';
 import type {
-  AuditSummary, CompareFinding, CompareResult, FileEntry, ScanSummary, ListQuery, ModelDetail, ModelRow, Stage, VersionDetail, VersionSummary,
+  AuditSummary, SignatureBrief, CompareFinding, CompareResult, FileEntry, ScanSummary, ListQuery, ModelDetail, ModelRow, Stage, VersionDetail, VersionSummary,
 } from '../../contract/registry';
 import { ListQuery as ListQuerySchema } from '../../contract/registry';
 import { HallmarkError, quote } from '../errors';
@@ -51,6 +51,9 @@ const VERSION_SELECT = `
 const LATEST_SCAN_ID = `(SELECT s.id FROM scans s WHERE s.version_id = lv.id AND s.status != 'running' ORDER BY s.id DESC LIMIT 1)`;
 const LATEST_AUDIT_ROWID = `(SELECT a.rowid FROM audits a WHERE a.version_id = lv.id ORDER BY a.finished_at DESC, a.rowid DESC LIMIT 1)`;
 const SCAN_COLS = `ls.id AS scan_id, ls.verdict AS scan_verdict, ls.worst AS scan_worst, ls.critical + ls.high + ls.medium + ls.low + ls.info AS scan_findings, ls.finished_at AS scan_finished`;
+const SIG_COLS = `lsg.status AS sig_status, lsg.method AS sig_method, lsg.signer AS sig_signer, lsg.reason AS sig_reason, lsg.checked_at AS sig_checked`;
+/** Sort rank of a signature: unsigned (or never checked) < valid < unverified < invalid, so "descending" lists the riskiest first. */
+const SIG_RANK = (t: string) => `CASE ${t}.status WHEN 'valid' THEN 1 WHEN 'unverified' THEN 2 WHEN 'invalid' THEN 3 ELSE 0 END`;
 const AUDIT_COLS = `la.id AS audit_id, la.kind AS audit_kind, la.verdict AS audit_verdict, la.match_rate AS audit_rate, la.finished_at AS audit_finished`;
 /** Sort rank of a scan: not scanned < clean < error < findings by worst severity, so "descending" lists the riskiest first. */
 const SCAN_RANK = (t: string) => `CASE ${t}.verdict WHEN 'clean' THEN 1 WHEN 'error' THEN 2 WHEN 'findings' THEN 3 + CASE ${t}.worst WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END ELSE 0 END`;
@@ -62,21 +65,22 @@ const MODEL_SELECT = `
     (SELECT p.number FROM versions p WHERE p.model_id = m.id AND +p.stage = 'production') AS production, -- + keeps the per-model index
     (SELECT group_concat(tag, ' ') FROM model_tags t WHERE t.model_id = m.id) AS tags,
     (SELECT nullif(sum(json_extract(fi.metadata, '$.parameterCount')), 0) FROM version_file_inspections fi WHERE fi.version_id = lv.id) AS parameters,
-    ${SCAN_COLS}, ${AUDIT_COLS}
+    ${SCAN_COLS}, ${AUDIT_COLS}, ${SIG_COLS}
   FROM models m
     LEFT JOIN versions lv ON lv.id = m.latest_version_id
+    LEFT JOIN version_signatures lsg ON lsg.version_id = lv.id
     LEFT JOIN scans ls ON ls.id = ${LATEST_SCAN_ID}
     LEFT JOIN audits la ON la.rowid = ${LATEST_AUDIT_ROWID}`;
 const MODEL_ORDER: Record<ReturnType<typeof ListQuerySchema.parse>['sort'], string> = {
   name: 'm.name', updated: 'm.updated_at', size: 'lv.total_size', version: 'lv.number', stage: 'lv.stage', format: 'lv.format',
   params: 'parameters', scan: SCAN_RANK('ls'), audit: AUDIT_RANK('la'),
-  // Signing is a later feature: every version is unsigned until then, so this keeps the tie-break order.
-  signature: `'unsigned'`,
+  signature: SIG_RANK('lsg'),
 };
 
 interface ScanCols { scan_id: number | null; scan_verdict: ScanSummary['verdict'] | null; scan_worst: ScanSummary['worst']; scan_findings: number | null; scan_finished: string | null }
 interface AuditCols { audit_id: string | null; audit_kind: AuditSummary['kind'] | null; audit_verdict: AuditSummary['verdict'] | null; audit_rate: number | null; audit_finished: string | null }
-type ModelListDbRow = ModelDbRow & ScanCols & AuditCols & {
+interface SigCols { sig_status: SignatureBrief['status'] | null; sig_method: SignatureBrief['method']; sig_signer: string | null; sig_reason: string | null; sig_checked: string | null }
+type ModelListDbRow = ModelDbRow & ScanCols & AuditCols & SigCols & {
   latest: number | null; stage: Stage | null; format: string | null; total_size: number | null; version_count: number;
   production: number | null; tags: string | null; parameters: number | null;
 };
@@ -91,12 +95,17 @@ function auditSummary(r: AuditCols): AuditSummary | null {
   return { id: r.audit_id, kind: r.audit_kind!, verdict: r.audit_verdict!, matchRate: r.audit_rate ?? 0, finishedAt: r.audit_finished ?? '' };
 }
 
+function signatureBrief(r: SigCols): SignatureBrief | null {
+  if (r.sig_status === null) return null;
+  return { status: r.sig_status, method: r.sig_method, signer: r.sig_signer, reason: r.sig_reason, checkedAt: r.sig_checked ?? '' };
+}
+
 function toModelRow(r: ModelListDbRow): ModelRow {
   return {
     id: r.id, name: r.name, description: r.description, framework: r.framework, modelType: r.model_type,
     tags: r.tags ? r.tags.split(' ').sort() : [], latestVersion: r.latest, productionVersion: r.production,
     stage: r.stage, format: r.format, totalSize: r.total_size, versionCount: r.version_count, updatedAt: r.updated_at,
-    parameters: r.parameters, scan: scanSummary(r), audit: auditSummary(r),
+    parameters: r.parameters, scan: scanSummary(r), audit: auditSummary(r), signature: signatureBrief(r),
   };
 }
 
@@ -271,7 +280,7 @@ export class Registry {
       params: `(SELECT sum(json_extract(fi.metadata, '$.parameterCount')) FROM version_file_inspections fi WHERE fi.version_id = v.id)`,
       scan: `(SELECT ${SCAN_RANK('s')} FROM scans s WHERE s.version_id = v.id AND s.status != 'running' ORDER BY s.id DESC LIMIT 1)`,
       audit: `(SELECT ${AUDIT_RANK('a')} FROM audits a WHERE a.version_id = v.id ORDER BY a.finished_at DESC LIMIT 1)`,
-      signature: `'unsigned'`,
+      signature: `(SELECT ${SIG_RANK('sg')} FROM version_signatures sg WHERE sg.version_id = v.id)`,
     }[q.sort];
     const where = parts.join(' AND ');
     const total = (this.db.prepare(`SELECT count(*) AS n FROM versions v JOIN models m ON m.id = v.model_id WHERE ${where}`).get(...args) as { n: number }).n;
@@ -292,6 +301,10 @@ export class Registry {
     if (q.scanVerdict) {
       if (q.scanVerdict === 'not_scanned') parts.push(`${LATEST_SCAN_ID} IS NULL`);
       else { parts.push(`(SELECT s.verdict FROM scans s WHERE s.id = ${LATEST_SCAN_ID}) = ?`); args.push(q.scanVerdict); }
+    }
+    if (q.signature) {
+      if (q.signature === 'unsigned') parts.push(`coalesce((SELECT sg.status FROM version_signatures sg WHERE sg.version_id = m.latest_version_id), 'unsigned') = 'unsigned'`);
+      else { parts.push(`(SELECT sg.status FROM version_signatures sg WHERE sg.version_id = m.latest_version_id) = ?`); args.push(q.signature); }
     }
     const where = parts.join(' AND ');
     const order = MODEL_ORDER[q.sort];
@@ -486,7 +499,7 @@ export class Registry {
     return { result, freed, removed: moved.length };
   }
 
-  facets(): { frameworks: Facet[]; modelTypes: Facet[]; tags: Facet[]; stages: Facet[]; scanVerdicts: Facet[]; models: number; versions: number } {
+  facets(): { frameworks: Facet[]; modelTypes: Facet[]; tags: Facet[]; stages: Facet[]; scanVerdicts: Facet[]; signatures: Facet[]; models: number; versions: number } {
     const f = (sql: string) => this.db.prepare(sql).all() as Facet[];
     return {
       frameworks: f(`SELECT framework AS value, count(*) AS count FROM models GROUP BY framework ORDER BY count DESC LIMIT 50`),
@@ -495,6 +508,8 @@ export class Registry {
       stages: f(`SELECT stage AS value, count(*) AS count FROM versions GROUP BY stage ORDER BY count DESC`),
       scanVerdicts: f(`SELECT coalesce((SELECT s.verdict FROM scans s WHERE s.id = ${LATEST_SCAN_ID}), 'not_scanned') AS value, count(*) AS count
         FROM models m LEFT JOIN versions lv ON lv.id = m.latest_version_id GROUP BY value ORDER BY count DESC`),
+      signatures: f(`SELECT coalesce((SELECT sg.status FROM version_signatures sg WHERE sg.version_id = m.latest_version_id), 'unsigned') AS value, count(*) AS count
+        FROM models m GROUP BY value ORDER BY count DESC`),
       models: (this.db.prepare(`SELECT count(*) AS n FROM models`).get() as { n: number }).n,
       versions: (this.db.prepare(`SELECT count(*) AS n FROM versions`).get() as { n: number }).n,
     };

@@ -8,6 +8,7 @@ import yazl from 'yazl';
 import type { AppContext } from '../AppContext';
 import { HallmarkError, quote } from '../errors';
 import type { JobHandle } from '../jobs/JobManager';
+import { loadAttachment } from '../signing/store';
 import { fileError } from './BlobStore';
 
 /**
@@ -25,7 +26,24 @@ export async function exportVersion(ctx: AppContext, name: string, version: numb
   // yazl's output is a PassThrough at run time; typed as a plain ReadableStream.
   const output = zip.outputStream as unknown as Readable;
   const warnings: string[] = [];
+  // The version's signature goes with it as model.sig (the reference tool's default name, outside what it
+  // hashes): Hallmark's attachment for a vault version, or the one beside an in-place folder.
+  const attachment = loadAttachment(ctx.db, v.id);
+  let signature: Buffer | null = attachment;
+  if (!signature && v.storage === 'in_place' && v.sourcePath && !v.files.some((f) => f.path === 'model.sig')) {
+    try {
+      signature = await fsp.readFile(path.join(v.sourcePath, 'model.sig'));
+    } catch {
+      signature = null; // no signature beside the folder
+    }
+  }
+  if (signature) zip.addBuffer(signature, 'model.sig', { compress: false, mtime: new Date(v.createdAt) });
   for (const f of v.files) {
+    // Hallmark's newer signature replaces a model.sig imported as a file: one entry per name.
+    if (attachment && f.path === 'model.sig') {
+      warnings.push('the version\'s own model.sig was replaced in the zip by the signature made in Hallmark');
+      continue;
+    }
     const p = registry.filePath(v.id, f.path, `${v.model}@${v.version}`);
     if (!fs.existsSync(p)) throw new HallmarkError('missing_file', `${quote(f.path)} of ${v.model}@${v.version} is missing at ${quote(p)}; run verify`);
     const hash = createHash('sha256');

@@ -3,8 +3,9 @@ import { create } from 'zustand';
 import type { ListQuery, Stage } from '../../../electron/contract/registry';
 
 export type SortKey = NonNullable<ListQuery['sort']>;
-export type FilterKey = 'framework' | 'modelType' | 'tag' | 'stage' | 'scanVerdict';
+export type FilterKey = 'framework' | 'modelType' | 'tag' | 'stage' | 'scanVerdict' | 'signature';
 export type ScanVerdictFilter = NonNullable<ListQuery['scanVerdict']>;
+export type SignatureFilter = NonNullable<ListQuery['signature']>;
 
 export interface ModelsQuery {
   text: string;
@@ -13,6 +14,7 @@ export interface ModelsQuery {
   tag?: string;
   stage?: Stage;
   scanVerdict?: ScanVerdictFilter;
+  signature?: SignatureFilter;
   sort: SortKey;
   dir: 'asc' | 'desc';
 }
@@ -34,9 +36,9 @@ interface ModelsState extends ModelsQuery {
 
 /** Text-like columns start ascending; numbers and dates start with the biggest/newest. */
 const FIRST_DIR: Record<SortKey, 'asc' | 'desc'> = {
-  name: 'asc', format: 'asc', stage: 'asc', signature: 'asc', version: 'desc', size: 'desc', updated: 'desc', params: 'desc',
+  name: 'asc', format: 'asc', stage: 'asc', version: 'desc', size: 'desc', updated: 'desc', params: 'desc',
   // Riskiest first: findings, then errors, clean, not scanned; fingerprint present first.
-  scan: 'desc', audit: 'desc',
+  scan: 'desc', audit: 'desc', signature: 'desc',
 };
 
 export const useModels = create<ModelsState>((set) => ({
@@ -49,7 +51,7 @@ export const useModels = create<ModelsState>((set) => ({
   resets: 0,
   setText: (text) => set({ text, active: 0, scrollTop: 0 }),
   toggleFilter: (k, v) => set((s) => ({ [k]: s[k] === v ? undefined : v, active: 0, scrollTop: 0 })),
-  clearFilters: () => set((s) => ({ text: '', framework: undefined, modelType: undefined, tag: undefined, stage: undefined, scanVerdict: undefined, active: 0, scrollTop: 0, resets: s.resets + 1 })),
+  clearFilters: () => set((s) => ({ text: '', framework: undefined, modelType: undefined, tag: undefined, stage: undefined, scanVerdict: undefined, signature: undefined, active: 0, scrollTop: 0, resets: s.resets + 1 })),
   sortBy: (k) => set((s) => ({ sort: k, dir: s.sort === k ? (s.dir === 'asc' ? 'desc' : 'asc') : FIRST_DIR[k], active: 0, scrollTop: 0 })),
   setActive: (active) => set({ active }),
   setScrollTop: (scrollTop) => set({ scrollTop }),

@@ -10,6 +10,8 @@ type Facets = Output<'registry.facets'>;
 const STAGE_ORDER = ['production', 'staging', 'none', 'archived'];
 const VERDICT_ORDER = ['findings', 'error', 'clean', 'not_scanned'];
 const VERDICT_LABEL: Record<string, string> = { not_scanned: 'not scanned' };
+const SIG_ORDER = ['invalid', 'unverified', 'valid', 'unsigned'];
+const SIG_LABEL: Record<string, string> = { unverified: 'not verified' };
 const MAX_TAG_CHIPS = 12;
 
 function Group({ label, k, values, current, unit, labels }: { label: string; k: FilterKey; values: Array<{ value: string; count: number }>; current?: string; unit: string; labels?: Record<string, string> }) {
@@ -28,7 +30,7 @@ function Group({ label, k, values, current, unit, labels }: { label: string; k: 
         <button
           key={v.value}
           type="button"
-          className={`chip${current === v.value ? ' on' : ''}${k === 'stage' ? ` chip-stage-${v.value}` : ''}${k === 'scanVerdict' ? ` chip-verdict-${v.value}` : ''}`}
+          className={`chip${current === v.value ? ' on' : ''}${k === 'stage' ? ` chip-stage-${v.value}` : ''}${k === 'scanVerdict' ? ` chip-verdict-${v.value}` : ''}${k === 'signature' ? ` chip-sig-${v.value}` : ''}`}
           aria-pressed={current === v.value}
           title={`${fmtInt(v.count)} ${unit}`}
           onClick={() => toggle(k, v.value)}
@@ -46,10 +48,10 @@ function Group({ label, k, values, current, unit, labels }: { label: string; k: 
   );
 }
 
-/** Filter chips from registry.facets: stage, scan verdict, framework, type, tag. */
+/** Filter chips from registry.facets: stage, scan verdict, signature, framework, type, tag. */
 export function FilterChips() {
   const gen = useApp((s) => s.registryGen);
-  const { framework, modelType, tag, stage, scanVerdict, text, clearFilters } = useModels();
+  const { framework, modelType, tag, stage, scanVerdict, signature, text, clearFilters } = useModels();
   const [facets, setFacets] = useState<Facets | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -63,11 +65,13 @@ export function FilterChips() {
   if (!facets || facets.models === 0) return null;
   const stages = [...facets.stages].sort((a, b) => STAGE_ORDER.indexOf(a.value) - STAGE_ORDER.indexOf(b.value));
   const verdicts = [...facets.scanVerdicts].sort((a, b) => VERDICT_ORDER.indexOf(a.value) - VERDICT_ORDER.indexOf(b.value));
-  const any = framework || modelType || tag || stage || scanVerdict || text;
+  const signatures = [...(facets.signatures ?? [])].sort((a, b) => SIG_ORDER.indexOf(a.value) - SIG_ORDER.indexOf(b.value));
+  const any = framework || modelType || tag || stage || scanVerdict || signature || text;
   return (
     <div className="chips" aria-label="Filters">
       <Group label="Stage" k="stage" values={stages} current={stage} unit="versions" />
       <Group label="Scan" k="scanVerdict" values={verdicts} current={scanVerdict} unit="models (latest version)" labels={VERDICT_LABEL} />
+      <Group label="Signature" k="signature" values={signatures} current={signature} unit="models (latest version)" labels={SIG_LABEL} />
       <Group label="Framework" k="framework" values={facets.frameworks} current={framework} unit="models" />
       <Group label="Type" k="modelType" values={facets.modelTypes} current={modelType} unit="models" />
       <Group label="Tag" k="tag" values={facets.tags} current={tag} unit="models" />

@@ -8,6 +8,7 @@ import { useModels, type SortKey } from '../store/modelsStore';
 import type { ModelPages } from './useModelPages';
 import { ScanVerdict } from './ScanDetail';
 import { VerdictBadge } from './AuditPanel';
+import { SignatureBadge } from './SignaturePanel';
 
 const ROW_H = 30;
 const HEAD_H = 32;
@@ -28,7 +29,7 @@ const COLUMNS: Column[] = [
   { id: 'size', label: 'Size', align: 'right' },
   { id: 'params', label: 'Params', align: 'right', help: 'parameters counted from the tensors of the latest version' },
   { id: 'scan', label: 'Scan', help: 'verdict of the latest static scan of the latest version' },
-  { id: 'signature', label: 'Signature', help: 'model signing arrives in a later release: every version is unsigned' },
+  { id: 'signature', label: 'Signature', help: 'OpenSSF model-signing signature of the latest version: valid, invalid, not verified (no key given) or unsigned' },
   { id: 'audit', label: 'Audit', help: 'verdict of the latest fingerprint or link audit of the latest version' },
   { id: 'updated', label: 'Updated' },
 ];
@@ -55,6 +56,17 @@ function AuditCell({ m }: { m: ModelRow }) {
   return <a className="cell-link" href={modelHref(m.name, undefined, 'audits')} onClick={(e) => e.stopPropagation()} title={`${a.kind} audit, ${(a.matchRate * 100).toFixed(0)}% match, ${fmtDate(a.finishedAt)}`}><VerdictBadge verdict={a.verdict} /></a>;
 }
 
+function SignatureCell({ m }: { m: ModelRow }) {
+  if (!m.latestVersion) return <span className="muted">—</span>;
+  const s = m.signature;
+  if (!s || s.status === 'unsigned') return <span className="muted" title={`v${m.latestVersion} has no signature`}>unsigned</span>;
+  return (
+    <a className="cell-link" href={modelHref(m.name, undefined, 'security')} onClick={(e) => e.stopPropagation()} title={`${s.reason ?? (s.signer ? `signed by ${s.signer}` : s.status)} · checked ${fmtDate(s.checkedAt)}`}>
+      <SignatureBadge status={s.status} short />
+    </a>
+  );
+}
+
 function Cells({ m }: { m: ModelRow }) {
   return (
     <>
@@ -71,7 +83,7 @@ function Cells({ m }: { m: ModelRow }) {
       <div role="gridcell" className="cell num">{fmtBytes(m.totalSize)}</div>
       <div role="gridcell" className={`cell num${m.parameters === null ? ' muted' : ''}`} title={m.parameters === null ? 'no tensors counted (not inspected, or a format without tensors)' : `${fmtInt(m.parameters)} parameters`}>{fmtParams(m.parameters)}</div>
       <div role="gridcell" className="cell"><ScanCell m={m} /></div>
-      <div role="gridcell" className="cell muted" title="signing arrives in a later release">unsigned</div>
+      <div role="gridcell" className="cell"><SignatureCell m={m} /></div>
       <div role="gridcell" className="cell"><AuditCell m={m} /></div>
       <div role="gridcell" className="cell muted" title={fmtDate(m.updatedAt)}>{fmtRelative(m.updatedAt, Date.now(), true)}</div>
     </>

@@ -13,7 +13,7 @@ export const FILTER_INPUT_ID = 'models-filter';
 
 /** The Models list: search, filter chips, the virtualized table, empty and error states. */
 export function ModelsView() {
-  const { text, framework, modelType, tag, stage, scanVerdict, sort, dir, setText, clearFilters } = useModels();
+  const { text, framework, modelType, tag, stage, scanVerdict, signature, sort, dir, setText, clearFilters } = useModels();
   const gen = useApp((s) => s.registryGen);
   const requestImport = useApp((s) => s.requestImport);
   const [draft, setDraft] = useState(text);
@@ -29,10 +29,10 @@ export function ModelsView() {
     if (resets) setDraft(useModels.getState().text);
   }, [resets]);
 
-  const query = { query: text.trim() || undefined, framework, modelType, tag, stage, scanVerdict, sort, dir };
+  const query = { query: text.trim() || undefined, framework, modelType, tag, stage, scanVerdict, signature, sort, dir };
   const pages = useModelPages(query, gen);
-  const filtered = Boolean(text.trim() || framework || modelType || tag || stage || scanVerdict);
-  const filterText = [text.trim() && q(text.trim()), framework && `framework ${framework}`, modelType && `type ${modelType}`, tag && `tag ${tag}`, stage && `stage ${stage}`, scanVerdict && `scan ${scanVerdict.replace('_', ' ')}`].filter(Boolean).join(', ');
+  const filtered = Boolean(text.trim() || framework || modelType || tag || stage || scanVerdict || signature);
+  const filterText = [text.trim() && q(text.trim()), framework && `framework ${framework}`, modelType && `type ${modelType}`, tag && `tag ${tag}`, stage && `stage ${stage}`, scanVerdict && `scan ${scanVerdict.replace('_', ' ')}`, signature && `signature ${signature}`].filter(Boolean).join(', ');
 
   let body: ReactNode;
   if (pages.error && pages.total === null) {

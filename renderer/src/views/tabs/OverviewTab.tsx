@@ -6,6 +6,7 @@ import { LineageGraph } from '../../components/LineageGraph';
 import { StageBadge } from '../../components/StageBadge';
 import { errorText, fmtBytes, fmtDate, fmtInt, fmtNumber, fmtParams, fmtRelative, q, shortHash } from '../../lib/format';
 import { VerdictBadge } from '../AuditPanel';
+import { SignatureBadge } from '../SignaturePanel';
 import { ScanVerdict } from '../ScanDetail';
 import { modelHref, scansHref } from '../../lib/route';
 import { toastError, useApp } from '../../store/appStore';
@@ -267,7 +268,7 @@ function Details({ model, version, onChanged }: Props) {
             <dd>{model.scan ? <a className="cell-link" href={modelHref(model.name, version.version, 'security')}><ScanVerdict run={{ status: 'done', verdict: model.scan.verdict, worst: model.scan.worst }} /></a> : <a href={modelHref(model.name, version.version, 'security')}>not scanned</a>}</dd>
             <dt>Audit</dt>
             <dd>{model.audit ? <a className="cell-link" href={modelHref(model.name, version.version, 'audits')}><VerdictBadge verdict={model.audit.verdict} /></a> : <span className="muted">never audited</span>}</dd>
-            <dt>Signature</dt><dd><span className="muted" title="signing arrives in a later release">unsigned</span></dd>
+            <dt>Signature</dt><dd><a className="cell-link" href={modelHref(model.name, version.version, 'security')}><SignatureBadge status={model.signature?.status ?? 'unsigned'} /></a></dd>
           </>
         ) : null}
         <dt>Storage</dt><dd>{version.storage === 'in_place' ? 'registered in place' : 'vault copy'}</dd>

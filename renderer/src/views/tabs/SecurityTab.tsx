@@ -8,9 +8,10 @@ import { useAsync } from '../../lib/useAsync';
 import { useApp } from '../../store/appStore';
 import { awaitJob, useJobs } from '../../store/jobsStore';
 import { ScanDetail } from '../ScanDetail';
+import { SignaturePanel } from '../SignaturePanel';
 import { scansHref } from '../../lib/route';
 
-/** Security: the latest static scan of the version (findings with severity, location, explanation), rescan, exports. */
+/** Security: the latest static scan of the version (findings with severity, location, explanation), rescan, exports; its signature. */
 export function SecurityTab({ version }: { version: VersionDetail }) {
   const key = `${version.model}@${version.version}`;
   const gen = useApp((s) => s.registryGen);
@@ -53,10 +54,7 @@ export function SecurityTab({ version }: { version: VersionDetail }) {
       {latest.data ? <ScanDetail run={latest.data} /> : latest.loading ? <div className="loading-line" role="status">Loading…</div> : (
         <div className="empty small"><div className="empty-title">{key} has not been scanned</div><p>A static scan reads the files without loading them and flags code execution on load (pickle opcodes, Keras Lambda layers, …), path tricks and malformed headers.</p></div>
       )}
-      <div className="card signature-card">
-        <h3>Signature</h3>
-        <p><span className="badge stage-archived">unsigned</span> <span className="muted">Model signing and signature verification (OpenSSF model signing) are coming in a later release; until then every version is unsigned.</span></p>
-      </div>
+      <SignaturePanel version={version} />
     </div>
   );
 }
