@@ -87,6 +87,8 @@ export const ScanListQuery = z.object({
   minSeverity: Severity.optional(),
   /** Runs with at least one finding of this rule. */
   rule: z.string().optional(),
+  /** newest: newest first; severity: the worst findings first (critical, high, …, clean, failed), newest first within. */
+  sort: z.enum(['newest', 'severity']).default('newest'),
   limit: z.number().int().min(1).max(1000).default(100),
   offset: z.number().int().min(0).default(0),
 });

@@ -27,11 +27,11 @@ export const scanHandlers: HandlersFor<typeof scanCalls> = {
     const { id, promise } = ctx.jobs.start({ kind: 'scan', title: `Scan ${v.label}` }, (job) => scanVersion(ctx, v.id, job));
     return changedWhenDone(ctx, id, promise);
   },
-  'scan.list': ({ name, version, verdict, minSeverity, rule, limit, offset }, ctx) => listScans(ctx.db, {
+  'scan.list': ({ name, version, verdict, minSeverity, rule, sort, limit, offset }, ctx) => listScans(ctx.db, {
     // A name alone means every version of that model; with a version, that one.
     versionId: name && version ? versionId(ctx, name, version).id : undefined,
     modelId: name && !version ? ctx.registry.requireModel(name).id : undefined,
-    verdict, minSeverity, rule, limit, offset,
+    verdict, minSeverity, rule, sort, limit, offset,
   }),
   'scan.get': ({ id, minSeverity, rule, file }, ctx) => ({ run: getRun(ctx.db, id), files: getScanFiles(ctx.db, id, { minSeverity, rule, file }) }),
   'scan.latest': ({ name, version }, ctx) => latestRun(ctx.db, versionId(ctx, name, version).id),

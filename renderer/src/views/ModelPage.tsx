@@ -1,5 +1,6 @@
 import { useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { api, ApiError } from '../api/client';
+import { DangerBanner } from '../components/Danger';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { StageBadge } from '../components/StageBadge';
 import { UnavailableState } from '../components/UnavailableState';
@@ -111,6 +112,7 @@ export function ModelPage({ route }: { route: Route }) {
         ) : null}
         <button type="button" className="danger-outline" onClick={() => setDeleting(true)}>Delete…</button>
       </header>
+      {version !== undefined && (tab === 'overview' || tab === 'run' || tab === 'export') ? <DangerBanner name={m.name} version={version} /> : null}
       <div className="tabs" role="tablist" aria-label={`${m.name} sections`}>
         {MODEL_TABS.map((t, i) => (
           <a
