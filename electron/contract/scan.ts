@@ -100,7 +100,13 @@ export const ScanDetailQuery = z.object({
   file: z.string().optional(),
 });
 
-export const RuleInfo = z.object({ id: z.string(), title: z.string(), help: z.string() });
+export const RuleInfo = z.object({
+  id: z.string(), title: z.string(), help: z.string(),
+  /** What happens if the file is loaded anyway (scan.rules fills it; the scanners' catalog need not). */
+  impact: z.string().optional(),
+  /** How to fix it: convert, load safely, or get the file from a trusted source. */
+  fix: z.string().optional(),
+});
 export type RuleInfo = z.infer<typeof RuleInfo>;
 
 export const scanCalls = {

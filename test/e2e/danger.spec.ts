@@ -77,3 +77,30 @@ test('a critical pickle: danger toast, red banners, promote and export confirmat
   await page.getByRole('combobox', { name: 'Sort scans' }).selectOption('newest');
   await expect(scanRows.first()).toContainText('tidy@1');
 });
+
+test('a finding reads like a code-scanning alert; Inspect flags the dangerous import', async ({ page, hallmark }) => {
+  const evil = path.join(hallmark.work, 'crash.pkl');
+  fs.writeFileSync(evil, evilPickle());
+  expect((await hallmark.cli('import', evil, '--json')).code).toBe(0);
+  await hallmark.open(page, '#/models/crash/security');
+  const findings = page.getByRole('table', { name: 'Findings' });
+  await expect(findings).toContainText('Pickle imports a dangerous callable');
+  await findings.locator('tr.finding').first().click();
+  const help = page.locator('.finding-help');
+  await expect(help).toContainText('What happens if this file is loaded');
+  await expect(help).toContainText('run shell commands');
+  await expect(help.locator('dd').first()).toHaveText('os.system');
+  await expect(help).toContainText('"echo pwned"');
+  await expect(help).toContainText('torch.load(path, weights_only=True)');
+  await expect(help).toContainText('safetensors');
+  await help.getByText('Opcode detail').click();
+  await expect(help).toContainText('REDUCE at byte');
+  await views(page, 'finding-expanded');
+
+  await page.getByRole('tab', { name: 'Inspect' }).click();
+  const imports = page.getByRole('table', { name: 'Pickle imports' });
+  await expect(page.locator('.imports-card')).toContainText('1 dangerous');
+  await expect(imports.locator('tr.import-dangerous')).toContainText('os.system');
+  await expect(imports).toContainText('critical');
+  await views(page, 'inspect-imports');
+});

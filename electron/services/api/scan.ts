@@ -1,7 +1,7 @@
 import type { scanCalls } from '../../contract/scan';
 import type { AppContext } from '../AppContext';
 import { inspectPath } from '../formats/inspect';
-import { RULES } from '../formats/finding';
+import { ruleCatalog } from '../scan/guidance';
 import { toSarif } from '../scan/sarif';
 import { scanPaths } from '../scan/scanner';
 import { getInspection, getRun, getScanFiles, latestRun, listScans, reportOf, saveScan } from '../scan/store';
@@ -43,7 +43,7 @@ export const scanHandlers: HandlersFor<typeof scanCalls> = {
       ? { filename: `${base}.sarif`, mimeType: 'application/sarif+json', content: JSON.stringify(toSarif(report), null, 2) }
       : { filename: `${base}.json`, mimeType: 'application/json', content: JSON.stringify(report, null, 2) };
   },
-  'scan.rules': () => Object.values(RULES).map((r) => ({ id: r.id, title: r.title, help: r.help })),
+  'scan.rules': () => ruleCatalog(),
   'inspect.path': ({ path }) => inspectPath(path),
   'inspect.version': async ({ name, version }, ctx) => {
     const v = versionId(ctx, name, version);
