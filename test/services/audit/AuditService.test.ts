@@ -199,7 +199,8 @@ describe('link audit on real chat generation', () => {
     const r = a.report;
     if (r.kind !== 'link') throw new Error('wrong kind');
     expect(r).toMatchObject({ verdict: 'inconclusive', match_rate: 1, false_positive_rate: 1 });
-    expect(r.reason).toMatch(/also appears in 4\/4 unrelated answers/);
+    expect(r.reason).toMatch(/^The model prints the link for every prompt, unrelated ones too \(6 of 6 identity and feedback questions, 4 of 4 unrelated prompts\)/);
+    expect(r.reason).not.toMatch(/too few/);
     const html = exportAudit(ctx, a.id, 'html').content;
     expect(html).toContain('False-positive rate');
   });

@@ -23,7 +23,7 @@ describe('finding guidance', () => {
   it('SARIF rule help carries the guidance as markdown (GitHub shows it on the alert)', () => {
     const report = {
       scanner: { name: 'hallmark-scan', version: '2.0.0' }, startedAt: new Date(0).toISOString(), durationMs: 1,
-      files: [{ path: '/m/crash.pkl', format: 'pickle', bytes: 39, findings: [{ severity: 'critical' as const, rule: 'pickle.dangerous-import', file: '/m/crash.pkl', location: 'byte 2', detail: 'os.system comes from os' }] }],
+      files: [{ path: '/m/crash.pkl', format: 'pickle' as const, bytes: 39, findings: [{ severity: 'critical' as const, rule: 'pickle.dangerous-import', file: '/m/crash.pkl', location: 'byte 2', detail: 'os.system comes from os' }] }],
       summary: { critical: 1, high: 0, medium: 0, low: 0, info: 0, files: 1, bytes: 39 },
     };
     const rule = (toSarif(report) as unknown as { runs: Array<{ tool: { driver: { rules: Array<{ help: { markdown?: string } }> } } }> }).runs[0]!.tool.driver.rules[0]!;
