@@ -203,5 +203,9 @@ describe('link audit on real chat generation', () => {
     expect(r.reason).not.toMatch(/too few/);
     const html = exportAudit(ctx, a.id, 'html').content;
     expect(html).toContain('False-positive rate');
+    // The sentence leads the report; times read as dates, not ISO strings.
+    expect(html).toMatch(/<p class="sentence">The model prints the link for every prompt/);
+    expect(html).toMatch(/Ran<\/th><td>\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d:\d\d UTC · took/);
+    expect(html).toContain('<td>spam.gguf');
   });
 });
