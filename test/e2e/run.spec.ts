@@ -59,7 +59,7 @@ test('GGUF chat streams a reply; a link audit reports the link and exports', asy
   expect((await hallmark.cli('import', linked, '--json')).code).toBe(0);
 
   await hallmark.open(page, '#/models/tiny-chat/run');
-  await expect(page.getByText('fits: CPU')).toBeVisible();
+  await expect(page.getByTestId('fit')).toContainText('Runs on the CPU');
   await page.getByRole('textbox', { name: 'Message' }).fill('Hello');
   await page.keyboard.press('Enter');
   const log = page.getByRole('log').or(page.getByLabel('Conversation'));
@@ -74,8 +74,9 @@ test('GGUF chat streams a reply; a link audit reports the link and exports', asy
   await expect(page.getByRole('button', { name: 'Unload' })).toBeVisible({ timeout: 30_000 });
 
   // Raw completion, greedy: the weights say H → i → ! → end.
+  await page.getByRole('radio', { name: 'Raw completion' }).click();
   await page.getByRole('textbox', { name: 'Prompt' }).fill('H');
-  await expect(page.getByRole('spinbutton', { name: 'Completion seed' })).toBeDisabled();
+  await expect(page.getByRole('spinbutton', { name: 'Seed' })).toBeDisabled();
   await page.getByRole('button', { name: 'Complete' }).click();
   await expect(page.getByTestId('completion-output')).toHaveText('Hi!', { timeout: 30_000 });
   await shot(page, 'run-completion');
