@@ -16,11 +16,15 @@ type Shape = OnnxDesc['inputs'][number]['shape'];
 
 const fmtShape = (s: Shape): string => (s.length ? `[${s.join(' × ')}]` : 'scalar');
 
-/** A zero-filled example for an input (dynamic dimensions as 1); null when it would be too big to type. */
-function example(shape: Shape, type: string | null): unknown {
+/**
+ * A zero tensor of the input's declared shape (dynamic dimensions as 1), so the pre-filled example runs
+ * on the first click, recurrent state inputs included: nested arrays when small enough to edit,
+ * {dims, fill} otherwise.
+ */
+export function example(shape: Shape, type: string | null): unknown {
   const dims = shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1));
-  if (dims.reduce((a, b) => a * b, 1) > 64) return null;
   const zero = type === 'string' ? '' : type === 'bool' ? false : 0;
+  if (dims.reduce((a, b) => a * b, 1) > 64) return { dims, fill: zero };
   const build = (i: number): unknown => (i === dims.length ? zero : Array.from({ length: dims[i]! }, () => build(i + 1)));
   return build(0);
 }
@@ -28,7 +32,7 @@ function example(shape: Shape, type: string | null): unknown {
 function OnnxRunner({ desc, model }: { desc: OnnxDesc; model: ModelRef }) {
   // One line per input: {"x": [[0, 0, 0]]}.
   const template = useMemo(() => {
-    const lines = desc.inputs.filter((i) => i.type).map((i) => `  ${JSON.stringify(i.name)}: ${JSON.stringify(example(i.shape, i.type) ?? [])}`);
+    const lines = desc.inputs.filter((i) => i.type).map((i) => `  ${JSON.stringify(i.name)}: ${JSON.stringify(example(i.shape, i.type))}`);
     return `{\n${lines.join(',\n')}\n}`;
   }, [desc.inputs]);
   const [mode, setMode] = useState<'json' | 'csv'>('json');
@@ -96,7 +100,7 @@ function OnnxRunner({ desc, model }: { desc: OnnxDesc; model: ModelRef }) {
           )}
           <div className="button-row">
             <button type="submit" className="primary" disabled={busy}>{busy ? 'Running…' : 'Run'}</button>
-            <span className="muted small">{mode === 'json' ? '{"input": nested array | scalar | {dims, data}}' : 'one sample per row for the only input; header optional'}</span>
+            <span className="muted small">{mode === 'json' ? '{"input": nested array | scalar | {dims, data} | {dims, fill}}' : 'one sample per row for the only input; header optional'}</span>
           </div>
           {error ? <div className="field-error" role="alert">{error}</div> : null}
         </form>
