@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { timeRange, timeTicks } from '../lib/chartTime';
+import { useEffectiveTheme } from '../lib/theme';
 
 export interface ChartSeries {
   label: string;
@@ -18,6 +19,8 @@ const fmtValue = (v: number | null | undefined, unit = ''): string => (v === nul
 /** A small time-series plot (uPlot): x in ISO times, one or more series, sized to its container. */
 export function TimeChart({ title, times, series, height = 160 }: { title: string; times: string[]; series: ChartSeries[]; height?: number }) {
   const ref = useRef<HTMLDivElement>(null);
+  // Colours are read from CSS variables when the plot is built: rebuild it when the theme changes.
+  const theme = useEffectiveTheme();
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
@@ -54,7 +57,7 @@ export function TimeChart({ title, times, series, height = 160 }: { title: strin
       ro.disconnect();
       plot.destroy();
     };
-  }, [times, series, height]);
+  }, [times, series, height, theme]);
   return (
     <figure className="chart">
       <figcaption>{title}</figcaption>
