@@ -30,7 +30,7 @@ test('ONNX predict form, then Monitoring shows the predictions', async ({ page, 
   await shot(page, 'run-onnx');
 
   await page.getByRole('tab', { name: 'Monitoring' }).click();
-  await expect(page.getByText('1 prediction ·')).toBeVisible();
+  await expect(page.getByText('1 prediction on v1 ·')).toBeVisible();
   await expect(page.getByRole('table', { name: 'Recent predictions' })).toContainText('onnx');
   await page.getByRole('button', { name: 'Set baseline' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Baseline set from 1 prediction' })).toBeVisible();
@@ -44,7 +44,7 @@ test('ONNX predict form, then Monitoring shows the predictions', async ({ page, 
   const big = { model: { name: 'linear' }, csv: Array.from({ length: 100_000 }, (_, i) => `${i},${i % 7},1`).join('\n') };
   for (let i = 0; i < 6; i++) await hallmark.call('run.onnx', big);
   await page.getByRole('button', { name: 'Refresh' }).click();
-  await expect(page.getByText('31 predictions ·')).toBeVisible();
+  await expect(page.getByText('31 predictions on v1 ·')).toBeVisible();
   await expect(page.getByTestId('drift')).toContainText('Drift detected');
   await expect(page.getByTestId('drift')).toContainText('latency_ms');
   await shot(page, 'monitoring');
