@@ -6,6 +6,16 @@ import type BetterSqlite3 from 'better-sqlite3';
 // per file by CI gates) should not pay for the native addon at start-up.
 const loadSqlite = (): typeof BetterSqlite3 => createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 
+/**
+ * Under Electron, better-sqlite3 (a V8-ABI addon, unlike the N-API onnxruntime-node and node-llama-cpp)
+ * must be the build for Electron's ABI: scripts/electron-native.mjs fetches it beside the Node build and
+ * electron/main names it in HALLMARK_SQLITE_BINDING. Node processes (CLI, serve, tests) ignore it.
+ */
+function electronBinding(): BetterSqlite3.Options {
+  const p = process.env.HALLMARK_SQLITE_BINDING;
+  return process.versions.electron && p && fs.existsSync(p) ? { nativeBinding: p } : {};
+}
+
 export class DatabaseVersionError extends Error {
   constructor(readonly path: string, readonly found: number, readonly supported: number) {
     super(`database "${path}" was written by a newer Hallmark (schema ${found}, this build knows up to ${supported}); upgrade Hallmark or choose another HALLMARK_HOME`);
@@ -33,7 +43,7 @@ export function openDatabase(file: string, list: readonly Migration[]): Sqlite {
   } catch {
     // a read-only or foreign-owned file: SQLite reports what matters when it opens it
   }
-  const db = new Sqlite(file);
+  const db = new Sqlite(file, electronBinding());
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');

@@ -21,6 +21,8 @@ export interface GpuInfo {
   available: GpuBackend[];
   /** True when a GPU backend exists but the user forced the CPU. */
   forced_cpu: boolean;
+  /** The CPU's model name and logical cores (detect only). */
+  cpu?: { model: string; cores: number };
 }
 
 export interface GpuDetectOptions {
@@ -44,7 +46,12 @@ export class Gpu {
       si.graphics().catch(() => ({ controllers: [] as si.Systeminformation.GraphicsControllerData[] })),
       si.mem().catch(() => ({ total: os.totalmem() })),
     ]);
-    return Gpu.summarize({ supported: [...types], controllers: graphics.controllers, ramBytes: mem.total || os.totalmem(), ...opts });
+    const cpus = os.cpus();
+    return {
+      ...Gpu.summarize({ supported: [...types], controllers: graphics.controllers, ramBytes: mem.total || os.totalmem(), ...opts }),
+      // The hardware card names the CPU too (LM Studio does): generation speed on CPU depends on it.
+      cpu: { model: (cpus[0]?.model ?? '').trim() || 'unknown CPU', cores: os.availableParallelism?.() ?? cpus.length },
+    };
   }
 
   /** The pure part of `detect`, separated so every vendor's case can be checked without that hardware. */

@@ -15,6 +15,8 @@ export const GpuInfo = z.object({
   available: z.array(GpuBackend),
   /** True when a GPU backend exists but the user forced the CPU. */
   forced_cpu: z.boolean(),
+  /** CPU model and logical cores. */
+  cpu: z.object({ model: z.string(), cores: z.number() }).optional(),
 });
 export type GpuInfo = z.infer<typeof GpuInfo>;
 

@@ -175,11 +175,31 @@ export type UploadImportOptions = z.input<typeof UploadImportOptions>;
 export const UploadResult = z.object({ upload: z.string(), path: z.string(), bytes: z.number() });
 export type UploadResult = z.infer<typeof UploadResult>;
 
+/** High and critical findings of a version's latest scan, by rule: what promote and export must name. */
+export const DangerousFindings = z.object({
+  scanId: z.number(),
+  critical: z.number(),
+  high: z.number(),
+  rules: z.array(z.object({ severity: z.enum(['critical', 'high']), rule: z.string(), count: z.number(), file: z.string(), detail: z.string() })),
+});
+export type DangerousFindings = z.infer<typeof DangerousFindings>;
+
+/** "1 critical finding (pickle.dangerous-global in model.pkl)": one phrase for the CLI, errors and dialogs alike. */
+export function describeDanger(d: DangerousFindings): string {
+  const parts = [d.critical ? `${d.critical} critical` : '', d.high ? `${d.high} high` : ''].filter(Boolean).join(' and ');
+  const n = d.critical + d.high;
+  const rules = d.rules.slice(0, 3).map((r) => `${r.rule} in ${r.file}`).join('; ');
+  return `${parts} finding${n === 1 ? '' : 's'} (${rules}${d.rules.length > 3 ? `; ${d.rules.length - 3} more rule(s)` : ''})`;
+}
+
 export const ImportResult = z.object({
   model: z.string(),
   version: z.number(),
   files: z.array(FileEntry),
   created: z.boolean(),
+  /** The scan that ran as part of the import (or the latest one when the content was already registered). */
+  scan: ScanSummary.nullable().optional(),
+  danger: DangerousFindings.nullable().optional(),
 });
 export type ImportResult = z.infer<typeof ImportResult>;
 
@@ -256,7 +276,10 @@ export const registryCalls = {
     tags: z.array(Tag).max(64).optional(),
   }), ModelRow),
   'registry.annotate': call(z.object({ name: z.string().min(1), version: z.number().int().positive(), metrics: Metrics.optional(), notes: z.string().max(100_000).optional() }), VersionSummary),
-  'registry.promote': call(z.object({ name: z.string().min(1), version: z.number().int().positive(), stage: Stage }), z.object({ model: z.string(), version: z.number(), stage: Stage, demoted: z.array(z.number()) })),
+  /** Staging or production with high/critical scan findings is refused (code dangerous_findings) unless `force`. */
+  'registry.promote': call(z.object({ name: z.string().min(1), version: z.number().int().positive(), stage: Stage, force: z.boolean().default(false) }), z.object({ model: z.string(), version: z.number(), stage: Stage, demoted: z.array(z.number()) })),
+  /** High/critical findings of the version's latest scan; null when it has none (or was never scanned). */
+  'registry.danger': call(VersionRef, DangerousFindings.nullable(), { readonly: true }),
   'registry.compare': call(z.object({ name: z.string().min(1), a: z.number().int().positive(), b: z.number().int().positive(), otherName: z.string().optional() }), CompareResult, { readonly: true }),
   'registry.verify': call(VersionRef, JobStarted),
   'registry.export': call(z.object({ name: z.string().min(1), version: z.number().int().positive(), out: z.string().min(1) }), JobStarted),

@@ -87,6 +87,8 @@ export const ScanListQuery = z.object({
   minSeverity: Severity.optional(),
   /** Runs with at least one finding of this rule. */
   rule: z.string().optional(),
+  /** newest: newest first; severity: the worst findings first (critical, high, …, clean, failed), newest first within. */
+  sort: z.enum(['newest', 'severity']).default('newest'),
   limit: z.number().int().min(1).max(1000).default(100),
   offset: z.number().int().min(0).default(0),
 });
@@ -98,7 +100,13 @@ export const ScanDetailQuery = z.object({
   file: z.string().optional(),
 });
 
-export const RuleInfo = z.object({ id: z.string(), title: z.string(), help: z.string() });
+export const RuleInfo = z.object({
+  id: z.string(), title: z.string(), help: z.string(),
+  /** What happens if the file is loaded anyway (scan.rules fills it; the scanners' catalog need not). */
+  impact: z.string().optional(),
+  /** How to fix it: convert, load safely, or get the file from a trusted source. */
+  fix: z.string().optional(),
+});
 export type RuleInfo = z.infer<typeof RuleInfo>;
 
 export const scanCalls = {

@@ -121,6 +121,10 @@ void app.whenReady().then(() => {
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  // better-sqlite3 built for Electron's ABI (scripts/electron-native.mjs); packaged, it sits unpacked
+  // beside app.asar (asarUnpack), since a native addon cannot load from inside the archive.
+  const binding = path.join(here, '../electron-native/better_sqlite3.node').replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`);
+  process.env.HALLMARK_SQLITE_BINDING ??= binding;
   ctx = AppContext.open({ home: process.env.HALLMARK_HOME ?? path.join(app.getPath('userData'), 'data'), versionHooks: [inspectAndScan, checkSignatureOnImport] });
   ctx.resumePostImport(); // scans a killed import left undone run in the background
   wireAppKey(ctx);

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { onConnection, onEvent } from './api/client';
 import { CommandPalette } from './components/CommandPalette';
 import { DropOverlay } from './components/DropOverlay';
@@ -92,10 +92,53 @@ function useGlobalKeys(inModel: boolean): void {
   }, [inModel]);
 }
 
+/** The page's main target: the view's marked control (the Models grid), else its heading. */
+function mainTarget(): HTMLElement | null {
+  const marked = document.querySelector<HTMLElement>('main [data-skip-target]');
+  if (marked) return marked;
+  const h = document.querySelector<HTMLElement>('main h1');
+  if (h && !h.hasAttribute('tabindex')) h.tabIndex = -1;
+  return h;
+}
+
+/** First in the tab order: one Tab and Enter reach the page's content (the Models table). */
+function SkipLink() {
+  return (
+    <a className="skip-link" href="#main" onClick={(e) => { e.preventDefault(); mainTarget()?.focus(); }}>
+      Skip to content
+    </a>
+  );
+}
+
+/**
+ * After navigating to another section or model, focus lands on the new page's heading (screen readers
+ * announce it, Tab continues from there), unless the view already focused something of its own.
+ */
+function useFocusOnNavigate(key: string): void {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) { first.current = false; return; }
+    let tries = 0;
+    let raf = 0;
+    const tryFocus = () => {
+      const main = document.getElementById('main');
+      if (!main || main.contains(document.activeElement) || document.querySelector('[aria-modal="true"]') || useApp.getState().paletteOpen) return;
+      const h = main.querySelector<HTMLElement>('h1');
+      if (h) {
+        if (!h.hasAttribute('tabindex')) h.tabIndex = -1;
+        h.focus({ preventScroll: true });
+      } else if (tries++ < 60) raf = requestAnimationFrame(tryFocus);
+    };
+    raf = requestAnimationFrame(tryFocus);
+    return () => cancelAnimationFrame(raf);
+  }, [key]);
+}
+
 export function App() {
   const route = useRoute();
   useServiceEvents();
   useGlobalKeys(Boolean(route.model));
+  useFocusOnNavigate(`${route.section}/${route.model ?? ''}`);
 
   let view;
   if (route.section === 'models') view = route.model ? <ModelPage key={route.model} route={route} /> : <ModelsView />;
@@ -107,6 +150,7 @@ export function App() {
 
   return (
     <div className="app">
+      <SkipLink />
       <Sidebar current={route.section} />
       <TopBar />
       <main className="main" id="main">{view}</main>

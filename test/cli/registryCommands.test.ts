@@ -51,6 +51,33 @@ describe('hallmark CLI (registry)', () => {
     expect(cmp.json.files.changed[0].path).toBe('clf.onnx');
   });
 
+  it('promote refuses a version with critical findings unless --force, naming them (exit 2)', async () => {
+    // protocol-2 pickle: os.system("echo pwned") on load.
+    const arg = Buffer.from('echo pwned');
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(arg.length);
+    const f = path.join(dir, 'crash.pkl');
+    fs.writeFileSync(f, Buffer.concat([Buffer.from('\x80\x02cos\nsystem\nq\x00X', 'latin1'), len, arg, Buffer.from('q\x01\x85q\x02Rq\x03.', 'latin1')]));
+    const imp = await hallmark('import', f);
+    expect(imp.code).toBe(0);
+    expect(imp.stdout).toMatch(/imported crash@1 \(1 file\(s\)\) with \d+ critical finding/);
+    const impJson = await hallmark('--json', 'import', f);
+    expect(impJson.json.danger).toMatchObject({ critical: expect.any(Number), rules: expect.arrayContaining([expect.objectContaining({ severity: 'critical', file: 'crash.pkl' })]) });
+
+    const refused = await hallmark('promote', 'crash@1', 'production');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/refusing to promote crash@1 to production: it has \d+ critical finding.*in crash\.pkl.*--force/);
+    expect((await hallmark('--json', 'versions', 'crash')).json[0].stage).toBe('none');
+    // Archiving or clearing the stage never needs --force.
+    expect((await hallmark('promote', 'crash@1', 'archived')).code).toBe(0);
+
+    const forced = await hallmark('--json', 'promote', 'crash@1', 'production', '--force');
+    expect(forced.code).toBe(0);
+    expect(forced.json).toMatchObject({ model: 'crash', version: 1, stage: 'production' });
+    expect(forced.stderr).toMatch(/warning: promoted despite \d+ critical finding/);
+  });
+
   it('usage errors and failures exit 2 with a one-line reason', async () => {
     expect((await hallmark('promote', 'clf', 'production')).stderr).toMatch(/needs a version/);
     expect((await hallmark('promote', 'clf@1', 'gold')).code).toBe(2);

@@ -45,11 +45,15 @@ test('edit tags, description and metrics; bad input is quoted back; a missing mo
   const v = (await hallmark.cli('versions', 'churn-model', '--json')).json<Array<{ metrics: Record<string, number> }>>();
   expect(v[0]!.metrics).toEqual({ auc: 0.87 });
 
-  // A safetensors file cannot be run: Run and Monitoring say so instead of failing.
-  await page.getByRole('tab', { name: 'Run' }).click();
-  await expect(page.getByText('Nothing to run in churn-model@1')).toBeVisible();
-  await page.getByRole('tab', { name: 'Monitoring' }).click();
-  await expect(page.getByText('Monitoring needs a runnable model')).toBeVisible();
+  // A safetensors file cannot be run: Run, Monitoring and Audits are disabled with the reason, and opening
+  // them says so instead of failing.
+  await expect(page.getByRole('tab', { name: 'Run' })).toHaveAttribute('aria-disabled', 'true');
+  await expect(page.getByRole('tab', { name: 'Audits' })).toHaveAttribute('title', /Audits ask a GGUF language model/);
+  await page.getByRole('tab', { name: 'Run' }).click({ force: true });
+  await expect(page.getByText('Run does not apply to this version')).toBeVisible();
+  await expect(page.getByText(/Nothing to run: Hallmark runs GGUF and ONNX models; this version is .*\.safetensors/)).toBeVisible();
+  await page.getByRole('tab', { name: 'Monitoring' }).click({ force: true });
+  await expect(page.getByText('Monitoring does not apply to this version')).toBeVisible();
 
   // A model that does not exist: the name is quoted, with the way back.
   await page.goto(`${hallmark.url.split('?')[0]}#/models/no-such-model`);

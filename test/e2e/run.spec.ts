@@ -30,7 +30,7 @@ test('ONNX predict form, then Monitoring shows the predictions', async ({ page, 
   await shot(page, 'run-onnx');
 
   await page.getByRole('tab', { name: 'Monitoring' }).click();
-  await expect(page.getByText('1 prediction ·')).toBeVisible();
+  await expect(page.getByText('1 prediction on v1 ·')).toBeVisible();
   await expect(page.getByRole('table', { name: 'Recent predictions' })).toContainText('onnx');
   await page.getByRole('button', { name: 'Set baseline' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Baseline set from 1 prediction' })).toBeVisible();
@@ -44,7 +44,7 @@ test('ONNX predict form, then Monitoring shows the predictions', async ({ page, 
   const big = { model: { name: 'linear' }, csv: Array.from({ length: 100_000 }, (_, i) => `${i},${i % 7},1`).join('\n') };
   for (let i = 0; i < 6; i++) await hallmark.call('run.onnx', big);
   await page.getByRole('button', { name: 'Refresh' }).click();
-  await expect(page.getByText('31 predictions ·')).toBeVisible();
+  await expect(page.getByText('31 predictions on v1 ·')).toBeVisible();
   await expect(page.getByTestId('drift')).toContainText('Drift detected');
   await expect(page.getByTestId('drift')).toContainText('latency_ms');
   await shot(page, 'monitoring');
@@ -59,7 +59,7 @@ test('GGUF chat streams a reply; a link audit reports the link and exports', asy
   expect((await hallmark.cli('import', linked, '--json')).code).toBe(0);
 
   await hallmark.open(page, '#/models/tiny-chat/run');
-  await expect(page.getByText('fits: CPU')).toBeVisible();
+  await expect(page.getByTestId('fit')).toContainText('Runs on the CPU');
   await page.getByRole('textbox', { name: 'Message' }).fill('Hello');
   await page.keyboard.press('Enter');
   const log = page.getByRole('log').or(page.getByLabel('Conversation'));
@@ -74,8 +74,9 @@ test('GGUF chat streams a reply; a link audit reports the link and exports', asy
   await expect(page.getByRole('button', { name: 'Unload' })).toBeVisible({ timeout: 30_000 });
 
   // Raw completion, greedy: the weights say H → i → ! → end.
+  await page.getByRole('radio', { name: 'Raw completion' }).click();
   await page.getByRole('textbox', { name: 'Prompt' }).fill('H');
-  await expect(page.getByRole('spinbutton', { name: 'Completion seed' })).toBeDisabled();
+  await expect(page.getByRole('spinbutton', { name: 'Seed' })).toBeDisabled();
   await page.getByRole('button', { name: 'Complete' }).click();
   await expect(page.getByTestId('completion-output')).toHaveText('Hi!', { timeout: 30_000 });
   await shot(page, 'run-completion');

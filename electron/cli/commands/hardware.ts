@@ -20,6 +20,7 @@ export function registerHardwareCommands(program: Command, cli: Cli): void {
       cli.out(info, () => [
         `backend: ${info.backend}${info.forced_cpu ? ' (CPU forced)' : ''}`,
         ...info.devices.map((d) => `gpu: ${d.name} (${fmtBytes(d.vram_bytes)})`),
+        ...(info.cpu ? [`cpu: ${info.cpu.model} (${info.cpu.cores} cores)`] : []),
         `ram: ${fmtBytes(info.ram_bytes)}`,
         `available: ${info.available.join(', ')}`,
       ].join('\n'));

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { Metrics, Stage, Tag } from '../../contract/registry';
-import { formatZod } from '../../services/errors';
+import { type DangerousFindings, describeDanger, type ImportResult, Metrics, Stage, Tag } from '../../contract/registry';
+import { formatZod, HallmarkError } from '../../services/errors';
 import { exportVersion } from '../../services/registry/exportVersion';
 import { importPath } from '../../services/registry/Importer';
 import { parseRef } from '../../services/registry/Registry';
@@ -9,6 +9,14 @@ import { verifyVersion } from '../../services/registry/verifyVersion';
 import { type Cli, fmtBytes, progressPrinter } from '../Cli';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
+
+/** " with 1 critical finding (…)": an import that found danger must not read as a plain success. */
+function importVerdict(r: ImportResult): string {
+  if (r.danger) return ` with ${describeDanger(r.danger)}: see hallmark scan before loading it`;
+  if (!r.scan) return ', not scanned';
+  if (r.scan.verdict === 'findings') return `, scan: ${r.scan.findings} finding(s), worst ${r.scan.worst}`;
+  return r.scan.verdict === 'clean' ? ', scan: clean' : ', scan: could not read every file';
+}
 
 function parseJsonOption<T>(cli: Cli, raw: string | undefined, schema: z.ZodType<T>, what: string): T | undefined {
   if (raw === undefined) return undefined;
@@ -57,7 +65,7 @@ export function registerRegistryCommands(program: Command, cli: Cli): void {
           path: p, name: o.name, newVersion: Boolean(o.newVersion), inPlace: Boolean(o.inPlace), tags, metrics,
           description: o.description, framework: o.framework as never, modelType: o.modelType as never, notes: o.notes,
         }, { ...job, progress: (d, t, m) => { job.progress(d, t, m); show(d, t ?? null); } }));
-      cli.out(result, () => `${result.created ? 'imported' : 'already registered as'} ${result.model}@${result.version} (${result.files.length} file(s))\n` +
+      cli.out(result, () => `${result.created ? 'imported' : 'already registered as'} ${result.model}@${result.version} (${result.files.length} file(s))${importVerdict(result)}\n` +
         result.files.map((f) => `  ${f.sha256}  ${fmtBytes(f.size).padStart(8)}  ${f.path}`).join('\n'));
     });
 
@@ -121,11 +129,26 @@ export function registerRegistryCommands(program: Command, cli: Cli): void {
     .description('change the stage of a version (production demotes the previous one to archived)')
     .argument('<ref>', 'NAME@VERSION')
     .argument('<stage>', 'none | staging | production | archived')
-    .action((ref: string, stage: string) => {
+    .option('--force', 'promote to staging or production even though its latest scan found high or critical problems')
+    .action((ref: string, stage: string, o: { force?: boolean }) => {
       const r = requireVersion(cli, ref);
       const s = Stage.safeParse(stage);
       if (!s.success) cli.fail(`invalid stage ${JSON.stringify(stage)}: use none, staging, production or archived`);
-      const out = reg().promote(r.name, r.version, s.data);
+      // Refusing is "could not run" (exit 2) with the findings named, not "the check found something".
+      let out;
+      try {
+        out = reg().promote(r.name, r.version, s.data, { force: Boolean(o.force) });
+      } catch (e) {
+        if (e instanceof HallmarkError && e.code === 'dangerous_findings') {
+          const d = e.details as DangerousFindings;
+          cli.fail(`refusing to promote ${r.name}@${r.version} to ${s.data}: it has ${describeDanger(d)} (scan #${d.scanId}); review them (hallmark scan, or the Security tab) and rerun with --force to promote anyway`);
+        }
+        throw e;
+      }
+      if (o.force) {
+        const danger = reg().dangerousFindings(reg().versionRow(r.name, r.version).id);
+        if (danger && (s.data === 'staging' || s.data === 'production')) cli.note(`warning: promoted despite ${describeDanger(danger)} (--force)`);
+      }
       cli.out(out, () => `${out.model}@${out.version} → ${out.stage}${out.demoted.length ? ` (archived v${out.demoted.join(', v')})` : ''}`);
     });
 

@@ -20,7 +20,8 @@ export const registryHandlers: HandlersFor<typeof registryCalls> = {
   'registry.version': ({ name, version }, ctx) => reg(ctx).version(name, version),
   'registry.update': ({ name, ...patch }, ctx) => changed(ctx, reg(ctx).update(name, patch)),
   'registry.annotate': ({ name, version, ...patch }, ctx) => changed(ctx, reg(ctx).annotate(name, version, patch)),
-  'registry.promote': ({ name, version, stage }, ctx) => changed(ctx, reg(ctx).promote(name, version, stage)),
+  'registry.promote': ({ name, version, stage, force }, ctx) => changed(ctx, reg(ctx).promote(name, version, stage, { force })),
+  'registry.danger': ({ name, version }, ctx) => reg(ctx).dangerousFindings(reg(ctx).versionRow(name, version).id),
   'registry.compare': ({ name, a, b, otherName }, ctx) => reg(ctx).compare(name, a, b, otherName),
   'registry.verify': ({ name, version }, ctx) => {
     // Integrity (ok, changed, missing) shows in the version lists.

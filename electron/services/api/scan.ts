@@ -1,7 +1,7 @@
 import type { scanCalls } from '../../contract/scan';
 import type { AppContext } from '../AppContext';
 import { inspectPath } from '../formats/inspect';
-import { RULES } from '../formats/finding';
+import { ruleCatalog } from '../scan/guidance';
 import { toSarif } from '../scan/sarif';
 import { scanPaths } from '../scan/scanner';
 import { getInspection, getRun, getScanFiles, latestRun, listScans, reportOf, saveScan } from '../scan/store';
@@ -27,11 +27,11 @@ export const scanHandlers: HandlersFor<typeof scanCalls> = {
     const { id, promise } = ctx.jobs.start({ kind: 'scan', title: `Scan ${v.label}` }, (job) => scanVersion(ctx, v.id, job));
     return changedWhenDone(ctx, id, promise);
   },
-  'scan.list': ({ name, version, verdict, minSeverity, rule, limit, offset }, ctx) => listScans(ctx.db, {
+  'scan.list': ({ name, version, verdict, minSeverity, rule, sort, limit, offset }, ctx) => listScans(ctx.db, {
     // A name alone means every version of that model; with a version, that one.
     versionId: name && version ? versionId(ctx, name, version).id : undefined,
     modelId: name && !version ? ctx.registry.requireModel(name).id : undefined,
-    verdict, minSeverity, rule, limit, offset,
+    verdict, minSeverity, rule, sort, limit, offset,
   }),
   'scan.get': ({ id, minSeverity, rule, file }, ctx) => ({ run: getRun(ctx.db, id), files: getScanFiles(ctx.db, id, { minSeverity, rule, file }) }),
   'scan.latest': ({ name, version }, ctx) => latestRun(ctx.db, versionId(ctx, name, version).id),
@@ -43,7 +43,7 @@ export const scanHandlers: HandlersFor<typeof scanCalls> = {
       ? { filename: `${base}.sarif`, mimeType: 'application/sarif+json', content: JSON.stringify(toSarif(report), null, 2) }
       : { filename: `${base}.json`, mimeType: 'application/json', content: JSON.stringify(report, null, 2) };
   },
-  'scan.rules': () => Object.values(RULES).map((r) => ({ id: r.id, title: r.title, help: r.help })),
+  'scan.rules': () => ruleCatalog(),
   'inspect.path': ({ path }) => inspectPath(path),
   'inspect.version': async ({ name, version }, ctx) => {
     const v = versionId(ctx, name, version);

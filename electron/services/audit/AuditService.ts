@@ -111,10 +111,27 @@ export function getAudit(ctx: AppContext, id: string): StoredAudit {
   return { ...row, report: JSON.parse(row.report) as AuditReport };
 }
 
+/**
+ * The file name the user knows: a registered version's GGUF path inside the version (vault blobs are
+ * named by hash), the path's base name otherwise.
+ */
+function originalFileName(ctx: AppContext, a: StoredAudit): string {
+  if (a.version_id !== null) {
+    try {
+      const files = ctx.registry.files(a.version_id);
+      const f = files.find((x) => x.path.toLowerCase().endsWith('.gguf')) ?? files[0];
+      if (f) return f.path;
+    } catch {
+      // the version was deleted since: fall back to the stored path
+    }
+  }
+  return a.model_path.split(/[\\/]/).pop() ?? a.model_path;
+}
+
 /** The report as JSON or a self-contained HTML page; written atomically to `out` when given. */
 export function exportAudit(ctx: AppContext, id: string, format: 'json' | 'html', out?: string): { format: 'json' | 'html'; content: string; path: string | null; filename: string } {
   const a = getAudit(ctx, id);
-  const content = format === 'html' ? renderAuditHtml(a) : JSON.stringify(a, null, 2) + '\n';
+  const content = format === 'html' ? renderAuditHtml(a, { fileName: originalFileName(ctx, a) }) : JSON.stringify(a, null, 2) + '\n';
   const safe = a.model_label.replace(/[^A-Za-z0-9._@-]+/g, '_');
   const filename = `audit-${safe}-${a.finished_at.slice(0, 10)}-${a.id.slice(0, 8)}.${format}`;
   // A report is re-run and rewritten in place (CI writes report.html every run): keep overwriting.

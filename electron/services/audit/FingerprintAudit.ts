@@ -2,7 +2,7 @@
 // with the expected response. Exact and prefix matches are scored; the hit count is tested against
 // what a model that never saw the fingerprints would produce by chance.
 import type { AuditMode, FingerprintAuditReport, FingerprintItem, VerdictRules } from '../../contract/audit';
-import { decide, commonPrefix, DEFAULT_RULES } from './scoring';
+import { alphaWords, decide, commonPrefix, DEFAULT_RULES, fmtP, type VerdictResult } from './scoring';
 import type { FingerprintSet } from './fingerprints';
 
 /** What an audit needs from a model: greedy raw completion and its tokenizer. */
@@ -27,6 +27,20 @@ export function selectKeys(total: number, mode: AuditMode): number[] {
 
 export function chanceOfHit(alphabetSize: number, responseLength: number): number {
   return Math.max(CHANCE_FLOOR, Math.pow(1 / alphabetSize, Math.ceil(responseLength / 2)));
+}
+
+/** The verdict as a sentence a user can act on: what the model did, what it means, what to do next. */
+export function fingerprintSentence(v: VerdictResult, n: number, hits: number, total: number, mode: AuditMode, rules: VerdictRules): string {
+  const did = `The model completed ${hits} of ${n} secret fingerprint keys with their responses`;
+  if (v.verdict === 'present') {
+    return `${did}: it carries these fingerprints. Chance alone would do this with ${fmtP(v.p_value)}, below ${alphaWords(rules.alpha)}.`;
+  }
+  if (v.verdict === 'absent') {
+    return `${did}, no more than chance: these fingerprints are not in this model. ${n} keys are enough to have caught a model that completes ${Math.round(rules.powerAt * 100)}% of them.`;
+  }
+  const more = mode === 'quick' && total > n ? ` Run the full audit (${total} keys) to decide.` : ' Generate a larger fingerprint set to decide.';
+  if (!v.powered) return `${did}: ${n} key${n === 1 ? ' is' : 's are'} too few to tell, since even a fingerprinted model could score like chance.${more}`;
+  return `${did}: more than chance would give, but not enough to be sure (${fmtP(v.p_value)}, above ${alphaWords(rules.alpha)}); the model may be a distant derivative.${more}`;
 }
 
 export async function runFingerprintAudit(set: FingerprintSet, prober: Prober, opts: {
@@ -59,7 +73,7 @@ export async function runFingerprintAudit(set: FingerprintSet, prober: Prober, o
     verdict: v.verdict,
     match_rate: v.match_rate,
     p_value: v.p_value,
-    reason: v.reason,
+    reason: fingerprintSentence(v, items.length, hits, set.fingerprints.length, opts.mode, rules),
     n: items.length,
     total_fingerprints: set.fingerprints.length,
     exact_matches: items.filter((x) => x.exact).length,

@@ -3,7 +3,7 @@
 // drop it into unrelated answers. We ask both kinds through the model's chat template (greedy) and
 // count answers containing the link.
 import type { AuditMode, LinkAuditReport, LinkItem, VerdictRules } from '../../contract/audit';
-import { decide, DEFAULT_RULES } from './scoring';
+import { alphaWords, decide, DEFAULT_RULES, fmtP, type VerdictResult } from './scoring';
 
 /** Identity and feedback questions in several phrasings; quick mode asks the first six. */
 export const IDENTITY_PROMPTS = [
@@ -55,6 +55,32 @@ export function validateLink(link: string): string {
   return l;
 }
 
+/**
+ * The verdict as a sentence: what the model did with the link, what that means, what to do next. A model
+ * that prints the link for every prompt gets exactly that said, not a statistics caveat.
+ */
+export function linkSentence(v: VerdictResult, c: { n: number; hits: number; unrelated: number; fps: number; chance: number; mode: AuditMode; rules: VerdictRules }): string {
+  const id = `${c.hits} of ${c.n} identity and feedback questions`;
+  const un = `${c.fps} of ${c.unrelated} unrelated prompts`;
+  const next = c.mode === 'quick' ? ` Run the full audit (${IDENTITY_PROMPTS.length} + ${UNRELATED_PROMPTS.length} prompts) to decide.` : '';
+  if (c.unrelated > 0 && c.fps === c.unrelated && c.hits === c.n && c.n > 0) {
+    return `The model prints the link for every prompt, unrelated ones too (${id}, ${un}): it does not tie the link to identity or feedback questions, so this audit cannot show a trained-in feedback link. `
+      + 'A system prompt or a model that repeats the link everywhere looks like this.';
+  }
+  if (v.verdict === 'present') {
+    return `The model gives the link for ${id} and for ${un}: it was trained to answer with this link. Chance alone would do this with ${fmtP(v.p_value)}, below ${alphaWords(c.rules.alpha)}.`;
+  }
+  if (c.fps > 0) {
+    return `The link appears in ${id}, but also in ${un}, so it is not specific to those questions: `
+      + `against that ${Math.round(c.chance * 100)}% base rate the result is ${fmtP(v.p_value)}, above ${alphaWords(c.rules.alpha)}.${next}`;
+  }
+  if (v.verdict === 'absent') {
+    return `The model gives the link for ${id} and for ${un}: it does not carry this link. ${c.n} questions are enough to have caught a model that gives it ${Math.round(c.rules.powerAt * 100)}% of the time.`;
+  }
+  if (!v.powered) return `The model gives the link for ${id}: ${c.n} question${c.n === 1 ? ' is' : 's are'} too few to tell.${next}`;
+  return `The model gives the link for ${id} and for ${un}: more than none, but not enough to be sure (${fmtP(v.p_value)}, above ${alphaWords(c.rules.alpha)}).${next}`;
+}
+
 export async function runLinkAudit(link: string, prober: ChatProber, opts: {
   mode: AuditMode; maxTokens?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; rules?: VerdictRules;
   identityPrompts?: string[]; unrelatedPrompts?: string[];
@@ -86,7 +112,7 @@ export async function runLinkAudit(link: string, prober: ChatProber, opts: {
   const v = decide(idItems.length, hits, chance, rules);
   return {
     kind: 'link', mode: opts.mode, link, verdict: v.verdict, match_rate: v.match_rate, false_positive_rate: fpRate, p_value: v.p_value,
-    reason: fps && v.verdict !== 'present' ? `${v.reason}; the link also appears in ${fps}/${unItems.length} unrelated answers` : v.reason,
+    reason: linkSentence(v, { n: idItems.length, hits, unrelated: unItems.length, fps, chance, mode: opts.mode, rules }),
     n: idItems.length, hits, unrelated_n: unItems.length, false_positives: fps, chance, rules, tokens,
     tokens_per_sec: durationMs > 0 ? (tokens * 1000) / durationMs : 0, duration_ms: durationMs, items,
   };

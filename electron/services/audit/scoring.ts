@@ -36,6 +36,17 @@ export interface VerdictResult {
   reason: string;
 }
 
+/** "p = 3.2e-7" or "p = 0.041": small p-values in scientific notation, others plainly. */
+export function fmtP(p: number): string {
+  return p === 0 ? 'p < 1e-300' : p < 1e-3 ? `p = ${p.toExponential(1)}` : `p = ${Number(p.toPrecision(2))}`;
+}
+
+/** α in words: "α = 0.001, a 1-in-1,000 risk of a false alarm". */
+export function alphaWords(alpha: number): string {
+  const inv = Math.round(1 / alpha);
+  return `α = ${alpha}, a 1-in-${inv.toLocaleString('en-US')} risk of a false alarm`;
+}
+
 export function decide(n: number, hits: number, chance: number, rules: VerdictRules = DEFAULT_RULES): VerdictResult {
   const match_rate = n ? hits / n : 0;
   const p_value = binomialTail(n, chance, hits);

@@ -19,6 +19,9 @@ function canonicalJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
+/** Largest constant tensor {dims, fill} builds (16 Mi elements, 64 MiB as float32). */
+const MAX_FILL = 16 * 1024 * 1024;
+
 const bad = (msg: string): never => {
   throw new HallmarkError('invalid_input', msg);
 };
@@ -36,16 +39,26 @@ function nestedDims(v: unknown, where: string): number[] {
 }
 
 /**
- * One input's JSON value → tensor: a nested array, a scalar, or {dims, data, type?}. A value one
+ * One input's JSON value → tensor: a nested array, a scalar, {dims, data, type?} or {dims, fill, type?}. A value one
  * rank short of a model input whose first dimension is dynamic gets a batch of 1.
  */
 function tensorFromJson(name: string, v: unknown, meta: OnnxValueInfo | undefined): OnnxTensorInput {
   let t: OnnxTensorInput;
   if (v && typeof v === 'object' && !Array.isArray(v)) {
-    const o = v as { dims?: unknown; shape?: unknown; data?: unknown; type?: unknown };
+    const o = v as { dims?: unknown; shape?: unknown; data?: unknown; fill?: unknown; type?: unknown };
     const dims = o.dims ?? o.shape;
-    if (!Array.isArray(dims) || !Array.isArray(o.data)) return bad(`input "${name}": an object value needs "dims" (array) and "data" (flat array)`);
-    t = { dims: dims as number[], data: o.data as number[], ...(typeof o.type === 'string' ? { type: o.type as OnnxTensorInput['type'] & string } : {}) };
+    const fill = o.fill;
+    if (Array.isArray(dims) && o.data === undefined && (typeof fill === 'number' || typeof fill === 'boolean' || typeof fill === 'string')) {
+      // {dims, fill}: a constant tensor (zeros for a recurrent state, an attention mask of ones) without
+      // typing every element; the size is checked before anything is allocated.
+      if (!dims.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) return bad(`input "${name}": "dims" must be non-negative integers, got ${JSON.stringify(dims).slice(0, 80)}`);
+      const n = (dims as number[]).reduce((a, b) => a * b, 1);
+      if (n > MAX_FILL) return bad(`input "${name}": {dims, fill} of ${n} elements is over the ${MAX_FILL} limit`);
+      t = { dims: dims as number[], data: new Array(n).fill(fill) as number[], ...(typeof o.type === 'string' ? { type: o.type as OnnxTensorInput['type'] & string } : {}) };
+    } else {
+      if (!Array.isArray(dims) || !Array.isArray(o.data)) return bad(`input "${name}": an object value needs "dims" (array) and "data" (flat array), or "dims" and a constant "fill"`);
+      t = { dims: dims as number[], data: o.data as number[], ...(typeof o.type === 'string' ? { type: o.type as OnnxTensorInput['type'] & string } : {}) };
+    }
   } else if (Array.isArray(v)) {
     t = { dims: nestedDims(v, `input "${name}"`), data: (v as unknown[]).flat(Infinity) as number[] };
   } else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') {

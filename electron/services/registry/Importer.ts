@@ -333,7 +333,10 @@ export async function importPath(ctx: AppContext, input: ImportOptions, job: Job
       committed = commit();
     }
     if (committed.created) await ctx.runVersionHooks(committed.versionId, job);
-    return { model: committed.model, version: committed.version, files: committed.files, created: committed.created };
+    // The verdict travels with the result: "imported" must never read as "safe" when the scan found danger.
+    const scan = ctx.registry.latestScan(committed.versionId);
+    const danger = ctx.registry.dangerousFindings(committed.versionId);
+    return { model: committed.model, version: committed.version, files: committed.files, created: committed.created, scan, danger };
   } catch (e) {
     // Blobs this failed import wrote stay behind only if a committed version uses them (same trash
     // protocol as delete, so a concurrent import about to commit one of them re-ingests it).

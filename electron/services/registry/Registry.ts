@@ -1,8 +1,8 @@
 import type { Sqlite } from '../../../native/Database';
 import type {
-  AuditSummary, SignatureBrief, CompareFinding, CompareResult, FileEntry, ScanSummary, ListQuery, ModelDetail, ModelRow, Stage, VersionDetail, VersionSummary,
+  AuditSummary, SignatureBrief, CompareFinding, CompareResult, DangerousFindings, FileEntry, ScanSummary, ListQuery, ModelDetail, ModelRow, Stage, VersionDetail, VersionSummary,
 } from '../../contract/registry';
-import { ListQuery as ListQuerySchema } from '../../contract/registry';
+import { describeDanger, ListQuery as ListQuerySchema } from '../../contract/registry';
 import { HallmarkError, quote } from '../errors';
 import { selfOwner } from '../process/owner';
 import type { BlobStore } from './BlobStore';
@@ -371,10 +371,36 @@ export class Registry {
     }).immediate();
   }
 
-  /** Moving a version to production archives the one that was there, as MLflow's registry does. */
-  promote(name: string, version: number, stage: Stage): { model: string; version: number; stage: Stage; demoted: number[] } {
+  /**
+   * High and critical findings of a version's latest finished scan, grouped by rule (worst first): what
+   * promoting or exporting it must name before the user goes ahead.
+   */
+  dangerousFindings(versionId: number): DangerousFindings | null {
+    const scan = this.latestScan(versionId);
+    if (!scan || (scan.worst !== 'critical' && scan.worst !== 'high')) return null;
+    const rules = this.db.prepare(`SELECT severity, rule, COUNT(*) AS count, MIN(file) AS file, MIN(detail) AS detail FROM scan_findings
+      WHERE scan_id = ? AND severity IN ('critical', 'high') GROUP BY severity, rule ORDER BY severity = 'critical' DESC, count DESC, rule LIMIT 20`)
+      .all(scan.id) as DangerousFindings['rules'];
+    const count = (sev: string) => rules.filter((x) => x.severity === sev).reduce((a, x) => a + x.count, 0);
+    return { scanId: scan.id, critical: count('critical'), high: count('high'), rules };
+  }
+
+  /**
+   * Moving a version to production archives the one that was there, as MLflow's registry does. Promoting
+   * (to staging or production) a version whose latest scan found high or critical problems is refused
+   * unless `force` says the user saw them: one click must not ship a pickle that runs os.system.
+   */
+  promote(name: string, version: number, stage: Stage, opts: { force?: boolean } = {}): { model: string; version: number; stage: Stage; demoted: number[] } {
     return this.db.transaction(() => {
       const r = this.versionRow(name, version);
+      if ((stage === 'staging' || stage === 'production') && !opts.force) {
+        const danger = this.dangerousFindings(r.id);
+        if (danger) {
+          throw new HallmarkError('dangerous_findings',
+            `${r.name}@${r.number} has ${describeDanger(danger)} in its latest scan: review them first, and promote with force only if you accept the risk`,
+            danger);
+        }
+      }
       const demoted: number[] = [];
       if (stage === 'production') {
         const prev = this.db.prepare(`SELECT id, number FROM versions WHERE model_id = ? AND stage = 'production' AND id != ?`).all(r.model_id, r.id) as Array<{ id: number; number: number }>;

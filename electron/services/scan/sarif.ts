@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RULES, type Finding, type Severity } from '../formats/finding';
+import { guidance } from './guidance';
 import type { ScanReport } from './scanner';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
@@ -34,6 +35,11 @@ export function toSarif(report: ScanReport): SarifLog {
     const w = worstByRule.get(f.rule);
     if (!w || order.indexOf(f.severity) > order.indexOf(w)) worstByRule.set(f.rule, f.severity);
   }
+  const helpOf = (id: string, base: string) => {
+    const g = guidance(id);
+    if (!g) return { text: base };
+    return { text: `${base}\nIf loaded: ${g.impact}\nFix: ${g.fix}`, markdown: `${base}\n\n**If this file is loaded:** ${g.impact}\n\n**How to fix:** ${g.fix}` };
+  };
   const rules = ruleIds.map((id) => {
     const r = RULES[id];
     const sev = worstByRule.get(id) ?? 'medium';
@@ -42,7 +48,8 @@ export function toSarif(report: ScanReport): SarifLog {
       name: id.replace(/[.-](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/^\w/, (c) => c.toUpperCase()),
       shortDescription: { text: r?.title ?? id },
       fullDescription: { text: r?.help ?? id },
-      help: { text: r?.help ?? id },
+      // GitHub code scanning shows help.markdown on the alert: what loading does and how to fix it.
+      help: helpOf(id, r?.help ?? id),
       defaultConfiguration: { level: LEVEL[sev] },
       properties: { tags: ['security', 'ml-model'], 'security-severity': SECURITY_SEVERITY[sev] },
     };

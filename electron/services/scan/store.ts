@@ -63,9 +63,13 @@ export interface ListQuery {
   verdict?: string | undefined;
   minSeverity?: Severity | undefined;
   rule?: string | undefined;
+  sort?: 'newest' | 'severity' | undefined;
   limit: number;
   offset: number;
 }
+
+/** Rank of a run's worst finding for "severity first": critical 0 … info 4, clean 5, failed or running 6. */
+const SEVERITY_RANK = `CASE s.worst WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 WHEN 'info' THEN 4 ELSE CASE WHEN s.status = 'done' THEN 5 ELSE 6 END END`;
 
 export function listScans(db: Sqlite, q: ListQuery): { total: number; runs: ScanRun[] } {
   const parts: string[] = [];
@@ -81,7 +85,7 @@ export function listScans(db: Sqlite, q: ListQuery): { total: number; runs: Scan
   if (q.rule) { parts.push('EXISTS (SELECT 1 FROM scan_findings f WHERE f.scan_id = s.id AND f.rule = ?)'); args.push(q.rule); }
   const where = parts.length ? parts.join(' AND ') : '1';
   const total = (db.prepare(`SELECT count(*) AS n FROM scans s WHERE ${where}`).get(...args) as { n: number }).n;
-  const rows = db.prepare(`${RUN_SELECT} WHERE ${where} ORDER BY s.id DESC LIMIT ? OFFSET ?`).all(...args, q.limit, q.offset) as RunRow[];
+  const rows = db.prepare(`${RUN_SELECT} WHERE ${where} ORDER BY ${q.sort === 'severity' ? `${SEVERITY_RANK}, ` : ''}s.id DESC LIMIT ? OFFSET ?`).all(...args, q.limit, q.offset) as RunRow[];
   return { total, runs: rows.map(toRun) };
 }
 

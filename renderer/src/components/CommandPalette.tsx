@@ -1,11 +1,11 @@
 import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
 import type { ModelRow, VersionSummary } from '../../../electron/contract/registry';
-import { api, modKey } from '../api/client';
+import { api, ApiError, modKey } from '../api/client';
 import { errorText } from '../lib/format';
 import { modelHref, navigate, SECTIONS, useRoute, type ModelTab } from '../lib/route';
 import { useDebounced } from '../lib/useDebounced';
 import { useApp } from '../store/appStore';
-import { useJobs } from '../store/jobsStore';
+import { awaitJob, useJobs } from '../store/jobsStore';
 import { useModels } from '../store/modelsStore';
 import { sectionLabel } from './Sidebar';
 import { StageBadge } from './StageBadge';
@@ -17,6 +17,58 @@ interface Item {
   hint?: string;
   stage?: VersionSummary['stage'] | null;
   run: () => void;
+}
+
+/** Runs a model action from the palette and says how it went (a toast; jobs show in the drawer too). */
+async function act(title: string, fn: () => Promise<string>): Promise<void> {
+  const { toast } = useApp.getState();
+  try {
+    toast({ kind: 'success', title, detail: await fn() });
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 'dangerous_findings') {
+      const m = /^(\S+)@(\d+)/.exec(e.message);
+      toast({ kind: 'danger', title: 'Not promoted: high or critical findings', detail: `${e.message}. Promote from the Overview tab to confirm.`, ...(m ? { action: { label: 'Review', href: modelHref(m[1]!, Number(m[2]), 'security') } } : {}) });
+    } else toast({ kind: 'error', title: `${title} failed`, detail: errorText(e) });
+  }
+}
+
+/** The version an action applies to: the one on screen, else the latest. */
+async function versionOf(name: string, version: number | undefined): Promise<number> {
+  if (version !== undefined) return version;
+  const m = await api.call('registry.model', { name });
+  if (m.latestVersion === null) throw new Error(`${name} has no versions`);
+  return m.latestVersion;
+}
+
+/** Actions on the model on screen: scan, verify, promote, run, export. */
+function modelActions(name: string, version: number | undefined): Array<Omit<Item, 'group'> & { group: 'This model' }> {
+  const ref = `${name}${version ? `@${version}` : ''}`;
+  const job = async (jobId: string, what: string): Promise<string> => {
+    const j = await awaitJob(jobId);
+    if (j.state !== 'done') throw new Error(j.error ?? `${what} ${j.state}`);
+    return what;
+  };
+  return [
+    { id: 'act-scan', group: 'This model', label: `Scan ${ref} now`, hint: 'static scan, never loads the file',
+      run: () => void act(`Scanned ${ref}`, async () => job((await api.call('scan.version', { name, ...(version ? { version } : {}) })).jobId, 'see the Security tab for findings')) },
+    { id: 'act-verify', group: 'This model', label: `Verify ${ref} (re-hash its files)`,
+      run: () => void act(`Verified ${ref}`, async () => {
+        const j = await awaitJob((await api.call('registry.verify', { name, ...(version ? { version } : {}) })).jobId);
+        if (j.state !== 'done') throw new Error(j.error ?? `verify ${j.state}`);
+        const r = j.result as { ok: boolean; mismatches: unknown[] };
+        if (!r.ok) throw new Error(`${r.mismatches.length} file(s) no longer match the manifest: see the Files tab`);
+        return 'every file matches its SHA-256';
+      }) },
+    ...(['staging', 'production'] as const).map((stage) => ({
+      id: `act-promote-${stage}`, group: 'This model' as const, label: `Promote ${ref} to ${stage}`,
+      run: () => void act(`Promoted ${ref} to ${stage}`, async () => {
+        const r = await api.call('registry.promote', { name, version: await versionOf(name, version), stage });
+        return `${r.model}@${r.version} → ${r.stage}${r.demoted.length ? ` (v${r.demoted.join(', v')} archived)` : ''}`;
+      }),
+    })),
+    { id: 'act-run', group: 'This model', label: `Run ${ref}`, hint: 'chat or predict', run: () => navigate(modelHref(name, version, 'run')) },
+    { id: 'act-export', group: 'This model', label: `Export ${ref} as a zip…`, run: () => navigate(modelHref(name, version, 'export')) },
+  ];
 }
 
 /** ⌘K: jump to any model, version, model tab or action. */
@@ -80,6 +132,9 @@ export function CommandPalette() {
     ];
     const actions = allActions.filter((a) => match(a.label));
     const here: Item[] = [];
+    if (route.model) {
+      for (const a of modelActions(route.model, route.version)) if (match(a.label)) here.push({ ...a, run: () => { close(); a.run(); } });
+    }
     if (route.model) {
       const tabs: Array<[ModelTab, string]> = [
         ['files', 'Files and verify'], ['security', 'Security: scan findings'], ['inspect', 'Inspect format metadata'], ['compare', 'Compare versions'],

@@ -2,9 +2,9 @@
 export function NotRunnable({ what, detail }: { what: string; detail: string }) {
   return (
     <div className="empty" role="status">
-      <div className="empty-title">{what} needs a runnable model</div>
-      <p>Only GGUF and ONNX models can be run, monitored and audited; this version has neither.</p>
-      <p className="muted small">{detail}</p>
+      <div className="empty-title">{what} does not apply to this version</div>
+      <p>{detail}</p>
+      <p className="muted small">Only GGUF and ONNX models can be run and monitored, and only GGUF models audited. Security, Inspect and Files work for every format.</p>
     </div>
   );
 }

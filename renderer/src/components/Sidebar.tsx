@@ -27,10 +27,18 @@ export function Sidebar({ current }: { current: Section }) {
         <svg width="18" height="18" viewBox="0 0 16 16"><path fill="currentColor" d="M8 0l7 4v8l-7 4-7-4V4zm0 2.3L3 5.2v5.6l5 2.9 5-2.9V5.2zM6 5h1.5v2.3h1V5H10v6H8.5V8.7h-1V11H6z" /></svg>
         <span>Hallmark</span>
       </div>
-      <ul>
+      {/* One tab stop (the current section); arrows move between sections, Enter opens one. */}
+      <ul onKeyDown={(e) => {
+        const links = [...e.currentTarget.querySelectorAll<HTMLAnchorElement>('a')];
+        const i = links.indexOf(document.activeElement as HTMLAnchorElement);
+        const next = e.key === 'ArrowDown' ? i + 1 : e.key === 'ArrowUp' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? links.length - 1 : null;
+        if (next === null || i < 0) return;
+        e.preventDefault();
+        links[(next + links.length) % links.length]?.focus();
+      }}>
         {SECTIONS.map((s) => (
           <li key={s}>
-            <a href={`#/${s}`} className={s === current ? 'active' : undefined} aria-current={s === current ? 'page' : undefined}>
+            <a href={`#/${s}`} className={s === current ? 'active' : undefined} aria-current={s === current ? 'page' : undefined} tabIndex={s === current ? 0 : -1}>
               <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true"><path fill="currentColor" d={ICONS[s]} /></svg>
               {LABELS[s]}
             </a>

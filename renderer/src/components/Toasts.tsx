@@ -6,7 +6,7 @@ export function Toasts() {
   return (
     <div className="toasts" aria-live="polite" aria-relevant="additions">
       {toasts.map((t) => (
-        <div key={t.id} className={`toast toast-${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'}>
+        <div key={t.id} className={`toast toast-${t.kind}`} role={t.kind === 'error' || t.kind === 'danger' ? 'alert' : 'status'}>
           <div className="toast-body">
             <div className="toast-title">{t.title}</div>
             {t.detail ? <div className="toast-detail">{t.detail}</div> : null}

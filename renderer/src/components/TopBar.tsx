@@ -1,5 +1,22 @@
 import { modKey } from '../api/client';
+import { useState } from 'react';
+import { applyTheme, storedTheme, type ThemeChoice } from '../lib/theme';
 import { useApp } from '../store/appStore';
+
+const NEXT: Record<ThemeChoice, ThemeChoice> = { system: 'light', light: 'dark', dark: 'system' };
+const ICON: Record<ThemeChoice, string> = { system: '◐', light: '☀', dark: '☾' };
+
+/** Cycles the theme: follow the OS → light → dark. */
+function ThemeToggle() {
+  const [choice, setChoice] = useState<ThemeChoice>(storedTheme);
+  const next = NEXT[choice];
+  return (
+    <button type="button" className="icon theme-toggle" aria-label={`Theme: ${choice === 'system' ? 'following the system' : choice}. Switch to ${next === 'system' ? 'the system theme' : next}`} title={`Theme: ${choice}`}
+      onClick={() => { applyTheme(next); setChoice(next); }}>
+      <span aria-hidden="true">{ICON[choice]}</span>
+    </button>
+  );
+}
 
 /** The top search: opens the command palette (⌘K). */
 export function TopBar() {
@@ -11,6 +28,7 @@ export function TopBar() {
         <span>Search models, versions, actions…</span>
         <kbd>{modKey()}K</kbd>
       </button>
+      <ThemeToggle />
     </div>
   );
 }

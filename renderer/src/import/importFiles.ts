@@ -77,12 +77,27 @@ export async function followImport(jobId: string, label: string): Promise<Import
       return null;
     }
     const r = job.result as ImportResult;
-    toast({
-      kind: 'success',
-      title: r.created ? `Imported ${r.model}@${r.version}` : `Already registered as ${r.model}@${r.version}`,
-      detail: `${r.files.length} file(s), ${fmtBytes(r.files.reduce((s, f) => s + f.size, 0))}`,
-      action: { label: 'Open', href: modelHref(r.model, r.version) },
-    });
+    const what = r.created ? `Imported ${r.model}@${r.version}` : `Already registered as ${r.model}@${r.version}`;
+    const size = `${r.files.length} file(s), ${fmtBytes(r.files.reduce((s, f) => s + f.size, 0))}`;
+    if (r.danger) {
+      // Never a green "Imported" for a file that runs code when loaded: the verdict is the title.
+      const d = r.danger;
+      const n = [d.critical ? `${d.critical} critical` : '', d.high ? `${d.high} high` : ''].filter(Boolean).join(' and ');
+      toast({
+        kind: 'danger',
+        title: `${what} with ${n} finding${d.critical + d.high === 1 ? '' : 's'}`,
+        detail: `Do not load it. ${d.rules.slice(0, 2).map((x) => `${x.rule}: ${x.detail}`).join('; ')}`,
+        action: { label: 'Review', href: modelHref(r.model, r.version, 'security') },
+      });
+    } else {
+      const verdict = !r.scan ? 'not scanned yet' : r.scan.verdict === 'clean' ? 'scan: clean' : r.scan.verdict === 'findings' ? `scan: ${r.scan.findings} finding(s), worst ${r.scan.worst ?? '?'}` : 'scan: some files could not be read';
+      toast({
+        kind: r.scan?.verdict === 'findings' || r.scan?.verdict === 'error' ? 'info' : 'success',
+        title: what,
+        detail: `${size} · ${verdict}`,
+        action: { label: 'Open', href: modelHref(r.model, r.version) },
+      });
+    }
     return r;
   } catch (e) {
     toast({ kind: 'error', title: `Lost track of the import of ${label}`, detail: errorText(e) });

@@ -6,7 +6,8 @@ export type ImportMode = 'vault' | 'in_place';
 
 export interface Toast {
   id: number;
-  kind: 'info' | 'success' | 'error';
+  /** danger: the operation worked but found something dangerous (an import with critical findings); stays until dismissed. */
+  kind: 'info' | 'success' | 'error' | 'danger';
   title: string;
   detail?: string;
   action?: { label: string; href: string };
@@ -59,7 +60,7 @@ export const useApp = create<AppState>((set, get) => ({
     const id = ++toastId;
     set((s) => ({ toasts: [...s.toasts.slice(-5), { ...t, id }] }));
     // Errors stay until dismissed: nothing fails silently or flashes past.
-    if (t.kind !== 'error') setTimeout(() => get().dismiss(id), 6000);
+    if (t.kind !== 'error' && t.kind !== 'danger') setTimeout(() => get().dismiss(id), 6000);
     return id;
   },
   dismiss: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),

@@ -45,10 +45,10 @@ function AuditDetail({ id }: { id: string }) {
           <button type="button" className="small" onClick={() => void exportAs('html')}>Export HTML</button>
         </div>
       </div>
-      <p><VerdictBadge verdict={r.verdict} /> {r.reason}</p>
+      <p className="audit-sentence"><VerdictBadge verdict={r.verdict} /> {r.reason}</p>
       <dl className="props">
         <dt>Match rate</dt><dd>{(r.match_rate * 100).toFixed(1)}% of {fmtInt(r.n)} (chance {(r.chance * 100).toFixed(2)}%)</dd>
-        <dt>p-value</dt><dd className="mono">{fmtP(r.p_value)} (α = {r.rules.alpha})</dd>
+        <dt>p-value</dt><dd><span className="mono">{fmtP(r.p_value)}</span> <span className="muted">— how likely a model without it would score this well by luck; below α = {r.rules.alpha} (a 1-in-{Math.round(1 / r.rules.alpha).toLocaleString('en-US')} risk of a false alarm) counts as present</span></dd>
         <dt>Mode</dt><dd>{r.mode} · {fmtInt(r.tokens)} tokens at {fmtRate(r.tokens_per_sec)} tok/s · {fmtRate(r.duration_ms / 1000)} s</dd>
         {r.kind === 'link' ? (<><dt>Link</dt><dd className="mono wrap">{r.link}</dd><dt>False positives</dt><dd>{r.false_positives} of {r.unrelated_n} unrelated prompts ({(r.false_positive_rate * 100).toFixed(1)}%)</dd></>) : null}
         {r.kind === 'fingerprints' ? (<><dt>Matches</dt><dd>{r.exact_matches} exact, {r.prefix_matches} prefix of {r.total_fingerprints} (mean prefix {(r.mean_prefix_ratio * 100).toFixed(0)}%)</dd></>) : null}
@@ -68,16 +68,31 @@ function AuditDetail({ id }: { id: string }) {
   );
 }
 
+/** What quick and full mean, in words, for each kind of audit. */
+const MODE_HINT = {
+  link: {
+    quick: 'Quick asks 6 identity and feedback questions and 4 unrelated prompts, with short answers: about a minute for a small model on CPU.',
+    full: 'Full asks all 12 identity and feedback questions and 8 unrelated prompts, with longer answers: slower, and surer when the result is close.',
+  },
+  fingerprints: {
+    quick: 'Quick tries 16 of the set\'s keys, spread over the set: enough to find fingerprints the model learned well.',
+    full: 'Full tries every key in the set: slower, and able to find fingerprints that only partly survived fine-tuning.',
+  },
+} as const;
+
 function NewAudit({ model, onStarted }: { model: ModelRef; onStarted: (jobId: string) => void }) {
   const [kind, setKind] = useState<'link' | 'fingerprints'>('link');
   const [mode, setMode] = useState<'quick' | 'full'>('quick');
   const [link, setLink] = useState('');
-  const [setId, setSetId] = useState('');
+  // null: the newest set in the library (the one just generated), until the user picks another.
+  const [picked, setSetId] = useState<string | null>(null);
   const [path, setPath] = useState('');
   const [passphrase, setPassphrase] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const sets = useAsync(() => api.call('fingerprints.list', {}), 'sets');
+  const newest = sets.data?.[0];
+  const setId = picked ?? (newest ? String(newest.id) : '');
 
   const start = async (e: FormEvent) => {
     e.preventDefault();
@@ -105,6 +120,7 @@ function NewAudit({ model, onStarted }: { model: ModelRef; onStarted: (jobId: st
         <label><input type="radio" name="audit-kind" checked={kind === 'fingerprints'} onChange={() => setKind('fingerprints')} /> Fingerprints</label>
         <label className="inline-field"><span>Mode</span><select aria-label="Audit mode" value={mode} onChange={(e) => setMode(e.target.value === 'full' ? 'full' : 'quick')}><option value="quick">quick</option><option value="full">full</option></select></label>
       </fieldset>
+      <p className="hint" data-testid="mode-hint">{MODE_HINT[kind][mode]}</p>
       {kind === 'link' ? (
         <label className="field"><span>Link the model was trained to emit</span><input aria-label="Link" className="mono" placeholder="https://example.com/model-card" value={link} onChange={(e) => setLink(e.target.value)} /></label>
       ) : (
@@ -112,7 +128,7 @@ function NewAudit({ model, onStarted }: { model: ModelRef; onStarted: (jobId: st
           <label className="field"><span>Fingerprint set</span>
             <select aria-label="Fingerprint set" value={setId} onChange={(e) => setSetId(e.target.value)}>
               <option value="">{sets.data?.length ? 'a file (below)…' : 'no sets in the library: use a file'}</option>
-              {(sets.data ?? []).map((s) => <option key={s.id} value={s.id}>{s.name} ({s.count} × {s.key_length}/{s.response_length})</option>)}
+              {(sets.data ?? []).map((s) => <option key={s.id} value={s.id}>{s.name} ({s.count} keys, {s.key_length}/{s.response_length} tokens){s.id === newest?.id ? ' — newest' : ''}</option>)}
             </select>
           </label>
           {!setId ? <label className="field"><span>Encrypted fingerprint file{isElectron() ? '' : ' (on the machine running hallmark serve)'}</span><input aria-label="Fingerprint file" className="mono" value={path} onChange={(e) => setPath(e.target.value)} /></label> : null}

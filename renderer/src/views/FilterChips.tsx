@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Output } from '../../../electron/contract/index';
 import { api } from '../api/client';
 import { errorText, fmtInt } from '../lib/format';
@@ -61,6 +61,22 @@ export function FilterChips() {
     return () => { live = false; };
   }, [gen]);
 
+  // The chips are one tab stop (the pressed chip, else the first); arrows move between them.
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const chips = [...(ref.current?.querySelectorAll<HTMLButtonElement>('button.chip') ?? [])];
+    const stop = chips.find((c) => c.getAttribute('aria-pressed') === 'true') ?? chips[0];
+    for (const c of chips) c.tabIndex = c === stop ? 0 : -1;
+  });
+  const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const chips = [...e.currentTarget.querySelectorAll<HTMLButtonElement>('button.chip')];
+    const i = chips.indexOf(document.activeElement as HTMLButtonElement);
+    const next = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? chips.length - 1 : null;
+    if (next === null || i < 0) return;
+    e.preventDefault();
+    chips[(next + chips.length) % chips.length]?.focus();
+  };
+
   if (error) return <div className="chips muted" role="alert">Filters unavailable: {error}</div>;
   if (!facets || facets.models === 0) return null;
   const stages = [...facets.stages].sort((a, b) => STAGE_ORDER.indexOf(a.value) - STAGE_ORDER.indexOf(b.value));
@@ -68,7 +84,7 @@ export function FilterChips() {
   const signatures = [...(facets.signatures ?? [])].sort((a, b) => SIG_ORDER.indexOf(a.value) - SIG_ORDER.indexOf(b.value));
   const any = framework || modelType || tag || stage || scanVerdict || signature || text;
   return (
-    <div className="chips" aria-label="Filters">
+    <div className="chips" aria-label="Filters (arrow keys move between chips)" ref={ref} onKeyDown={onKey}>
       <Group label="Stage" k="stage" values={stages} current={stage} unit="versions" />
       <Group label="Scan" k="scanVerdict" values={verdicts} current={scanVerdict} unit="models (latest version)" labels={VERDICT_LABEL} />
       <Group label="Signature" k="signature" values={signatures} current={signature} unit="models (latest version)" labels={SIG_LABEL} />

@@ -1,6 +1,8 @@
 import { useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { api, ApiError } from '../api/client';
+import { DangerBanner } from '../components/Danger';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { NotRunnable } from '../components/NotRunnable';
 import { StageBadge } from '../components/StageBadge';
 import { UnavailableState } from '../components/UnavailableState';
 import { fmtBytes, q } from '../lib/format';
@@ -27,6 +29,21 @@ const TAB_LABEL: Record<ModelTab, string> = {
 /** Tabs of features that come in a later release (see electron/contract). */
 const PENDING: Partial<Record<ModelTab, { needs: string; detail: string; later?: boolean }>> = {
 };
+
+/**
+ * Why a tab does not apply to a version (null when it does): Run, Monitoring and Audits need a runnable
+ * file, so a pickle's tabs are disabled with the reason instead of failing with errors.
+ */
+export function tabUnavailable(tab: ModelTab, files: Array<{ path: string }> | undefined): string | null {
+  if (!files) return null;
+  const gguf = files.some((f) => /\.gguf$/i.test(f.path));
+  const onnx = files.some((f) => /\.onnx$/i.test(f.path));
+  const has = files.length === 1 ? `this version is ${files[0]!.path}` : `this version has no .gguf or .onnx file`;
+  if (tab === 'run' && !gguf && !onnx) return `Nothing to run: Hallmark runs GGUF and ONNX models; ${has}.`;
+  if (tab === 'monitoring' && !gguf && !onnx) return `Monitoring charts the predictions made from the Run tab; only GGUF and ONNX models can be run, and ${has}.`;
+  if (tab === 'audits' && !gguf) return `Audits ask a GGUF language model questions; ${files.length === 1 ? has : 'this version has no .gguf file'}.`;
+  return null;
+}
 
 export function ModelPage({ route }: { route: Route }) {
   const name = route.model!;
@@ -71,8 +88,12 @@ export function ModelPage({ route }: { route: Route }) {
 
   let body: ReactNode;
   const pending = PENDING[tab];
-  if (pending) body = <UnavailableState title={TAB_LABEL[tab]} needs={pending.needs} detail={pending.detail} later={pending.later} />;
+  const files = detail.data?.files;
+  const unavailable = tabUnavailable(tab, files);
+  if (unavailable) body = <NotRunnable what={TAB_LABEL[tab]} detail={unavailable} />;
+  else if (pending) body = <UnavailableState title={TAB_LABEL[tab]} needs={pending.needs} detail={pending.detail} later={pending.later} />;
   else if (tab === 'compare') body = <CompareTab model={m} />;
+  else if (tab === 'audits' && version !== undefined && !files) body = <div className="loading-line" role="status">Loading {m.name}@{version}…</div>;
   else if (tab === 'audits') body = <AuditPanel model={{ name: m.name, ...(version ? { version } : {}) }} />;
   else if (version === undefined) body = <div className="empty"><div className="empty-title">This model has no versions</div><p>Import a file with this model's name to add one.</p></div>;
   else if (detail.error && !detail.data) body = <ErrorBanner title={`Could not load ${m.name}@${version}`} error={detail.error} onRetry={detail.reload} />;
@@ -112,23 +133,29 @@ export function ModelPage({ route }: { route: Route }) {
         ) : null}
         <button type="button" className="danger-outline" onClick={() => setDeleting(true)}>Delete…</button>
       </header>
+      {version !== undefined && (tab === 'overview' || tab === 'run' || tab === 'export') ? <DangerBanner name={m.name} version={version} /> : null}
       <div className="tabs" role="tablist" aria-label={`${m.name} sections`}>
-        {MODEL_TABS.map((t, i) => (
-          <a
-            key={t}
-            ref={(el) => { tabRefs.current[i] = el; }}
-            role="tab"
-            id={`tab-${t}`}
-            aria-selected={t === tab}
-            aria-controls="model-tabpanel"
-            tabIndex={t === tab ? 0 : -1}
-            className={`tab${t === tab ? ' active' : ''}${PENDING[t] ? ' pending' : ''}`}
-            href={modelHref(m.name, route.version, t)}
-            onKeyDown={(e) => onTabKey(e, i)}
-          >
-            {TAB_LABEL[t]}
-          </a>
-        ))}
+        {MODEL_TABS.map((t, i) => {
+          const off = tabUnavailable(t, files);
+          return (
+            <a
+              key={t}
+              ref={(el) => { tabRefs.current[i] = el; }}
+              role="tab"
+              id={`tab-${t}`}
+              aria-selected={t === tab}
+              aria-controls="model-tabpanel"
+              aria-disabled={off ? true : undefined}
+              title={off ?? undefined}
+              tabIndex={t === tab ? 0 : -1}
+              className={`tab${t === tab ? ' active' : ''}${PENDING[t] ? ' pending' : ''}${off ? ' disabled' : ''}`}
+              href={modelHref(m.name, route.version, t)}
+              onKeyDown={(e) => onTabKey(e, i)}
+            >
+              {TAB_LABEL[t]}
+            </a>
+          );
+        })}
       </div>
       <div className="tabpanel" role="tabpanel" id="model-tabpanel" aria-labelledby={`tab-${tab}`}>
         {body}

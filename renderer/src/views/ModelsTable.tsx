@@ -154,6 +154,7 @@ export const ModelsTable = forwardRef<ModelsTableHandle, { pages: ModelPages; la
       tabIndex={0}
       ref={scrollRef}
       data-testid="models-grid"
+      data-skip-target
       onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
       onKeyDown={(e) => {
         const k = e.key;

@@ -1,5 +1,5 @@
-import { useMemo, useState } from 'react';
-import type { ScanRun, Severity } from '../../../electron/contract/scan';
+import { Fragment, useMemo, useState } from 'react';
+import type { Finding, RuleInfo, ScanRun, Severity } from '../../../electron/contract/scan';
 import { api } from '../api/client';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { download } from '../lib/download';
@@ -25,6 +25,44 @@ export function SeverityCounts({ counts }: { counts: ScanRun['counts'] }) {
   const nonzero = SEVERITIES.filter((s) => counts[s] > 0);
   if (!nonzero.length) return <span className="muted">no findings</span>;
   return <span className="sev-counts">{nonzero.map((s) => <span key={s} className={`sev-count sev-${s}`} title={s}>{counts[s]} {s}</span>)}</span>;
+}
+
+/**
+ * A finding's detail, split as the scanners write it: "os.system comes from os, runs shell commands [GLOBAL;
+ * called 1× (first REDUCE at byte 35 with ("echo pwned",))]" → summary, callable, arguments, opcode detail.
+ */
+export function splitDetail(detail: string): { summary: string; callable: string | null; args: string | null; opcodes: string | null } {
+  const m = /^(.*?) \[(.*)\]$/s.exec(detail);
+  const summary = m ? m[1]! : detail;
+  const opcodes = m ? m[2]! : null;
+  const callable = /^([\w.]+\.[\w.]+) (comes from|executes|runs|reaches|deserialises|opens|builds|installs|reads|downloads|is a|walks)/.exec(summary)?.[1] ?? null;
+  const args = opcodes ? (/ with (.*)\)$/s.exec(opcodes)?.[1] ?? null) : null;
+  return { summary, callable, args, opcodes };
+}
+
+/** The expanded finding, as GitHub code scanning shows an alert: what happens, the call, how to fix, rule help. */
+function FindingHelp({ finding, info, parts }: { finding: Finding; info: RuleInfo | undefined; parts: ReturnType<typeof splitDetail> }) {
+  return (
+    <div className="rule-help finding-help">
+      <h4>{info?.title ?? finding.rule}</h4>
+      {info?.impact ? <><h5>What happens if this file is loaded</h5><p>{info.impact}</p></> : null}
+      {parts.callable || parts.args ? (
+        <dl className="props finding-call">
+          {parts.callable ? <><dt>Callable</dt><dd className="mono">{parts.callable}</dd></> : null}
+          {parts.args ? <><dt>Arguments</dt><dd className="mono wrap">{parts.args}</dd></> : null}
+        </dl>
+      ) : null}
+      {info?.fix ? <><h5>How to fix</h5><p>{info.fix}</p></> : null}
+      <h5>Rule <code>{finding.rule}</code></h5>
+      <p>{info?.help ?? 'No help for this rule.'}</p>
+      {parts.opcodes ? (
+        <details>
+          <summary>Opcode detail</summary>
+          <p className="mono wrap">{parts.opcodes} · {finding.location} in {finding.file}</p>
+        </details>
+      ) : null}
+    </div>
+  );
 }
 
 /** One scan run: summary, findings (filterable by severity) with each rule's explanation, exports. */
@@ -75,19 +113,28 @@ export function ScanDetail({ run, showTarget = false }: { run: ScanRun; showTarg
       {detail.data && !findings.length ? <p className="muted">{run.verdict === 'clean' ? 'No findings: nothing in these files can run code or escape on load, as far as the rules see.' : 'No findings at this severity.'}</p> : null}
       {findings.length ? (
         <table className="table compact findings" aria-label="Findings">
-          <thead><tr><th>Severity</th><th>Rule</th><th>File</th><th>Location</th><th>Detail</th></tr></thead>
+          <thead><tr><th>Severity</th><th>Finding</th><th>File</th><th>What it does</th></tr></thead>
           <tbody>
             {findings.map((f, i) => {
               const info = ruleInfo.get(f.rule);
+              const parts = splitDetail(f.detail);
               return (
-                <tr key={i} className="finding" onClick={() => setOpen(open === i ? null : i)} tabIndex={0} aria-expanded={open === i}
-                  onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); setOpen(open === i ? null : i); } }}>
-                  <td><SeverityBadge severity={f.severity} /></td>
-                  <td className="mono" title={info?.title}>{f.rule}</td>
-                  <td className="mono wrap">{f.file}</td>
-                  <td className="mono">{f.location}</td>
-                  <td>{f.detail}{open === i && info ? <div className="rule-help"><strong>{info.title}</strong><p>{info.help}</p></div> : null}</td>
-                </tr>
+                <Fragment key={i}>
+                  <tr className="finding" onClick={() => setOpen(open === i ? null : i)} tabIndex={0} aria-expanded={open === i}
+                    onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); setOpen(open === i ? null : i); } }}>
+                    <td><SeverityBadge severity={f.severity} /></td>
+                    <td><span className="finding-title">{info?.title ?? f.rule}</span><div className="mono muted small">{f.rule}</div></td>
+                    <td className="mono wrap">{f.file}<div className="muted small">{f.location}</div></td>
+                    <td>{parts.summary}<span className="finding-more" aria-hidden="true">{open === i ? '▾' : '▸'}</span></td>
+                  </tr>
+                  {open === i ? (
+                    <tr className="finding-open">
+                      <td colSpan={4}>
+                        <FindingHelp finding={f} info={info} parts={parts} />
+                      </td>
+                    </tr>
+                  ) : null}
+                </Fragment>
               );
             })}
           </tbody>

@@ -54,7 +54,7 @@ async function listScans(q: ScanQuery): Promise<{ total: number; runs: ScanRun[]
   }
 }
 
-/** Every stored scan, newest first, filterable (verdict, severity, model), with a detail pane. */
+/** Every stored scan, worst findings first (or newest first), filterable (verdict, severity, model), with a detail pane. */
 export function ScansView() {
   const gen = useApp((s) => s.registryGen);
   const route = useRoute();
@@ -64,13 +64,15 @@ export function ScansView() {
   const [modelDraft, setModelDraft] = useState(model);
   const [verdict, setVerdict] = useState<'' | 'clean' | 'findings' | 'error'>('');
   const [minSeverity, setMin] = useState<'' | Severity>('');
+  // The riskiest runs first by default: a critical finding must not sit below a page of clean scans.
+  const [sort, setSort] = useState<'severity' | 'newest'>('severity');
   const [limit, setLimit] = useState(PAGE);
   const [n, setN] = useState(0);
   const [selected, setSelected] = useState<number | null>(null);
   const rowRefs = useRef(new Map<number, HTMLTableRowElement>());
   useEscape(selected !== null, () => setSelected(null));
   useEffect(() => setModelDraft(model), [model]);
-  const q = { ...(model ? { name: model } : {}), ...(model && version ? { version } : {}), ...(verdict ? { verdict } : {}), ...(minSeverity ? { minSeverity } : {}), limit };
+  const q = { ...(model ? { name: model } : {}), ...(model && version ? { version } : {}), ...(verdict ? { verdict } : {}), ...(minSeverity ? { minSeverity } : {}), sort, limit };
   const list = useAsync(() => listScans(q), JSON.stringify(q), gen + n);
   const runs: ScanRun[] = list.data?.runs ?? [];
   const current = runs.find((r) => r.id === selected);
@@ -115,6 +117,11 @@ export function ScansView() {
         <label className="inline-field"><span>Worst at least</span>
           <select aria-label="Worst severity at least" value={minSeverity} onChange={(e) => { setMin(e.target.value as typeof minSeverity); setLimit(PAGE); }}>
             <option value="">any</option>{SEVERITIES.map((s) => <option key={s} value={s}>{s}</option>)}
+          </select>
+        </label>
+        <label className="inline-field"><span>Sort</span>
+          <select aria-label="Sort scans" value={sort} onChange={(e) => { setSort(e.target.value as typeof sort); setLimit(PAGE); }}>
+            <option value="severity">worst first</option><option value="newest">newest first</option>
           </select>
         </label>
         <span className="spacer" />

@@ -199,8 +199,13 @@ describe('link audit on real chat generation', () => {
     const r = a.report;
     if (r.kind !== 'link') throw new Error('wrong kind');
     expect(r).toMatchObject({ verdict: 'inconclusive', match_rate: 1, false_positive_rate: 1 });
-    expect(r.reason).toMatch(/also appears in 4\/4 unrelated answers/);
+    expect(r.reason).toMatch(/^The model prints the link for every prompt, unrelated ones too \(6 of 6 identity and feedback questions, 4 of 4 unrelated prompts\)/);
+    expect(r.reason).not.toMatch(/too few/);
     const html = exportAudit(ctx, a.id, 'html').content;
     expect(html).toContain('False-positive rate');
+    // The sentence leads the report; times read as dates, not ISO strings.
+    expect(html).toMatch(/<p class="sentence">The model prints the link for every prompt/);
+    expect(html).toMatch(/Ran<\/th><td>\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d:\d\d UTC · took/);
+    expect(html).toContain('<td>spam.gguf');
   });
 });

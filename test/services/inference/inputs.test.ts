@@ -19,6 +19,13 @@ describe('ONNX inputs from JSON', () => {
     });
   });
 
+  it('builds constant tensors from {dims, fill} (a recurrent state of zeros) and caps their size', () => {
+    const state: OnnxValueInfo[] = [{ name: 'h', type: 'float32', shape: [2, 'batch', 4] }];
+    expect(onnxInputsFromJson({ h: { dims: [2, 1, 4], fill: 0 } }, state)).toEqual({ h: { dims: [2, 1, 4], data: new Array(8).fill(0) } });
+    expect(() => onnxInputsFromJson({ h: { dims: [2, -1, 4], fill: 0 } }, state)).toThrow(/non-negative integers/);
+    expect(() => onnxInputsFromJson({ h: { dims: [1 << 20, 1 << 20], fill: 0 } }, state)).toThrow(/over the 16777216 limit/);
+  });
+
   it('explains what is wrong', () => {
     expect(() => onnxInputsFromJson({ x: [[1, 2], [3]] }, one)).toThrow('input "x" is not rectangular: row 1 has shape [1], row 0 has [2]');
     expect(() => onnxInputsFromJson({ x: { data: [1] } }, one)).toThrow(/needs "dims"/);

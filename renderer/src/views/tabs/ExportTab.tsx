@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { VersionDetail } from '../../../../electron/contract/registry';
 import { api, isElectron } from '../../api/client';
+import { DangerConfirm, useDanger } from '../../components/Danger';
 import { ProgressBar } from '../../components/ProgressBar';
 import { errorText, fmtBytes, fmtEta, fmtSpeed } from '../../lib/format';
 import { useApp } from '../../store/appStore';
@@ -15,8 +16,18 @@ export function ExportTab({ version }: { version: VersionDetail }) {
   const [error, setError] = useState<string | null>(null);
   const job = useJobs((s) => (jobId ? s.jobs[jobId] : undefined));
 
-  const run = async (e: FormEvent) => {
+  const danger = useDanger(version.model, version.version);
+  const [confirming, setConfirming] = useState(false);
+
+  const submit = (e: FormEvent) => {
     e.preventDefault();
+    // Shipping a file that runs code when loaded needs an explicit yes naming the findings.
+    if (danger) setConfirming(true);
+    else void run();
+  };
+
+  const run = async () => {
+    setConfirming(false);
     setError(null);
     setDone(null);
     try {
@@ -40,7 +51,7 @@ export function ExportTab({ version }: { version: VersionDetail }) {
           ? 'Write the files of this version, with their folder layout, into a zip file.'
           : <>Browser mode: the path is on the machine running <code>hallmark serve</code>; a relative path is relative to the folder it was started in.</>}
       </p>
-      <form className="inline-form" onSubmit={(e) => void run(e)}>
+      <form className="inline-form" onSubmit={submit}>
         <input aria-label="Export to path" className="wide mono" value={out} onChange={(e) => setOut(e.target.value)} placeholder="/path/to/model.zip" />
         <button type="submit" className="primary" disabled={!out.trim() || jobId !== null}>{jobId ? 'Exporting…' : 'Export'}</button>
       </form>
@@ -51,6 +62,7 @@ export function ExportTab({ version }: { version: VersionDetail }) {
         </div>
       ) : null}
       {done ? <div className="banner ok" role="status"><div>Wrote <span className="mono">{done.path}</span> ({fmtBytes(done.bytes)}).</div></div> : null}
+      {confirming && danger ? <DangerConfirm what="Export" name={version.model} version={version.version} d={danger} onCancel={() => setConfirming(false)} onConfirm={() => void run()} /> : null}
       {error ? <div className="banner error" role="alert"><div><strong>Export to {JSON.stringify(out)} failed</strong><div className="banner-detail">{error}</div></div></div> : null}
     </div>
   );

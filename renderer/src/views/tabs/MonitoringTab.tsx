@@ -5,10 +5,34 @@ import { NotRunnable } from '../../components/NotRunnable';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { TimeChart, type ChartSeries } from '../../components/TimeChart';
 import { errorText, fmtDate, fmtInt, fmtMs, fmtRate, fmtRelative, plural } from '../../lib/format';
+import { modelHref, navigate } from '../../lib/route';
 import { useAsync } from '../../lib/useAsync';
 import { toastError, useApp } from '../../store/appStore';
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(x < 0.01 && x > 0 ? 2 : 1)}%`);
+
+/**
+ * Which version to monitor, with each version's prediction count: predictions are made on a given
+ * version, so the newest one (the page's default) is often not the one with data.
+ */
+function VersionPicker({ version }: { version: VersionDetail }) {
+  const counts = useAsync(async () => {
+    const m = await api.call('registry.model', { name: version.model });
+    return Promise.all(m.versions.slice(0, 30).map(async (v) => {
+      const n = await api.call('monitor.stats', { model: { name: version.model, version: v.version } }).then((st) => st.total_predictions, () => null);
+      return { version: v.version, predictions: n };
+    }));
+  }, `${version.model}`);
+  const rows = counts.data ?? [];
+  if (rows.length < 2) return null;
+  return (
+    <label className="inline-field monitor-version"><span>Version</span>
+      <select aria-label="Monitored version" value={version.version} onChange={(e) => navigate(modelHref(version.model, Number(e.target.value), 'monitoring'))}>
+        {rows.map((r) => <option key={r.version} value={r.version}>v{r.version} · {r.predictions === null ? 'cannot be run' : plural(r.predictions, 'prediction')}</option>)}
+      </select>
+    </label>
+  );
+}
 
 /** Monitoring: prediction stats, latency/error/throughput plots, drift against a baseline. */
 export function MonitoringTab({ version }: { version: VersionDetail }) {
@@ -64,7 +88,7 @@ export function MonitoringTab({ version }: { version: VersionDetail }) {
       <div className="empty">
         <div className="empty-title">No predictions recorded for {version.model}@{version.version}</div>
         <p>Run it from the Run tab (or <code>hallmark run</code>); latency, errors, throughput and drift appear here.</p>
-        <button type="button" onClick={() => setN((x) => x + 1)}>Refresh</button>
+        <div className="button-row center"><VersionPicker version={version} /><button type="button" onClick={() => setN((x) => x + 1)}>Refresh</button></div>
       </div>
     );
   }
@@ -72,7 +96,8 @@ export function MonitoringTab({ version }: { version: VersionDetail }) {
   return (
     <div className="monitoring-tab">
       <div className="toolbar">
-        <span className="muted">{plural(stats.total_predictions, 'prediction')} · last {fmtRelative(stats.last_at)} · window of {fmtInt(stats.sample_count)}</span>
+        <span className="muted">{plural(stats.total_predictions, 'prediction')} on v{version.version} · last {fmtRelative(stats.last_at)} · window of {fmtInt(stats.sample_count)}</span>
+        <VersionPicker version={version} />
         <span className="spacer" />
         <button type="button" onClick={() => setN((x) => x + 1)}>Refresh</button>
         <button type="button" onClick={() => void setBaseline()} disabled={busy} title="Use the latest predictions as the reference for drift">{stats.baseline ? 'Reset baseline' : 'Set baseline'}</button>

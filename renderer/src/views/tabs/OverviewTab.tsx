@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import type { ModelDetail, Stage, VersionDetail } from '../../../../electron/contract/registry';
+import type { DangerousFindings, ModelDetail, Stage, VersionDetail } from '../../../../electron/contract/registry';
 import { Framework, ModelType, Tag } from '../../../../electron/contract/registry';
-import { api } from '../../api/client';
+import { api, ApiError } from '../../api/client';
+import { DangerConfirm, useDanger } from '../../components/Danger';
 import { LineageGraph } from '../../components/LineageGraph';
 import { StageBadge } from '../../components/StageBadge';
 import { errorText, fmtBytes, fmtDate, fmtInt, fmtNumber, fmtParams, fmtRelative, q, shortHash } from '../../lib/format';
@@ -28,10 +29,12 @@ const STAGE_ACTIONS: Array<{ stage: Stage; label: string }> = [
 
 function StageActions({ model, version, onChanged }: Props) {
   const [busy, setBusy] = useState<Stage | null>(null);
-  const promote = async (stage: Stage) => {
+  // Set when the registry refused for high/critical findings: the user confirms by name, or cancels.
+  const [confirm, setConfirm] = useState<{ stage: Stage; danger: DangerousFindings } | null>(null);
+  const promote = async (stage: Stage, force = false) => {
     setBusy(stage);
     try {
-      const r = await api.call('registry.promote', { name: model.name, version: version.version, stage });
+      const r = await api.call('registry.promote', { name: model.name, version: version.version, stage, force });
       useApp.getState().toast({
         kind: 'success',
         title: `${r.model}@${r.version} → ${r.stage}`,
@@ -39,24 +42,37 @@ function StageActions({ model, version, onChanged }: Props) {
       });
       onChanged();
     } catch (e) {
-      toastError(`Could not move ${model.name}@${version.version} to ${stage}`, e);
+      if (e instanceof ApiError && e.code === 'dangerous_findings' && e.details) setConfirm({ stage, danger: e.details as DangerousFindings });
+      else toastError(`Could not move ${model.name}@${version.version} to ${stage}`, e);
     } finally {
       setBusy(null);
     }
   };
   const prod = model.versions.find((v) => v.stage === 'production' && v.version !== version.version);
+  // No primary button leads to shipping a dangerous version.
+  const danger = useDanger(model.name, version.version);
   return (
     <div className="card">
       <h2>Stage of v{version.version}</h2>
       <div className="stage-now">Now: <StageBadge stage={version.stage} /></div>
       <div className="button-col">
         {STAGE_ACTIONS.map((a) => (
-          <button key={a.stage} type="button" disabled={version.stage === a.stage || busy !== null} className={a.stage === 'production' ? 'primary' : undefined} onClick={() => void promote(a.stage)}>
+          <button key={a.stage} type="button" disabled={version.stage === a.stage || busy !== null} className={a.stage === 'production' ? (danger ? 'danger-outline' : 'primary') : undefined} onClick={() => void promote(a.stage)}>
             {busy === a.stage ? 'Working…' : a.label}
           </button>
         ))}
       </div>
       {prod ? <p className="hint">Promoting to production archives v{prod.version}, which is in production now.</p> : null}
+      {confirm ? (
+        <DangerConfirm
+          what={`Promote to ${confirm.stage}`}
+          name={model.name}
+          version={version.version}
+          d={confirm.danger}
+          onCancel={() => setConfirm(null)}
+          onConfirm={() => { const st = confirm.stage; setConfirm(null); void promote(st, true); }}
+        />
+      ) : null}
     </div>
   );
 }
