@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import type { CallSpec } from './define';
 import { auditCalls } from './audit';
+import { embedCalls } from './embed';
 import { hardwareCalls } from './hardware';
 import { inferenceCalls } from './inference';
 import { jobsCalls } from './jobs';
@@ -17,6 +18,7 @@ export const contract = {
   ...monitoringCalls,
   ...auditCalls,
   ...scanCalls,
+  ...embedCalls,
 } satisfies Record<string, CallSpec>;
 
 export type Contract = typeof contract;

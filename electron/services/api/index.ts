@@ -4,6 +4,7 @@ import type { AppContext } from '../AppContext';
 import { formatZod, HallmarkError } from '../errors';
 import type { HandlersFor } from './types';
 import { auditHandlers } from './audit';
+import { embedHandlers } from './embed';
 import { hardwareHandlers } from './hardware';
 import { inferenceHandlers } from './inference';
 import { jobsHandlers } from './jobs';
@@ -19,6 +20,7 @@ export const handlers: HandlersFor<typeof contract> = {
   ...monitoringHandlers,
   ...auditHandlers,
   ...scanHandlers,
+  ...embedHandlers,
 };
 
 /**
