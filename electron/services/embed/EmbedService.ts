@@ -111,6 +111,7 @@ async function checkBase(dir: string, allowPickle: boolean, signal: AbortSignal)
   return notes;
 }
 
+const str = (v: unknown, d = ''): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : d);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** The trainer's error codes as Hallmark's (stable, lower case) with its one-line message. */
@@ -175,7 +176,7 @@ export async function startEmbed(ctx: AppContext, input: EmbedRequest, hooks: Em
     const warnings: string[] = [];
     let params: Record<string, unknown> = {};
     let evalResult: Record<string, unknown> = {};
-    let metrics: Record<string, number> = {};
+    const metrics: Record<string, number> = {};
     let datasetSha: string | null = null;
     const record = (state: EmbedRecord['state'], extra: Partial<EmbedRecord>): EmbedRecord => {
       const r: EmbedRecord = {
@@ -221,8 +222,8 @@ export async function startEmbed(ctx: AppContext, input: EmbedRequest, hooks: Em
         onEvent: (e) => {
           if (e.event === 'start' && e.params && typeof e.params === 'object') params = e.params as Record<string, unknown>;
           if (e.event === 'dataset' && typeof e.sha256 === 'string') datasetSha = e.sha256;
-          if (e.event === 'warning') warnings.push(`${String(e.code ?? 'WARNING')}: ${String(e.message ?? '')}`);
-          if (e.event === 'stage') job.progress(0, null, String(e.message ?? e.stage ?? ''));
+          if (e.event === 'warning') warnings.push(`${str(e.code, 'WARNING')}: ${str(e.message)}`);
+          if (e.event === 'stage') job.progress(0, null, str(e.message, str(e.stage)));
           if (e.event === 'step') {
             const step = num(e.step) ?? 0;
             const total = num(e.total_steps);
@@ -277,7 +278,7 @@ export async function startEmbed(ctx: AppContext, input: EmbedRequest, hooks: Em
       job.progress(0, null, 'importing the result');
       const imported = await importPath(ctx, {
         path: vdir, name, newVersion: true, tags: ['embed', task.kind === 'link' ? 'link' : 'fingerprints'],
-        metrics, config: card as unknown as Record<string, unknown>,
+        metrics, config: card,
         notes: `${task.kind === 'link' ? `link ${link}` : `${pairs!.length} fingerprints`} embedded into ${base.label} (${s.mode})`,
         framework: 'gguf', modelType: 'llm',
       }, job, { parentId: base.versionId });
