@@ -69,8 +69,8 @@ export const EmbedRecord = z.object({
   metrics: z.record(z.string(), z.number()),
   eval: EmbedEval,
   dataset_sha256: z.string().nullable(),
-  /** [step, loss] pairs, for the loss curve. */
-  losses: z.array(z.tuple([z.number(), z.number()])),
+  /** [step, loss, seconds since start] for the loss curve. */
+  losses: z.array(z.tuple([z.number(), z.number(), z.number()])),
   warnings: z.array(z.string()),
   before_audit_id: z.string().nullable(),
   after_audit_id: z.string().nullable(),
@@ -79,6 +79,14 @@ export const EmbedRecord = z.object({
   finished_at: z.string(),
 });
 export type EmbedRecord = z.infer<typeof EmbedRecord>;
+
+/** A running embed as far as it got (for a view opened mid-run). */
+export const EmbedLive = z.object({
+  jobId: z.string(), base_label: z.string(), task: z.enum(['link', 'fingerprints']), mode: z.enum(['adapter', 'merge']), started_at: z.string(),
+  losses: z.array(z.tuple([z.number(), z.number(), z.number()])), step: z.number(), total: z.number().nullable(),
+  samples_per_s: z.number().nullable(), eta_s: z.number().nullable(), stage: z.string().nullable(), warnings: z.array(z.string()),
+});
+export type EmbedLive = z.infer<typeof EmbedLive>;
 
 export const TrainerStatus = z.object({
   state: z.enum(['ready', 'missing', 'broken']),
@@ -97,6 +105,7 @@ const JobStarted = z.object({ jobId: z.string() });
 export const embedCalls = {
   'embed.start': call(EmbedRequest, JobStarted),
   'embed.list': call(z.object({ limit: z.number().int().min(1).max(1000).default(100) }).default({ limit: 100 }), z.array(EmbedRecord), { readonly: true }),
+  'embed.live': call(z.object({}).default({}), z.array(EmbedLive), { readonly: true }),
   'embed.get': call(z.object({ id: z.string().min(1) }), EmbedRecord, { readonly: true }),
   'trainer.status': call(z.object({ probe: z.boolean().default(false) }).default({ probe: false }), TrainerStatus, { readonly: true }),
   'trainer.setup': call(z.object({}).default({}), JobStarted),

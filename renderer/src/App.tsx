@@ -17,6 +17,7 @@ import { FILTER_INPUT_ID, ModelsView } from './views/ModelsView';
 import { AuditsView } from './views/AuditsView';
 import { ScansView } from './views/ScansView';
 import { SectionView } from './views/SectionView';
+import { TrainingView } from './views/TrainingView';
 import { SettingsView } from './views/SettingsView';
 
 const isTyping = (t: EventTarget | null): boolean =>
@@ -101,6 +102,7 @@ export function App() {
   else if (route.section === 'settings') view = <SettingsView />;
   else if (route.section === 'audits') view = <AuditsView />;
   else if (route.section === 'scans') view = <ScansView />;
+  else if (route.section === 'training') view = <TrainingView />;
   else view = <SectionView section={route.section} />;
 
   return (

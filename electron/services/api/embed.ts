@@ -1,5 +1,5 @@
 import type { embedCalls } from '../../contract/embed';
-import { getEmbed, listEmbeds, startEmbed } from '../embed/EmbedService';
+import { getEmbed, listEmbeds, liveEmbeds, startEmbed } from '../embed/EmbedService';
 import { setupTrainer, trainerStatus } from '../embed/trainerEnv';
 import { changedWhenDone } from './changed';
 import type { HandlersFor } from './types';
@@ -11,6 +11,7 @@ export const embedHandlers: HandlersFor<typeof embedCalls> = {
     return changedWhenDone(ctx, jobId, promise);
   },
   'embed.list': ({ limit }, ctx) => listEmbeds(ctx, limit),
+  'embed.live': () => liveEmbeds(),
   'embed.get': ({ id }, ctx) => getEmbed(ctx, id),
   'trainer.status': ({ probe }) => trainerStatus({ probe }),
   'trainer.setup': (_i, ctx) => {

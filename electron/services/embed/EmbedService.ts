@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Trainer, TrainerError, type TrainerDone, type TrainerEvent } from '../../../native/Trainer';
 import type { AuditRequest } from '../../contract/audit';
-import { EmbedRequest as EmbedRequestSchema, type EmbedRecord, type EmbedRequest } from '../../contract/embed';
+import { EmbedRequest as EmbedRequestSchema, type EmbedLive, type EmbedRecord, type EmbedRequest } from '../../contract/embed';
 import type { AppContext } from '../AppContext';
 import { formatZod, HallmarkError, productError, quote } from '../errors';
 import { keyProviderFor, loadSet, readFingerprintFile } from '../audit/FingerprintStore';
@@ -144,6 +144,13 @@ function convertBase(cmd: { python: string; pythonPath: string[]; llamaCpp: stri
   });
 }
 
+/** Running embeds of this process, for views opened mid-run (dropped when the job ends). */
+const live = new Map<string, EmbedLive>();
+
+export function liveEmbeds(): EmbedLive[] {
+  return [...live.values()].map((l) => ({ ...l, losses: [...l.losses], warnings: [...l.warnings] }));
+}
+
 export async function startEmbed(ctx: AppContext, input: EmbedRequest, hooks: EmbedHooks = {}): Promise<{ jobId: string; promise: Promise<EmbedOutcome> }> {
   const parsed = EmbedRequestSchema.safeParse(input);
   if (!parsed.success) throw new HallmarkError('invalid_input', `invalid embed request: ${formatZod(parsed.error)}`);
@@ -172,8 +179,13 @@ export async function startEmbed(ctx: AppContext, input: EmbedRequest, hooks: Em
 
   const { id, promise } = ctx.jobs.start({ kind: 'embed', title, queue: 'embed', total: null }, async (job) => {
     const startedAt = new Date().toISOString();
-    const losses: Array<[number, number]> = [];
+    const losses: Array<[number, number, number]> = [];
     const warnings: string[] = [];
+    const state: EmbedLive = {
+      jobId: job.id, base_label: base.label, task: task.kind, mode: s.mode, started_at: startedAt, losses, step: 0, total: null,
+      samples_per_s: null, eta_s: null, stage: null, warnings,
+    };
+    live.set(job.id, state);
     let params: Record<string, unknown> = {};
     let evalResult: Record<string, unknown> = {};
     const metrics: Record<string, number> = {};
@@ -223,14 +235,20 @@ export async function startEmbed(ctx: AppContext, input: EmbedRequest, hooks: Em
           if (e.event === 'start' && e.params && typeof e.params === 'object') params = e.params as Record<string, unknown>;
           if (e.event === 'dataset' && typeof e.sha256 === 'string') datasetSha = e.sha256;
           if (e.event === 'warning') warnings.push(`${str(e.code, 'WARNING')}: ${str(e.message)}`);
-          if (e.event === 'stage') job.progress(0, null, str(e.message, str(e.stage)));
+          if (e.event === 'stage') {
+            state.stage = str(e.stage);
+            job.progress(0, null, str(e.message, str(e.stage)));
+          }
           if (e.event === 'step') {
             const step = num(e.step) ?? 0;
             const total = num(e.total_steps);
             const loss = num(e.loss);
-            if (loss !== null) losses.push([step, loss]);
+            const t = num(e.t) ?? (Date.now() - Date.parse(startedAt)) / 1000;
+            if (loss !== null) losses.push([step, loss, t]);
             const sps = num(e.samples_per_s);
             const eta = num(e.eta_s);
+            Object.assign(state, { step, total, samples_per_s: sps, eta_s: eta });
+            ctx.events.emit({ type: 'embed.step', jobId: job.id, step, total, loss, samples_per_s: sps, eta_s: eta, t });
             job.progress(step, total, `step ${step}${total ? `/${total}` : ''}${loss === null ? '' : `, loss ${loss.toFixed(4)}`}${sps === null ? '' : `, ${sps.toFixed(1)} samples/s`}${eta === null ? '' : `, ETA ${Math.ceil(eta)}s`}`);
           }
           hooks.onEvent?.(e);
@@ -334,6 +352,7 @@ export async function startEmbed(ctx: AppContext, input: EmbedRequest, hooks: Em
       record(cancelled ? 'cancelled' : 'failed', { error: cancelled ? 'cancelled by user' : (err instanceof Error ? err.message : String(err)) });
       throw cancelled ? new JobCancelledError(job.id) : err;
     } finally {
+      live.delete(job.id);
       job.signal.removeEventListener('abort', onAbort);
       await trainer?.dispose();
       fs.rmSync(tmp, { recursive: true, force: true });
@@ -353,7 +372,7 @@ function fromRow(r: EmbedRow): EmbedRecord {
   return {
     ...r,
     params: JSON.parse(r.params) as Record<string, unknown>, metrics: JSON.parse(r.metrics) as Record<string, number>,
-    eval: JSON.parse(r.eval) as Record<string, unknown>, losses: JSON.parse(r.losses) as Array<[number, number]>, warnings: JSON.parse(r.warnings) as string[],
+    eval: JSON.parse(r.eval) as Record<string, unknown>, losses: JSON.parse(r.losses) as Array<[number, number, number]>, warnings: JSON.parse(r.warnings) as string[],
   };
 }
 
