@@ -42,8 +42,8 @@ function TrainerCard({ status, reload }: { status: TrainerStatus | undefined; re
       {!status ? <p className="loading-line">Checking the trainer…</p> : (
         <>
           <p className={status.state === 'ready' ? '' : 'field-error'} role={status.state === 'ready' ? undefined : 'alert'}>
-            {status.state === 'ready' ? 'Ready' : status.state === 'missing' ? 'Not set up' : 'Broken'}
-            {status.problem ? `: ${status.problem}` : ''}
+            <strong>{status.state === 'ready' ? 'Ready' : status.state === 'missing' ? 'Not set up' : 'Broken'}</strong>
+            {status.problem ? ` — ${status.problem.replace(/^the trainer is not set up: /, '')}` : ''}
           </p>
           <dl className="props">
             <dt>Python</dt><dd className="mono wrap">{status.python}</dd>
@@ -190,7 +190,7 @@ function Detail({ r }: { r: EmbedRecord }) {
       {r.warnings.map((w) => <p key={w} className="muted">⚠ {w}</p>)}
       <LossChart startedAt={r.started_at} losses={r.losses} />
       {r.state === 'done' ? (
-        <div className="before-after" style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: '0.75rem' }}>
+        <div className="before-after" style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: '0.75rem', marginBottom: '0.75rem' }}>
           <AuditCell id={r.before_audit_id} label="Before (base)" />
           <AuditCell id={r.after_audit_id} label="After (result)" />
         </div>
