@@ -104,7 +104,8 @@ const JobStarted = z.object({ jobId: z.string() });
 
 export const embedCalls = {
   'embed.start': call(EmbedRequest, JobStarted),
-  'embed.list': call(z.object({ limit: z.number().int().min(1).max(1000).default(100) }).default({ limit: 100 }), z.array(EmbedRecord), { readonly: true }),
+  /** Newest first; `versionId`: the embeds that produced that version (the model page's lineage). */
+  'embed.list': call(z.object({ limit: z.number().int().min(1).max(1000).default(100), versionId: z.number().int().positive().optional() }).prefault({}), z.array(EmbedRecord), { readonly: true }),
   'embed.live': call(z.object({}).default({}), z.array(EmbedLive), { readonly: true }),
   'embed.get': call(z.object({ id: z.string().min(1) }), EmbedRecord, { readonly: true }),
   'trainer.status': call(z.object({ probe: z.boolean().default(false) }).default({ probe: false }), TrainerStatus, { readonly: true }),

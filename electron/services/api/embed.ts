@@ -10,7 +10,7 @@ export const embedHandlers: HandlersFor<typeof embedCalls> = {
     const { jobId, promise } = await startEmbed(ctx, input);
     return changedWhenDone(ctx, jobId, promise);
   },
-  'embed.list': ({ limit }, ctx) => listEmbeds(ctx, limit),
+  'embed.list': ({ limit, versionId }, ctx) => listEmbeds(ctx, limit, versionId),
   'embed.live': () => liveEmbeds(),
   'embed.get': ({ id }, ctx) => getEmbed(ctx, id),
   'trainer.status': ({ probe }) => trainerStatus({ probe }),

@@ -376,8 +376,11 @@ function fromRow(r: EmbedRow): EmbedRecord {
   };
 }
 
-export function listEmbeds(ctx: AppContext, limit = 100): EmbedRecord[] {
-  return (ctx.db.prepare(`SELECT * FROM embeds ORDER BY finished_at DESC, rowid DESC LIMIT ?`).all(limit) as EmbedRow[]).map(fromRow);
+export function listEmbeds(ctx: AppContext, limit = 100, versionId?: number): EmbedRecord[] {
+  const rows = versionId === undefined
+    ? ctx.db.prepare(`SELECT * FROM embeds ORDER BY finished_at DESC, rowid DESC LIMIT ?`).all(limit)
+    : ctx.db.prepare(`SELECT * FROM embeds WHERE version_id = ? ORDER BY finished_at DESC, rowid DESC LIMIT ?`).all(versionId, limit);
+  return (rows as EmbedRow[]).map(fromRow);
 }
 
 export function getEmbed(ctx: AppContext, id: string): EmbedRecord {

@@ -164,7 +164,7 @@ function LiveRuns({ runs, jobs }: { runs: EmbedLive[]; jobs: Map<string, Job> })
   );
 }
 
-function AuditCell({ id, label }: { id: string | null; label: string }) {
+export function AuditCell({ id, label }: { id: string | null; label: string }) {
   const a = useAsync(() => (id ? api.call('audit.get', { id }) : Promise.resolve(null)), `audit:${id ?? ''}`);
   if (!id) return <div className="card"><h4>{label}</h4><p className="muted">Not run.</p></div>;
   const r = a.data;
@@ -265,5 +265,22 @@ export function TrainingView() {
         <aside className="card audit-side">{current ? <Detail r={current} /> : <p className="muted">Select a run to see its loss curve, metrics and before/after audits.</p>}</aside>
       </div>
     </section>
+  );
+}
+
+/** The model page's view of an embed: which base it was trained from and the audits before and after. */
+export function EmbedLineage({ versionId }: { versionId: number }) {
+  const r = useAsync(() => api.call('embed.list', { limit: 1, versionId }), `embed-of:${versionId}`);
+  const e = r.data?.[0];
+  if (!e) return null;
+  return (
+    <div className="card" aria-label="Embedded by training">
+      <h2>Trained from {e.base_label}</h2>
+      <p className="muted">{e.task === 'link' ? 'Link' : 'Fingerprints'} embedded ({e.mode}) {fmtRelative(e.finished_at)}; final loss {e.metrics.final_loss?.toFixed(4) ?? '—'}.</p>
+      <div className="before-after" style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: '0.75rem' }}>
+        <AuditCell id={e.before_audit_id} label="Before (base)" />
+        <AuditCell id={e.after_audit_id} label="After (this version)" />
+      </div>
+    </div>
   );
 }
