@@ -50,7 +50,7 @@ describe('migrations owned by their areas', () => {
     expect(new Set(migrations.map((m) => m.version)).size).toBe(migrations.length);
   });
 
-  it('a home whose database the old code created opens unchanged: same schema, same user_version', async () => {
+  it('a home whose database the old code created keeps its schema and gains only the newer migrations', async () => {
     const home = path.join(dir, 'home');
     fs.mkdirSync(home);
     oldOpen(path.join(home, 'hallmark.db'), Infinity);
@@ -59,9 +59,11 @@ describe('migrations owned by their areas', () => {
     before.close();
     const ctx = AppContext.open({ home }); // the real start-up path
     try {
-      expect(schema(ctx.db)).toEqual(oldSchema);
-      expect(schema(ctx.db)).toEqual(fresh());
-      expect(ctx.db.pragma('user_version', { simple: true })).toBe(30);
+      // Every object the old code made is there unchanged; what is added comes from migrations after the released ones.
+      const now = schema(ctx.db);
+      expect(now).toEqual(expect.arrayContaining(oldSchema));
+      expect(now).toEqual(fresh());
+      expect(ctx.db.pragma('user_version', { simple: true })).toBe(Math.max(...migrations.map((m) => m.version)));
     } finally {
       await ctx.dispose();
     }
