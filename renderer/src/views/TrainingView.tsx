@@ -18,7 +18,7 @@ function LossChart({ startedAt, losses, title = 'Training loss' }: { startedAt: 
   return <TimeChart title={title} times={times} series={series} />;
 }
 
-function TrainerCard({ status, reload }: { status: TrainerStatus | undefined; reload: () => void }) {
+export function TrainerCard({ status, reload }: { status: TrainerStatus | undefined; reload: () => void }) {
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => onEvent((e) => {
@@ -283,4 +283,11 @@ export function EmbedLineage({ versionId }: { versionId: number }) {
       </div>
     </div>
   );
+}
+
+/** The trainer card on its own (Settings): loads its status and reloads it after a setup. */
+export function TrainerSettingsCard() {
+  const [n, setN] = useState(0);
+  const status = useAsync(() => api.call('trainer.status', { probe: false }), 'trainer', n);
+  return <TrainerCard status={status.data} reload={() => setN((x) => x + 1)} />;
 }
