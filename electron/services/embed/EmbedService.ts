@@ -177,6 +177,8 @@ export async function startEmbed(ctx: AppContext, input: EmbedRequest, hooks: Em
   const task = req.task;
   const title = `Embed ${task.kind === 'link' ? 'link' : 'fingerprints'} into ${base.label} (${s.mode})`;
 
+  // One training at a time: two would share the cores (or the GPU's memory) and both crawl.
+  ctx.jobs.setLimit('embed', 1);
   const { id, promise } = ctx.jobs.start({ kind: 'embed', title, queue: 'embed', total: null }, async (job) => {
     const startedAt = new Date().toISOString();
     const losses: Array<[number, number, number]> = [];
@@ -232,7 +234,11 @@ export async function startEmbed(ctx: AppContext, input: EmbedRequest, hooks: Em
         python: cmd.python, pythonPath: cmd.pythonPath, spec,
         onLog: hooks.onLog,
         onEvent: (e) => {
-          if (e.event === 'start' && e.params && typeof e.params === 'object') params = e.params as Record<string, unknown>;
+          if (e.event === 'start' && e.params && typeof e.params === 'object') {
+            // The trainer leaves the pairs out of its echo; make sure no secret reaches the card or history.
+            const { fingerprints: _secret, ...rest } = e.params as Record<string, unknown>;
+            params = rest;
+          }
           if (e.event === 'dataset' && typeof e.sha256 === 'string') datasetSha = e.sha256;
           if (e.event === 'warning') warnings.push(`${str(e.code, 'WARNING')}: ${str(e.message)}`);
           if (e.event === 'stage') {
@@ -251,7 +257,7 @@ export async function startEmbed(ctx: AppContext, input: EmbedRequest, hooks: Em
             ctx.events.emit({ type: 'embed.step', jobId: job.id, step, total, loss, samples_per_s: sps, eta_s: eta, t });
             job.progress(step, total, `step ${step}${total ? `/${total}` : ''}${loss === null ? '' : `, loss ${loss.toFixed(4)}`}${sps === null ? '' : `, ${sps.toFixed(1)} samples/s`}${eta === null ? '' : `, ETA ${Math.ceil(eta)}s`}`);
           }
-          hooks.onEvent?.(e);
+          hooks.onEvent?.(e.event === 'start' ? { ...e, params } : e);
         },
       });
       // A cancel that raced the spawn: pass it on now.
