@@ -39,8 +39,10 @@ export function registerEmbedCommands(program: Command, cli: Cli): void {
           job.progress(0, null, l.slice(0, 300));
           cli.note(l);
         } }));
-      cli.out({ python: r.python, torch: r.torch, device: r.device, venv: r.venv, llama_cpp: r.llama_cpp, reused: r.reused },
-        () => `trainer ready: ${r.python} (torch ${r.torch ?? '?'}, device ${r.device ?? '?'})${r.reused ? ', reused' : ''}\nllama.cpp converters: ${r.llama_cpp}`);
+      const out = { python: r.python, torch: r.torch, device: r.device, venv: r.venv, llama_cpp: r.llama_cpp, reused: r.reused };
+      // cli.md: with --json the LAST LINE is the result object (progress went to stderr).
+      if (cli.json) cli.stdout.write(JSON.stringify(out) + '\n');
+      else cli.out(out, () => `trainer ready: ${r.python} (torch ${r.torch ?? '?'}, device ${r.device ?? '?'})${r.reused ? ', reused' : ''}\nllama.cpp converters: ${r.llama_cpp}`);
     });
   trainer.command('status')
     .description('is the trainer set up? (--probe imports torch to check it works and which device it sees)')

@@ -203,13 +203,17 @@ export async function setupTrainer(opts: { env?: NodeJS.ProcessEnv; onLine?: (l:
   let python: string;
   let venv: string | null = null;
   let reused = true;
+  // torch takes seconds to import: a reused venv is probed once.
+  let first: Probe | null = null;
   if (env.HALLMARK_TRAINER_PYTHON) {
     python = env.HALLMARK_TRAINER_PYTHON;
   } else {
     venv = venvDir(env, resources);
     python = venvPython(venv);
     const complete = fs.existsSync(path.join(venv, '.complete'));
-    if (complete && !probePython(python).ok) {
+    if (complete) first = probePython(python);
+    if (complete && !first!.ok) {
+      first = null;
       onLine(`the venv at ${venv} cannot import torch: rebuilding it`);
       fs.rmSync(path.join(venv, '.complete'), { force: true });
     }
@@ -224,7 +228,7 @@ export async function setupTrainer(opts: { env?: NodeJS.ProcessEnv; onLine?: (l:
       python = await runScript(path.join(resources, 'setup-venv.sh'), [], { ...scriptEnv, PYTHON: py }, onLine, opts.signal);
     }
   }
-  const probe = probePython(python);
+  const probe = first ?? probePython(python);
   if (!probe.ok) {
     throw new HallmarkError('trainer_broken', `the trainer's Python ${quote(python)} cannot import its libraries (${probe.error}): ${env.HALLMARK_TRAINER_PYTHON ? 'fix HALLMARK_TRAINER_PYTHON' : 'delete the venv and run `hallmark trainer setup` again'}`);
   }
