@@ -59,6 +59,16 @@ export function llamaDir(env: NodeJS.ProcessEnv = process.env, resources = train
   return path.join(cacheRoot(env), `llama.cpp-${hash16(bundle)}`);
 }
 
+/** An interpreter named bare (python3) is looked up on PATH, as spawn would; a path is taken as is. */
+function onPath(cmd: string, env: NodeJS.ProcessEnv): string | null {
+  if (cmd.includes('/') || cmd.includes('\\')) return fs.existsSync(cmd) ? cmd : null;
+  for (const dir of (env.PATH ?? process.env.PATH ?? '').split(path.delimiter)) {
+    const c = path.join(dir, cmd);
+    if (dir && fs.existsSync(c)) return c;
+  }
+  return null;
+}
+
 export interface TrainerEnvStatus {
   /** ready: the trainer can run; missing: not set up yet; broken: set up but unusable (see problem). */
   state: 'ready' | 'missing' | 'broken';
@@ -115,7 +125,7 @@ export function trainerStatus(opts: { probe?: boolean; env?: NodeJS.ProcessEnv }
   const venv = fromEnv ? null : venvDir(env, resources);
   const python = fromEnv ?? venvPython(venv!);
   const base: TrainerEnvStatus = { state: 'ready', source: fromEnv ? 'env' : 'venv', python, venv, llama_cpp: llama, problem: null, torch: null, device: null };
-  if (fromEnv && !fs.existsSync(fromEnv)) return { ...base, state: 'broken', problem: `HALLMARK_TRAINER_PYTHON names ${quote(fromEnv)}, which does not exist` };
+  if (fromEnv && !onPath(fromEnv, env)) return { ...base, state: 'broken', problem: `HALLMARK_TRAINER_PYTHON names ${quote(fromEnv)}, which does not exist` };
   if (venv && !fs.existsSync(venv)) return { ...base, state: 'missing', problem: 'the trainer is not set up: run `hallmark trainer setup` (about 3 GB download)' };
   if (venv && !fs.existsSync(path.join(venv, '.complete'))) return { ...base, state: 'broken', problem: `the trainer venv at ${quote(venv)} is unfinished (its setup was interrupted): run \`hallmark trainer setup\` to rebuild it` };
   if (!llama) return { ...base, state: 'missing', problem: 'the llama.cpp converters are not checked out: run `hallmark trainer setup`' };
