@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { HallmarkError, quote } from '../errors';
 
 /** torch's CPU wheel and its friends take ~3 GB installed; pip needs room for the download beside it. */
@@ -23,11 +24,6 @@ export function trainerResources(env: NodeJS.ProcessEnv = process.env): string {
     if (fs.existsSync(path.join(c, 'requirements.txt'))) return c;
   }
   throw new HallmarkError('trainer_missing', 'the trainer resources (resources/trainer) are not installed with this Hallmark; reinstall it or set HALLMARK_TRAINER_DIR');
-}
-
-/** The package root (holding node_modules), one level above resources/. */
-export function packageRoot(resources = trainerResources()): string {
-  return path.dirname(path.dirname(resources));
 }
 
 /** Hallmark's cache folder: HALLMARK_CACHE, else $XDG_CACHE_HOME/hallmark, else ~/.cache/hallmark. */
@@ -48,13 +44,25 @@ export function venvPython(dir: string): string {
   return process.platform === 'win32' ? path.join(dir, 'Scripts', 'python.exe') : path.join(dir, 'bin', 'python');
 }
 
-/** node-llama-cpp's own llama.cpp release (a git bundle): the converters must match the runtime. */
-export function llamaBundle(env: NodeJS.ProcessEnv = process.env, resources = trainerResources(env)): string {
-  return env.HALLMARK_LLAMA_BUNDLE ?? path.join(packageRoot(resources), 'node_modules', 'node-llama-cpp', 'llama', 'gitRelease.bundle');
+/**
+ * node-llama-cpp's own llama.cpp release (a git bundle): the converters must match the runtime. Found
+ * where Node resolves the package from here (source tree, bundled CLI or app), not next to resources/.
+ */
+export function llamaBundle(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.HALLMARK_LLAMA_BUNDLE) return env.HALLMARK_LLAMA_BUNDLE;
+  let dir: string;
+  try {
+    // The package does not export its package.json: resolve its entry and walk up to its root.
+    dir = path.dirname(createRequire(import.meta.url).resolve('node-llama-cpp'));
+  } catch {
+    throw new HallmarkError('trainer_missing', 'node-llama-cpp is not installed with this Hallmark: reinstall it (npm ci)');
+  }
+  for (let up = 0; up < 5 && path.basename(dir) !== 'node-llama-cpp'; up++) dir = path.dirname(dir);
+  return path.join(dir, 'llama', 'gitRelease.bundle');
 }
 
-export function llamaDir(env: NodeJS.ProcessEnv = process.env, resources = trainerResources(env)): string {
-  const bundle = llamaBundle(env, resources);
+export function llamaDir(env: NodeJS.ProcessEnv = process.env): string {
+  const bundle = llamaBundle(env);
   if (!fs.existsSync(bundle)) throw new HallmarkError('trainer_missing', `node-llama-cpp's llama.cpp bundle is missing at ${quote(bundle)}: reinstall Hallmark (npm ci)`);
   return path.join(cacheRoot(env), `llama.cpp-${hash16(bundle)}`);
 }
@@ -116,7 +124,7 @@ export function trainerStatus(opts: { probe?: boolean; env?: NodeJS.ProcessEnv }
   const resources = trainerResources(env);
   let llama: string | null = null;
   try {
-    const d = llamaDir(env, resources);
+    const d = llamaDir(env);
     llama = fs.existsSync(path.join(d, '.hallmark-complete')) ? d : null;
   } catch {
     llama = null;
@@ -242,7 +250,7 @@ export async function setupTrainer(opts: { env?: NodeJS.ProcessEnv; onLine?: (l:
   if (!probe.ok) {
     throw new HallmarkError('trainer_broken', `the trainer's Python ${quote(python)} cannot import its libraries (${probe.error}): ${env.HALLMARK_TRAINER_PYTHON ? 'fix HALLMARK_TRAINER_PYTHON' : 'delete the venv and run `hallmark trainer setup` again'}`);
   }
-  const wanted = llamaDir(env, resources);
+  const wanted = llamaDir(env);
   if (!fs.existsSync(path.join(wanted, '.hallmark-complete'))) {
     reused = false;
     onLine(`checking out llama.cpp's converters into ${wanted}`);

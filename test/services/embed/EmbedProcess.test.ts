@@ -21,7 +21,6 @@ beforeAll(async () => {
   fs.cpSync(path.resolve('test/fixtures/embed/protocol'), fixture, { recursive: true });
   fs.writeFileSync(path.join(fixture, 'requirements.txt'), '# protocol fixture\n');
   process.env.HALLMARK_TRAINER_DIR = fixture;
-  process.env.HALLMARK_LLAMA_BUNDLE = path.resolve('node_modules/node-llama-cpp/llama/gitRelease.bundle');
   process.env.HALLMARK_CACHE = path.join(t.dir, 'cache');
   process.env.HALLMARK_TRAINER_PYTHON = process.env.PYTHON ?? 'python3';
   const d = llamaDir();
