@@ -153,7 +153,7 @@ function LiveRuns({ runs, jobs }: { runs: EmbedLive[]; jobs: Map<string, Job> })
               {r.total ? `Step ${r.step} / ${r.total}` : r.stage ? `Stage: ${r.stage}` : 'Starting'}
               {r.samples_per_s !== null ? ` · ${r.samples_per_s.toFixed(1)} samples/s` : ''}
               {r.eta_s !== null ? ` · ETA ${fmtEta(r.eta_s)}` : ''}
-              {job?.message ? ` · ${job.message}` : ''}
+              {job?.message && !r.total ? ` · ${job.message}` : ''}
             </p>
             {r.warnings.map((w) => <p key={w} className="field-error">{w}</p>)}
             <LossChart startedAt={r.started_at} losses={r.losses} />
