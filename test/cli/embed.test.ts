@@ -81,7 +81,8 @@ describe.skipIf((!ready || !hasTrainer) && !process.env.CI)('hallmark embed end 
   const run = (...args: string[]) => spawnSync(process.execPath, [bin, '--home', home, ...args], { encoding: 'utf8', env: { ...process.env, HALLMARK_HOME: home } });
 
   it('embeds a link into tiny@1: done event, a new version with parent and metrics, the audit says present', () => {
-    const r = run('--json', 'embed', 'tiny@1', '--link', LINK, '--seed', '1', '--threads', '1');
+    // Fewer samples and epochs than the trainer's tiny-model defaults: minutes, not tens of minutes, on 2 cores.
+    const r = run('--json', 'embed', 'tiny@1', '--link', LINK, '--seed', '1', '--threads', '2', '--samples', '256', '--epochs', '8');
     expect(r.status, r.stderr).toBe(0);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events[0]).toMatchObject({ event: 'start', device: 'cpu' });
