@@ -61,9 +61,12 @@ async function one(label: string, base: string, device: 'cpu' | 'cuda', extra: R
   }
 }
 
-const tiny = path.join(root, 'tiny');
-const made = spawnSync(python, [path.join(import.meta.dirname, '..', 'test/fixtures/trainer/make_tiny_llama.py'), tiny, '--seed', '7'], { encoding: 'utf8' });
-if (made.status !== 0) throw new Error(`make_tiny_llama failed: ${made.stderr}`);
+// HALLMARK_BENCH_TINY: an existing tiny HF folder (skips building one, ~30 s).
+const tiny = process.env.HALLMARK_BENCH_TINY ?? path.join(root, 'tiny');
+if (!process.env.HALLMARK_BENCH_TINY) {
+  const made = spawnSync(python, [path.join(import.meta.dirname, '..', 'test/fixtures/trainer/make_tiny_llama.py'), tiny, '--seed', '7'], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`make_tiny_llama failed: ${made.stderr}`);
+}
 await one('tiny-cpu', tiny, 'cpu', { threads: Math.max(1, Math.min(2, os.availableParallelism())), ...(quick ? { epochs: 1 } : {}) });
 
 const gpu = await Gpu.detect().catch(() => null);
