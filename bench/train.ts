@@ -48,7 +48,8 @@ async function one(label: string, base: string, device: 'cpu' | 'cuda', extra: R
     const refOut = ref.status === 0 ? (JSON.parse(ref.stdout.trim().split('\n').pop()!) as { samples_per_s: number; peak_rss_bytes: number }) : null;
     const row = {
       samples_per_s: m.samples_per_s, peak_rss_mb: m.peak_rss_bytes ? Math.round(m.peak_rss_bytes / 1e6) : null, train_seconds: m.train_seconds,
-      wall_to_audited_version_s: Number(wall.toFixed(1)), final_loss: m.final_loss, eval: r.eval,
+      wall_to_audited_version_s: Number(wall.toFixed(1)), final_loss: m.final_loss,
+      eval: Object.fromEntries(Object.entries(r.eval).filter(([, v]) => typeof v === 'number')),
       audit_after: r.record.after_audit_id ? 'stored' : 'missing',
       reference_samples_per_s: refOut?.samples_per_s ?? null, reference_peak_rss_mb: refOut ? Math.round(refOut.peak_rss_bytes / 1e6) : null,
       ratio_vs_peft: refOut && m.samples_per_s ? Number((m.samples_per_s / refOut.samples_per_s).toFixed(3)) : null,
