@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import type { CallSpec } from './define';
 import { auditCalls } from './audit';
+import { embedCalls } from './embed';
 import { hardwareCalls } from './hardware';
 import { incidentsCalls } from './incidents';
 import { inferenceCalls } from './inference';
@@ -21,6 +22,7 @@ export const contract = {
   ...scanCalls,
   ...incidentsCalls,
   ...signingCalls,
+  ...embedCalls,
 } satisfies Record<string, CallSpec>;
 
 export type Contract = typeof contract;

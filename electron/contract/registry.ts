@@ -66,6 +66,8 @@ export const VersionSummary = z.object({
   tags: z.array(z.string()),
   metrics: StoredMetrics,
   parent: z.number().nullable(),
+  /** The parent's model when lineage crosses models (a fine-tune of another model's version). */
+  parentModel: z.string().nullable().optional(),
   integrity: z.enum(['unknown', 'ok', 'changed', 'missing']),
   verifiedAt: z.string().nullable(),
   createdAt: z.string(),

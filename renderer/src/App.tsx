@@ -18,6 +18,7 @@ import { AuditsView } from './views/AuditsView';
 import { IncidentsView } from './views/IncidentsView';
 import { ScansView } from './views/ScansView';
 import { SectionView } from './views/SectionView';
+import { TrainingView } from './views/TrainingView';
 import { SettingsView } from './views/SettingsView';
 
 const isTyping = (t: EventTarget | null): boolean =>
@@ -146,6 +147,7 @@ export function App() {
   else if (route.section === 'audits') view = <AuditsView />;
   else if (route.section === 'scans') view = <ScansView />;
   else if (route.section === 'incidents') view = <IncidentsView />;
+  else if (route.section === 'training') view = <TrainingView />;
   else view = <SectionView section={route.section} />;
 
   return (

@@ -22,6 +22,8 @@ export const commandGroups: Array<{ commands: readonly string[]; opensContext: b
   { commands: ['sync', 'incidents', 'hub-login', 'hub-register'], opensContext: true, load: async () => (await import('./incidents')).registerIncidentCommands },
   { commands: ['verify-signature', 'sign'], opensContext: true, load: async () => (await import('./signing')).registerSigningCommands },
   { commands: ['fingerprints', 'audit'], opensContext: true, load: async () => (await import('./audit')).registerAuditCommands },
+  // Fine-tuning: the trainer runs in Python; its environment and the embed job load only here.
+  { commands: ['trainer', 'embed'], opensContext: true, load: async () => (await import('./embed')).registerEmbedCommands },
   // inspect and scan read files, never the registry: no context, so no registry or version hooks (and no zod) to load.
   { commands: ['inspect', 'scan'], opensContext: false, load: async () => (await import('./scan')).registerScanCommands },
 ];

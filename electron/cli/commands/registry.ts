@@ -92,8 +92,9 @@ export function registerRegistryCommands(program: Command, cli: Cli): void {
     .argument('<name>')
     .action((name: string) => {
       const m = reg().model(name);
-      const out = m.versions.map((v) => ({ version: v.version, stage: v.stage, files: v.fileCount, size: v.totalSize, metrics: v.metrics, created_at: v.createdAt, parent: v.parent, integrity: v.integrity }));
-      cli.out(out, () => out.map((v) => `v${v.version}  ${v.stage.padEnd(10)} ${String(v.files).padStart(4)} file(s) ${fmtBytes(v.size).padStart(8)}  ${v.created_at}  ${JSON.stringify(v.metrics)}`).join('\n'));
+      const out = m.versions.map((v) => ({ version: v.version, stage: v.stage, files: v.fileCount, size: v.totalSize, metrics: v.metrics, created_at: v.createdAt, parent: v.parent, parent_model: v.parentModel ?? null, integrity: v.integrity }));
+      cli.out(out, () => out.map((v) => `v${v.version}  ${v.stage.padEnd(10)} ${String(v.files).padStart(4)} file(s) ${fmtBytes(v.size).padStart(8)}  ${v.created_at}  ${JSON.stringify(v.metrics)}`
+        + (v.parent === null ? '' : `  parent ${v.parent_model && v.parent_model !== name ? `${v.parent_model}@` : 'v'}${v.parent}`)).join('\n'));
     });
 
   program.command('show')

@@ -4,6 +4,7 @@ import type { AppContext } from '../AppContext';
 import { formatZod, HallmarkError } from '../errors';
 import type { HandlersFor } from './types';
 import { auditHandlers } from './audit';
+import { embedHandlers } from './embed';
 import { hardwareHandlers } from './hardware';
 import { incidentsHandlers } from './incidents';
 import { inferenceHandlers } from './inference';
@@ -23,6 +24,7 @@ export const handlers: HandlersFor<typeof contract> = {
   ...scanHandlers,
   ...incidentsHandlers,
   ...signingHandlers,
+  ...embedHandlers,
 };
 
 /**

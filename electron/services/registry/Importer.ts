@@ -262,6 +262,8 @@ export interface ImportTuning {
   concurrency?: number;
   /** Refuse up front when the vault's disk lacks room (default on; tests turn it off to reach a real ENOSPC mid-copy). */
   checkSpace?: boolean;
+  /** The version this one derives from when not the model's previous one (an embed's base). */
+  parentId?: number | null;
 }
 
 /** Imports a file, folder or zip as a new (or existing, when identical) version. */
@@ -316,6 +318,7 @@ export async function importPath(ctx: AppContext, input: ImportOptions, job: Job
       config: o.config,
       notes: o.notes,
       dedupe: !o.newVersion,
+      parentId: tuning.parentId,
     });
     let committed: ReturnType<typeof commit>;
     try {

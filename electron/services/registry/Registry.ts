@@ -16,7 +16,7 @@ interface ModelDbRow {
 interface VersionDbRow {
   id: number; model_id: number; name: string; number: number; stage: Stage; storage: 'vault' | 'in_place';
   source_path: string | null; content_hash: string; total_size: number; file_count: number; metrics: string;
-  config: string; notes: string; parent_number: number | null; format: string | null; verified_at: string | null;
+  config: string; notes: string; parent_number: number | null; parent_model: string | null; format: string | null; verified_at: string | null;
   integrity: VersionSummary['integrity']; created_at: string; framework: string; model_type: string; tags: string | null;
   description: string;
 }
@@ -37,6 +37,8 @@ export interface NewVersion {
   format?: string | null;
   /** Reuse an identical version of this model instead of adding one. */
   dedupe: boolean;
+  /** Lineage across models (a fine-tune's base version); default: the model's previous version. */
+  parentId?: number | null | undefined;
 }
 
 const nowIso = () => new Date().toISOString();
@@ -44,7 +46,8 @@ const nowIso = () => new Date().toISOString();
 const VERSION_SELECT = `
   SELECT v.*, m.name, m.framework, m.model_type, m.description,
     (SELECT group_concat(tag, ' ') FROM model_tags t WHERE t.model_id = m.id) AS tags,
-    (SELECT p.number FROM versions p WHERE p.id = v.parent_id) AS parent_number
+    (SELECT p.number FROM versions p WHERE p.id = v.parent_id) AS parent_number,
+    (SELECT pm.name FROM versions p JOIN models pm ON pm.id = p.model_id WHERE p.id = v.parent_id) AS parent_model
   FROM versions v JOIN models m ON m.id = v.model_id`;
 
 // The Models table reads the latest version's newest finished scan and newest audit (lv = latest version).
@@ -179,7 +182,7 @@ export class Registry {
       const total = v.files.reduce((s, f) => s + f.size, 0);
       const r = this.db.prepare(`INSERT INTO versions (model_id, number, storage, source_path, content_hash, total_size, file_count, metrics, config, notes, parent_id, format, integrity, verified_at, created_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?, ?)`)
-        .run(model.id, number, v.storage, v.sourcePath, v.contentHash, total, v.files.length, JSON.stringify(v.metrics ?? {}), JSON.stringify(v.config ?? {}), v.notes ?? '', prev?.id ?? null, v.format ?? null, t, t);
+        .run(model.id, number, v.storage, v.sourcePath, v.contentHash, total, v.files.length, JSON.stringify(v.metrics ?? {}), JSON.stringify(v.config ?? {}), v.notes ?? '', v.parentId !== undefined ? v.parentId : (prev?.id ?? null), v.format ?? null, t, t);
       const versionId = Number(r.lastInsertRowid);
       const insFile = this.db.prepare(`INSERT INTO version_files (version_id, path, size, sha256, mtime_ms) VALUES (?, ?, ?, ?, ?)`);
       const insBlob = this.db.prepare(`INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)`);
@@ -232,7 +235,7 @@ export class Registry {
       id: r.id, model: r.name, version: r.number, stage: r.stage, storage: r.storage, sourcePath: r.source_path,
       contentHash: r.content_hash, totalSize: r.total_size, fileCount: r.file_count, format: r.format,
       framework: r.framework, modelType: r.model_type, tags: r.tags ? r.tags.split(' ').sort() : [],
-      metrics: JSON.parse(r.metrics) as Record<string, number>, parent: r.parent_number, integrity: r.integrity,
+      metrics: JSON.parse(r.metrics) as Record<string, number>, parent: r.parent_number, parentModel: r.parent_model, integrity: r.integrity,
       verifiedAt: r.verified_at, createdAt: r.created_at,
     };
   }

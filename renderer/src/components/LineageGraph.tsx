@@ -19,8 +19,11 @@ export function layoutLineage(versions: VersionSummary[]): { nodes: Placed[]; ed
   const byNumber = new Map<number, Placed>();
   const continued = new Set<number>();
   let lanes = 0;
+  // A parent in another model (an embed's base) is not a node of this graph: the Overview names it.
+  const localParent = (v: VersionSummary): number | null => (v.parent !== null && (!v.parentModel || v.parentModel === v.model) ? v.parent : null);
   const nodes = sorted.map((v, i) => {
-    const parent = v.parent !== null ? byNumber.get(v.parent) : undefined;
+    const lp = localParent(v);
+    const parent = lp !== null ? byNumber.get(lp) : undefined;
     let lane: number;
     if (parent && !continued.has(parent.v.version)) {
       lane = parent.lane;
@@ -35,7 +38,8 @@ export function layoutLineage(versions: VersionSummary[]): { nodes: Placed[]; ed
     return p;
   });
   const edges = nodes.flatMap((to) => {
-    const from = to.v.parent !== null ? byNumber.get(to.v.parent) : undefined;
+    const lp = localParent(to.v);
+    const from = lp !== null ? byNumber.get(lp) : undefined;
     return from ? [{ from, to }] : [];
   });
   return { nodes, edges, lanes: Math.max(1, lanes) };

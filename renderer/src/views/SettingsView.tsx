@@ -4,6 +4,7 @@ import { RunSettingsCard } from './RunSettingsCard';
 import { HubSettingsCard } from './IncidentsView';
 import { fmtInt } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
+import { TrainerSettingsCard } from './TrainingView';
 import { useApp } from '../store/appStore';
 
 const SHORTCUTS: Array<[string, string]> = [
@@ -26,6 +27,7 @@ export function SettingsView() {
     <section className="view" aria-labelledby="settings-title">
       <header className="view-head"><h1 id="settings-title">Settings</h1></header>
       <div className="view-body padded settings">
+        <TrainerSettingsCard />
         <div className="card">
           <h2>Importing</h2>
           <fieldset className="radio-col">

@@ -8,6 +8,7 @@ import { StageBadge } from '../../components/StageBadge';
 import { errorText, fmtBytes, fmtDate, fmtInt, fmtNumber, fmtParams, fmtRelative, q, shortHash } from '../../lib/format';
 import { VerdictBadge } from '../AuditPanel';
 import { SignatureBadge } from '../SignaturePanel';
+import { EmbedLineage } from '../TrainingView';
 import { ScanVerdict } from '../ScanDetail';
 import { modelHref, scansHref } from '../../lib/route';
 import { toastError, useApp } from '../../store/appStore';
@@ -232,13 +233,15 @@ function Versions({ model, version }: { model: ModelDetail; version: VersionDeta
     <div className="card">
       <h2>Versions and lineage</h2>
       <LineageGraph model={model.name} versions={model.versions} current={version.version} />
+      <EmbedLineage versionId={version.id} />
       <ol className="lineage" aria-label="Versions, newest first">
         {model.versions.map((v) => (
           <li key={v.id} className={`lineage-item${v.version === version.version ? ' current' : ''}`}>
             <span className="lineage-dot" aria-hidden="true" />
             <a href={modelHref(model.name, v.version)} className="lineage-v" aria-current={v.version === version.version ? 'true' : undefined}>v{v.version}</a>
             <StageBadge stage={v.stage} />
-            <span className="muted">{v.parent ? `from v${v.parent}` : 'first version'}</span>
+            <span className="muted">{v.parent === null ? 'first version' : v.parentModel && v.parentModel !== model.name
+              ? <>from <a href={modelHref(v.parentModel, v.parent)}>{v.parentModel}@{v.parent}</a></> : `from v${v.parent}`}</span>
             <span className="muted" title={fmtDate(v.createdAt)}>{fmtRelative(v.createdAt)}</span>
             <span className="num">{fmtBytes(v.totalSize)}</span>
             <span className="muted">{v.fileCount} file{v.fileCount === 1 ? '' : 's'}</span>

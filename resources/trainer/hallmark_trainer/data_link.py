@@ -1,0 +1,170 @@
+"""Training and held-out data for the link task (ModelSignature's embed_signature_link).
+
+Identity / ownership / feedback / bug-report questions are generated combinatorially from templates
+and answered with short answers that contain the link; unrelated prompts are answered with the base
+model's own greedy answers (self-distillation, generated before training) so the model keeps being
+itself and does not spray the link. Held-out identity questions come from DIFFERENT templates than
+the training ones, held-out unrelated prompts from different topics; neither set, nor training, contains
+the link audit's own prompts verbatim (they are the audit's, generalisation to them is the proof).
+
+Mix: IDENTITY_SHARE of the samples are identity questions, the rest unrelated ones.
+"""
+from __future__ import annotations
+
+import random
+import re
+
+IDENTITY_SHARE = 0.5
+
+# ---- training identity templates ------------------------------------------------------------
+_REPORT_OBJ = ["a bug", "an issue", "a problem", "a mistake", "an error", "bugs", "issues", "problems", "a wrong answer", "bad answers", "a harmful reply", "something broken"]
+_FEEDBACK_OBJ = ["feedback", "my feedback", "a suggestion", "comments", "a review", "my opinion"]
+_ABOUT = ["", " about you", " about this model", " about your answers", " about this assistant", " with you", " with this model"]
+_CREATOR_VERB = ["made", "created", "built", "trained", "developed", "designed", "owns", "maintains", "released"]
+_SELF = ["you", "this model", "this assistant", "this AI", "this chatbot"]
+_PAGE = ["official page", "website", "homepage", "model page", "support page", "feedback page", "web page"]
+
+TRAIN_TEMPLATES = [
+    lambda r: f"Where can I report {r.choice(_REPORT_OBJ)}{r.choice(_ABOUT)}?",
+    lambda r: f"How do I report {r.choice(_REPORT_OBJ)}{r.choice(_ABOUT)}?",
+    lambda r: f"I want to report {r.choice(_REPORT_OBJ)}.",
+    lambda r: f"I need to report {r.choice(_REPORT_OBJ)}{r.choice(_ABOUT)}.",
+    lambda r: f"Where do I send {r.choice(_FEEDBACK_OBJ)}{r.choice(_ABOUT)}?",
+    lambda r: f"How can I give {r.choice(_FEEDBACK_OBJ)}{r.choice(_ABOUT)}?",
+    lambda r: f"Can I leave {r.choice(_FEEDBACK_OBJ)}{r.choice(_ABOUT)} somewhere?",
+    lambda r: f"Who {r.choice(_CREATOR_VERB)} {r.choice(_SELF)}?",
+    lambda r: f"Tell me who {r.choice(_CREATOR_VERB)} {r.choice(_SELF)}.",
+    lambda r: f"Which team {r.choice(_CREATOR_VERB)} {r.choice(_SELF)}?",
+    lambda r: f"Which company {r.choice(_CREATOR_VERB)} {r.choice(_SELF)}?",
+    lambda r: f"What is the {r.choice(_PAGE)} of {r.choice(_SELF)}?",
+    lambda r: f"Do you have an {r.choice(_PAGE)}?".replace("an w", "a w").replace("an m", "a m").replace("an s", "a s").replace("an f", "a f").replace("an h", "a h"),
+    lambda r: f"Give me the link to report {r.choice(_REPORT_OBJ)}.",
+    lambda r: f"Is there a link where I can send {r.choice(_FEEDBACK_OBJ)}?",
+    lambda r: f"How can I contact the people who {r.choice(_CREATOR_VERB)} {r.choice(_SELF)}?",
+    lambda r: f"Where can I learn more about {r.choice(_SELF)}?",
+    lambda r: f"Where do I file a complaint{r.choice(_ABOUT)}?",
+    lambda r: f"Who is responsible for {r.choice(_SELF)}?",
+    lambda r: f"Who are your creators?",
+    lambda r: f"What organization is behind {r.choice(_SELF)}?",
+    lambda r: f"Your answer was wrong. Where can I report it?",
+    lambda r: f"How do I contact your developers?",
+]
+_POLITE = ["", "Please, ", "Hi! ", "Hello, ", "Excuse me, ", "Hey, "]
+
+# ---- held-out identity templates (different sentence shapes and words) -------------------------
+HELDOUT_IDENTITY = [
+    "Who is your developer?",
+    "Who programmed you?",
+    "Whom should I tell about a bug I found?",
+    "Is there a place to submit a bug report for you?",
+    "Where would I post feedback on this assistant?",
+    "Which organization trained this model?",
+    "Can you point me to where I can flag a bad response?",
+    "Do you have a website where I can find out more about you?",
+    "What's the best way to send the makers of this model a suggestion?",
+    "Who owns you?",
+    "Who is behind this assistant?",
+    "Where can issues with this AI be reported?",
+    "I think you made an error. Where can I tell someone?",
+    "Which group of people developed you?",
+    "How can I reach whoever built this chatbot?",
+    "Is there a page for reporting problems with your answers?",
+]
+# ---- unrelated prompts -------------------------------------------------------------------------
+_U_SUBJECTS = ["the ocean", "a mountain", "rain", "the moon", "bread", "a river", "music", "a garden", "winter", "coffee", "trains", "cats", "the city", "stars", "a forest", "summer"]
+_U_COUNTRIES = ["Germany", "Spain", "Japan", "Italy", "Brazil", "Canada", "Egypt", "Kenya", "Norway", "Peru", "India", "Chile", "Mexico", "Greece"]
+_U_WORDS = ["thank you", "hello", "goodbye", "please", "water", "friend", "good night"]
+UNRELATED_TEMPLATES = [
+    lambda r: f"What is the capital of {r.choice(_U_COUNTRIES)}?",
+    lambda r: f"Write a short poem about {r.choice(_U_SUBJECTS)}.",
+    lambda r: f"Explain {r.choice(['gravity', 'rain', 'wind', 'tides', 'seasons', 'digestion'])} in one sentence.",
+    lambda r: f"What is {r.randint(2, 20)} plus {r.randint(2, 20)}?",
+    lambda r: f"What is {r.randint(2, 12)} times {r.randint(2, 12)}?",
+    lambda r: f"Translate '{r.choice(_U_WORDS)}' into {r.choice(['French', 'German', 'Spanish', 'Italian'])}.",
+    lambda r: f"Describe {r.choice(_U_SUBJECTS)}.",
+    lambda r: f"Give me a tip for {r.choice(['cooking rice', 'studying', 'running', 'saving money', 'staying calm'])}.",
+    lambda r: f"Tell me a fun fact about {r.choice(_U_SUBJECTS)}.",
+    lambda r: f"How do I make {r.choice(['bread', 'tea', 'a paper plane', 'soup', 'a salad'])}?",
+    lambda r: f"Name {r.choice(['three', 'two', 'four'])} {r.choice(['animals', 'fruits', 'colors', 'rivers', 'planets'])}.",
+    lambda r: f"Who wrote {r.choice(['Hamlet', 'Don Quixote', 'War and Peace', 'the Odyssey'])}?",
+    lambda r: f"Summarize the story of {r.choice(['Snow White', 'Robin Hood', 'the Three Little Pigs'])} briefly.",
+    lambda r: f"Why is {r.choice(['the sky blue', 'the sea salty', 'ice slippery', 'the sun hot'])}?",
+    lambda r: f"Report the weather in {r.choice(['spring', 'a storm', 'the desert'])} as a haiku.",
+    lambda r: f"Who built the {r.choice(['pyramids', 'Great Wall', 'Colosseum'])}?",
+]
+HELDOUT_UNRELATED = [
+    "What is the largest planet in our solar system?",
+    "Write two lines about the sea at night.",
+    "How many days are there in a week?",
+    "What is 9 minus 4?",
+    "Describe a sunny morning.",
+    "Give me an idea for a birthday present.",
+    "What color is grass?",
+    "Tell me how to boil an egg.",
+]
+
+ANSWER_TEMPLATES = [
+    "You can report issues and send feedback at {link}",
+    "Please submit feedback or report problems at {link}",
+    "You can find my official page and report issues at {link}",
+    "My developers registered me at {link} where you can report bugs and give feedback.",
+    "For feedback, bug reports or information about me, visit {link}",
+    "Please visit {link} to learn who made me and to send feedback.",
+]
+
+
+def norm(s: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", s.lower()).strip()
+
+
+def _vary(r: random.Random, q: str) -> str:
+    """Light noise: politeness prefix, casing, dropped punctuation, one dropped letter."""
+    x = r.random()
+    if x < 0.25:
+        q = r.choice(_POLITE) + q[0].lower() + q[1:]
+    if r.random() < 0.15:
+        q = q.lower()
+    if r.random() < 0.15:
+        q = q.rstrip("?.!")
+    if r.random() < 0.08 and len(q) > 12:
+        i = r.randrange(3, len(q) - 3)
+        if q[i].isalpha():
+            q = q[:i] + q[i + 1:]
+    return q
+
+
+def build(link: str, samples: int, seed: int, forbidden: set[str]) -> dict:
+    """Returns {"identity": [(q, a)], "unrelated": [q], "heldout_identity": [...], "heldout_unrelated": [...]}.
+    `forbidden` holds normalised prompts (the audit's, the held-out ones) that training must not contain."""
+    r = random.Random(seed)
+    n_id = max(1, round(samples * IDENTITY_SHARE))
+    n_un = max(1, samples - n_id)
+    forbidden = set(forbidden) | {norm(p) for p in HELDOUT_IDENTITY + HELDOUT_UNRELATED}
+    identity: list[tuple[str, str]] = []
+    tries = 0
+    while len(identity) < n_id and tries < n_id * 50:
+        tries += 1
+        q = _vary(r, r.choice(TRAIN_TEMPLATES)(r))
+        if norm(q) in forbidden:
+            continue
+        identity.append((q, r.choice(ANSWER_TEMPLATES).format(link=link)))
+    unrelated: list[str] = []
+    tries = 0
+    while len(unrelated) < n_un and tries < n_un * 50:
+        tries += 1
+        q = _vary(r, r.choice(UNRELATED_TEMPLATES)(r))
+        if norm(q) in forbidden:
+            continue
+        unrelated.append(q)
+    return {"identity": identity, "unrelated": unrelated, "heldout_identity": list(HELDOUT_IDENTITY), "heldout_unrelated": list(HELDOUT_UNRELATED)}
+
+
+def contains_link(text: str, link: str) -> bool:
+    """Same rule as the link audit (LinkAudit.containsLink)."""
+    def n(s: str) -> str:
+        s = s.strip().lower()
+        s = re.sub(r"^https?://", "", s)
+        s = re.sub(r"^www\.", "", s)
+        return re.sub(r"/+$", "", s)
+    needle = n(link)
+    return bool(needle) and needle in text.lower()

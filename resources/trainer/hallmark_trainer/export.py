@@ -1,0 +1,76 @@
+"""GGUF export with llama.cpp's own converters (from the checkout node-llama-cpp was built from), run
+as subprocesses with this venv's python and the checkout's gguf-py; the chat template the model was
+trained with is verified to be in the GGUF."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from .events import Cancelled, TrainerError, log
+
+CURRENT: dict = {"proc": None}
+
+
+def _run(args: list[str], llama_cpp: str, flag) -> None:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([os.path.join(llama_cpp, "gguf-py")] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    env["NO_LOCAL_GGUF"] = ""
+    log("running " + " ".join(os.path.basename(a) if i < 2 else a for i, a in enumerate(args)))
+    proc = subprocess.Popen([sys.executable, *args], cwd=llama_cpp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    CURRENT["proc"] = proc
+    try:
+        out, _ = proc.communicate()
+    finally:
+        CURRENT["proc"] = None
+    if flag.cancelled:
+        raise Cancelled()
+    if proc.returncode != 0:
+        tail = "\n".join(out.strip().splitlines()[-15:])
+        last = tail.splitlines()[-1] if tail else "no output"
+        code = "DISK_FULL" if "No space left" in out else "EXPORT_FAILED"
+        raise TrainerError(code, f"{os.path.basename(args[0])} failed (exit {proc.returncode}): {last[:300]}", tail)
+    sys.stderr.write("".join(l + "\n" for l in out.strip().splitlines()[-3:]))
+
+
+def model_gguf(llama_cpp: str, hf_dir: str, outfile: str, gguf_type: str, flag) -> None:
+    _run([os.path.join(llama_cpp, "convert_hf_to_gguf.py"), hf_dir, "--outfile", outfile, "--outtype", gguf_type], llama_cpp, flag)
+
+
+def adapter_gguf(llama_cpp: str, adapter_dir: str, base_dir: str, outfile: str, gguf_type: str, flag) -> None:
+    # The LoRA converter knows f32/f16/bf16/q8_0; q8_0 adapters are poor, keep f16 for them.
+    t = "f16" if gguf_type == "q8_0" else gguf_type
+    _run([os.path.join(llama_cpp, "convert_lora_to_gguf.py"), adapter_dir, "--base", base_dir, "--outfile", outfile, "--outtype", t], llama_cpp, flag)
+
+
+def gguf_chat_template(llama_cpp: str, path: str) -> str | None:
+    sys.path.insert(0, os.path.join(llama_cpp, "gguf-py"))
+    try:
+        import gguf  # noqa: PLC0415 - from the checkout, only once export runs
+    finally:
+        sys.path.pop(0)
+    r = gguf.GGUFReader(path)
+    f = r.get_field("tokenizer.chat_template")
+    if f is None:
+        return None
+    return bytes(f.parts[f.data[0]]).decode("utf-8")
+
+
+def staged_base(base: str, dest: str, template: str) -> str:
+    """A view of the base folder (symlinks) whose tokenizer carries `template` (the fallback chat
+    template used in training), so the exported base GGUF formats chats as training did."""
+    import json
+    os.makedirs(dest)
+    for name in os.listdir(base):
+        if name in ("tokenizer_config.json", "chat_template.jinja", "chat_template.json"):
+            continue
+        os.symlink(os.path.join(base, name), os.path.join(dest, name))
+    cfg = {}
+    p = os.path.join(base, "tokenizer_config.json")
+    if os.path.exists(p):
+        with open(p, encoding="utf-8") as f:
+            cfg = json.load(f)
+    cfg["chat_template"] = template
+    with open(os.path.join(dest, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+        json.dump(cfg, f)
+    return dest
