@@ -121,8 +121,9 @@ describe.skipIf(skip !== null)('trainer proof (issue 9)', () => {
       return JSON.stringify({ task: 'link', base: p, out: path.join(dir, 'o-pickle'), link: LINK });
     }, 'PICKLE_REFUSED'],
   ])('%s → error event with the right code, exit 2, nothing written', async (_name, spec, code) => {
+    const input = spec();
     const before = fs.readdirSync(dir).sort();
-    const run = await runTrainer(e, spec());
+    const run = await runTrainer(e, input);
     expect(run.code).toBe(2);
     expect(run.events.at(-1)).toMatchObject({ event: 'error', code });
     expect(fs.readdirSync(dir).sort()).toEqual(before);
