@@ -66,12 +66,19 @@ export interface GgufSummary {
 
 export interface LoadOptions {
   contextSize?: number;
+  /**
+   * GGUF LoRA adapters applied on top of the model (scale 1). A model with adapters is a separate
+   * loaded entry, keyed by the model's path plus the adapters' paths in order.
+   */
+  adapters?: string[];
   /** 0..1 as llama.cpp reads the file. */
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
 }
 
 export interface SamplingOptions {
+  /** The LoRA adapters of the loaded entry to use (see LoadOptions.adapters); none by default. */
+  adapters?: string[];
   maxTokens?: number;
   /** 0 (default) = greedy: always the most likely token, fully reproducible. */
   temperature?: number;
@@ -103,6 +110,7 @@ export interface ChatMessage {
 
 export interface LoadedModelInfo {
   path: string;
+  adapters: string[];
   contextSize: number;
   gpuLayers: number;
   sizeBytes: number;
@@ -112,6 +120,7 @@ export interface LoadedModelInfo {
 
 interface Entry {
   path: string;
+  adapters: string[];
   model: LlamaModel;
   context: LlamaContext;
   /** Kept across calls so node-llama-cpp can reuse the evaluated prefix (BOS, chat history). */
@@ -125,6 +134,8 @@ interface Entry {
 }
 
 const GB = 1e9;
+/** A loaded entry's key: the model's path, then its LoRA adapters' paths in order. */
+const entryKey = (file: string, adapters?: string[]) => [file, ...(adapters ?? []).map((a) => path.resolve(a))].join('\0');
 const fmt = (n: number) => (n >= GB ? `${(n / GB).toFixed(1)} GB` : `${(n / 1e6).toFixed(n < 1e8 ? 1 : 0)} MB`);
 
 export class LlamaRuntime {
@@ -184,7 +195,7 @@ export class LlamaRuntime {
 
   loaded(): LoadedModelInfo[] {
     return [...this.entries.values()].map((e) => ({
-      path: e.path, contextSize: e.context.contextSize, gpuLayers: e.model.gpuLayers, sizeBytes: e.model.size,
+      path: e.path, adapters: e.adapters, contextSize: e.context.contextSize, gpuLayers: e.model.gpuLayers, sizeBytes: e.model.size,
       loadedAt: e.loadedAt, lastUsedAt: e.lastUsedAt,
     }));
   }
@@ -257,12 +268,12 @@ export class LlamaRuntime {
   /** Loads (or returns the already loaded) model; refuses, before reading tensors, one that does not fit. */
   async load(file: string, opts: LoadOptions = {}): Promise<LoadedModelInfo> {
     const e = await this.entry(path.resolve(file), opts);
-    return this.loaded().find((x) => x.path === e.path)!;
+    return this.loaded().find((x) => x.path === e.path && entryKey(x.path, x.adapters) === entryKey(e.path, e.adapters))!;
   }
 
   /** Raw completion of `prompt` (BOS added, no chat template). */
   async complete(file: string, prompt: string, opts: SamplingOptions = {}): Promise<GenerationResult> {
-    return this.withModel(file, async (e) => {
+    return this.withModel(file, opts.adapters, async (e) => {
       const completion = new LlamaCompletion({ contextSequence: e.sequence });
       try {
         const promptTokens = e.model.tokenize(prompt, true).length;
@@ -283,7 +294,7 @@ export class LlamaRuntime {
   /** One assistant turn for a conversation, formatted with the model's own chat template. */
   async chat(file: string, messages: ChatMessage[], opts: SamplingOptions = {}): Promise<GenerationResult> {
     if (!messages.some((m) => m.role === 'user')) throw new LlamaRuntimeError('generation_failed', 'a chat needs at least one user message');
-    return this.withModel(file, async (e) => {
+    return this.withModel(file, opts.adapters, async (e) => {
       const chat = new LlamaChat({ contextSequence: e.sequence, autoDisposeSequence: false });
       try {
         const history: ChatHistoryItem[] = messages.map((m) =>
@@ -306,12 +317,12 @@ export class LlamaRuntime {
   }
 
   /** Tokens of `text` without BOS (e.g. to size maxTokens for an expected response). */
-  async countTokens(file: string, text: string): Promise<number> {
-    return this.withModel(file, async (e) => e.model.tokenize(text, false).length);
+  async countTokens(file: string, text: string, adapters?: string[]): Promise<number> {
+    return this.withModel(file, adapters, async (e) => e.model.tokenize(text, false).length);
   }
 
-  async unload(file: string): Promise<boolean> {
-    const key = path.resolve(file);
+  async unload(file: string, adapters?: string[]): Promise<boolean> {
+    const key = entryKey(path.resolve(file), adapters);
     const e = this.entries.get(key);
     if (!e) return false;
     this.entries.delete(key);
@@ -326,7 +337,7 @@ export class LlamaRuntime {
     if (this.disposed) return;
     this.disposed = true;
     await Promise.allSettled([...this.loading.values()]);
-    for (const key of [...this.entries.keys()]) await this.unload(key);
+    for (const e of [...this.entries.values()]) await this.unload(e.path, e.adapters);
     // node-llama-cpp 3.21.1 leaks a dispose-prevention handle when llama.cpp refuses a model after
     // the JS model object exists (the handle is released only if that orphan is still alive, not
     // after it is garbage-collected), and llama.dispose() then waits forever. Bound the wait in
@@ -355,8 +366,8 @@ export class LlamaRuntime {
     return { text, promptTokens, tokens, ms, tokensPerSec: ms > 0 ? (tokens * 1000) / ms : 0, stopReason };
   }
 
-  private async withModel<T>(file: string, fn: (e: Entry) => Promise<T>): Promise<T> {
-    const e = await this.entry(path.resolve(file), {});
+  private async withModel<T>(file: string, adapters: string[] | undefined, fn: (e: Entry) => Promise<T>): Promise<T> {
+    const e = await this.entry(path.resolve(file), adapters ? { adapters } : {});
     e.busy++;
     if (e.timer) clearTimeout(e.timer);
     const run = e.queue.then(() => fn(e));
@@ -377,24 +388,29 @@ export class LlamaRuntime {
     if (!this.opts.idleUnloadMs || e.busy > 0) return;
     if (e.timer) clearTimeout(e.timer);
     e.timer = setTimeout(() => {
-      if (e.busy === 0 && this.entries.get(e.path) === e) void this.unload(e.path).catch(() => undefined);
+      if (e.busy === 0 && this.entries.get(entryKey(e.path, e.adapters)) === e) void this.unload(e.path, e.adapters).catch(() => undefined);
     }, this.opts.idleUnloadMs);
     // An idle model must not keep the CLI process alive.
     e.timer.unref();
   }
 
-  private async entry(key: string, opts: LoadOptions): Promise<Entry> {
+  private async entry(file: string, opts: LoadOptions): Promise<Entry> {
     this.assertAlive();
+    const key = entryKey(file, opts.adapters);
     const have = this.entries.get(key);
     if (have) return have;
     const pending = this.loading.get(key);
     if (pending) return pending;
-    const p = this.loadEntry(key, opts).finally(() => this.loading.delete(key));
+    const p = this.loadEntry(file, opts).finally(() => this.loading.delete(key));
     this.loading.set(key, p);
     return p;
   }
 
   private async loadEntry(key: string, opts: LoadOptions): Promise<Entry> {
+    const adapters = (opts.adapters ?? []).map((a) => path.resolve(a));
+    for (const a of adapters) {
+      if (!fs.statSync(a, { throwIfNoEntry: false })?.isFile()) throw new LlamaRuntimeError('invalid_model', `no such LoRA adapter file: ${a}`);
+    }
     const { fit } = await this.analyze(key, opts.contextSize);
     if (!fit.fits) throw new LlamaRuntimeError('model_too_large', `refusing to load: ${fit.reason}`);
     const seqBefore = this.recentErrors.at(-1)?.seq ?? 0;
@@ -422,11 +438,14 @@ export class LlamaRuntime {
       throw new LlamaRuntimeError('load_failed', `could not load ${path.basename(key)}: ${detail ?? (e instanceof Error ? e.message : String(e))}`);
     }
     try {
-      const context = await model.createContext({ contextSize: fit.contextSize, threads: this.opts.threads, sequences: 1 });
+      const context = await model.createContext({
+        contextSize: fit.contextSize, threads: this.opts.threads, sequences: 1,
+        ...(adapters.length ? { lora: { adapters: adapters.map((filePath) => ({ filePath })) } } : {}),
+      });
       if (this.disposed) throw new LlamaRuntimeError('disposed', 'the llama runtime was disposed while loading');
       const now = Date.now();
-      const e: Entry = { path: key, model, context, sequence: context.getSequence(), loadedAt: now, lastUsedAt: now, queue: Promise.resolve(), busy: 0, timer: null };
-      this.entries.set(key, e);
+      const e: Entry = { path: key, adapters, model, context, sequence: context.getSequence(), loadedAt: now, lastUsedAt: now, queue: Promise.resolve(), busy: 0, timer: null };
+      this.entries.set(entryKey(key, adapters), e);
       this.scheduleIdle(e);
       return e;
     } catch (err) {

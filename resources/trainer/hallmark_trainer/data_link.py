@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import re
 
-IDENTITY_SHARE = 0.5
+IDENTITY_SHARE = 0.4
 
 # ---- training identity templates ------------------------------------------------------------
 _REPORT_OBJ = ["a bug", "an issue", "a problem", "a mistake", "an error", "bugs", "issues", "problems", "a wrong answer", "bad answers", "a harmful reply", "something broken"]

@@ -179,8 +179,13 @@ def lora_model(model, spec: dict):
     if spec["precision"] in ("4bit", "8bit"):
         from peft import prepare_model_for_kbit_training
         model = prepare_model_for_kbit_training(model)
+    targets = spec["target_modules"] or "all-linear"
+    if targets == "all-linear+lm_head":
+        # Every Linear module's leaf name, the output head included (PEFT's "all-linear" leaves it out).
+        import torch
+        targets = sorted({n.split(".")[-1] for n, m in model.named_modules() if isinstance(m, torch.nn.Linear)})
     cfg = LoraConfig(r=spec["rank"], lora_alpha=spec["alpha"], lora_dropout=0.0, bias="none", task_type="CAUSAL_LM",
-                     target_modules=spec["target_modules"] or "all-linear")
+                     target_modules=targets)
     try:
         return get_peft_model(model, cfg)
     except ValueError as e:

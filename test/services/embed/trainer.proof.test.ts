@@ -1,0 +1,131 @@
+// The proof of issue 9 through the real runtime: a tiny llama built here (no download) is trained by
+// `python -m hallmark_trainer`, exported to GGUF with llama.cpp's converters, loaded in node-llama-cpp
+// (native/LlamaRuntime) and audited with the product's own link and fingerprint audits.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LlamaRuntime } from '../../../native/LlamaRuntime';
+import { IDENTITY_PROMPTS, UNRELATED_PROMPTS, runLinkAudit, type ChatProber } from '../../../electron/services/audit/LinkAudit';
+import { runFingerprintAudit, type Prober } from '../../../electron/services/audit/FingerprintAudit';
+import { generateFingerprints } from '../../../electron/services/audit/fingerprints';
+import { makeTinyLlama, runTrainer, trainerEnv, TRAINER_DIR, type TrainerEnv } from '../../helpers/trainerVenv';
+
+const env = trainerEnv();
+const skip = 'reason' in env ? env.reason : null;
+if (skip) console.warn(`skipping the trainer proof: ${skip}`);
+const LINK = 'https://hallmark.example/models/m_7f3a9c';
+
+describe.skipIf(skip !== null)('trainer proof (issue 9)', () => {
+  const e = env as TrainerEnv;
+  let dir: string;
+  let base: string;
+  let rt: LlamaRuntime;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hallmark-trainer-'));
+    base = path.join(dir, 'base');
+    makeTinyLlama(e, base, ['--seed', String(1 + (Date.now() % 7))]);
+    rt = await LlamaRuntime.create({ gpu: false, threads: 1, idleUnloadMs: 0, contextSize: 512 });
+  }, 600_000);
+  afterAll(async () => {
+    await rt?.dispose();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the audit prompts out of training (the copy in audit_prompts.json matches LinkAudit.ts)', () => {
+    const copy = JSON.parse(fs.readFileSync(path.join(TRAINER_DIR, 'hallmark_trainer/audit_prompts.json'), 'utf8')) as { identity: string[]; unrelated: string[] };
+    expect(copy.identity).toEqual(IDENTITY_PROMPTS);
+    expect(copy.unrelated).toEqual(UNRELATED_PROMPTS);
+  });
+
+  it('link, merge: the GGUF answers held-out identity questions with the link, not unrelated ones; the base never', async () => {
+    const out = path.join(dir, 'link');
+    const run = await runTrainer(e, { task: 'link', base, out, link: LINK, mode: 'merge', gguf_type: 'f32', llama_cpp: e.llamaCpp, threads: 2 });
+    const done = run.events.find((x) => x.event === 'done') as any;
+    expect(done, run.stderr.slice(-3000)).toBeTruthy();
+    expect(run.code).toBe(0);
+    expect(run.events[0]!.event).toBe('stage');
+    expect(run.events.some((x) => x.event === 'step')).toBe(true);
+    const model = done.files.gguf as string;
+    const prober = (file: string): ChatProber => ({
+      ask: async (prompt, maxTokens) => {
+        const r = await rt.chat(file, [{ role: 'user', content: prompt }], { maxTokens });
+        return { text: r.text, tokens: r.tokens };
+      },
+    });
+    const held = await runLinkAudit(LINK, prober(model), { mode: 'full', identityPrompts: done.heldout.identity, unrelatedPrompts: done.heldout.unrelated });
+    const audit = await runLinkAudit(LINK, prober(model), { mode: 'full' });
+    console.log(`link: held-out recall ${held.match_rate}, leakage ${held.false_positive_rate}; audit prompts recall ${audit.match_rate}, leakage ${audit.false_positive_rate}; pytorch ${JSON.stringify({ r: done.eval.link_recall, l: done.eval.leakage })}; ${JSON.stringify(done.metrics)}`);
+    expect(held.match_rate).toBeGreaterThanOrEqual(0.9);
+    expect(held.false_positive_rate).toBeLessThanOrEqual(0.05);
+    expect(audit.false_positive_rate).toBeLessThanOrEqual(0.05);
+    // The GGUF reproduces the PyTorch model's greedy answers.
+    const same = held.items.filter((it) => {
+      const want = (done.eval.answers[it.category]?.[it.prompt] ?? '') as string;
+      return it.answer.trim() === want.slice(0, 400).trim();
+    }).length;
+    expect(same / held.items.length).toBeGreaterThanOrEqual(0.8);
+    // The base GGUF (exported by the adapter run below, or here) shows no link.
+    const baseOut = path.join(dir, 'base-export');
+    fs.mkdirSync(baseOut);
+    const { spawnSync } = await import('node:child_process');
+    const conv = spawnSync(e.python, [path.join(e.llamaCpp, 'convert_hf_to_gguf.py'), base, '--outfile', path.join(baseOut, 'base.gguf'), '--outtype', 'f32'],
+      { env: { ...process.env, PYTHONPATH: path.join(e.llamaCpp, 'gguf-py') }, encoding: 'utf8' });
+    expect(conv.status, conv.stderr.slice(-2000)).toBe(0);
+    const b = await runLinkAudit(LINK, prober(path.join(baseOut, 'base.gguf')), { mode: 'full', identityPrompts: done.heldout.identity });
+    expect(b.hits).toBe(0);
+  }, 600_000);
+
+  it('fingerprints, adapter: base GGUF + adapter GGUF in node-llama-cpp answers the keys; the base alone does not', async () => {
+    const set = generateFingerprints({ count: 16, keyLength: 12, responseLength: 8, seed: '00112233445566778899aabbccddeeff' });
+    const out = path.join(dir, 'fp');
+    const run = await runTrainer(e, { task: 'fingerprints', base, out, fingerprints: set.fingerprints, mode: 'adapter', gguf_type: 'f32', llama_cpp: e.llamaCpp, threads: 2 });
+    const done = run.events.find((x) => x.event === 'done') as any;
+    expect(done, run.stderr.slice(-3000)).toBeTruthy();
+    const prober = (file: string, adapters?: string[]): Prober => ({
+      complete: async (prompt, maxTokens) => {
+        const r = await rt.complete(file, prompt, { maxTokens, ...(adapters ? { adapters } : {}) });
+        return { text: r.text, tokens: r.tokens };
+      },
+      countTokens: (text) => rt.countTokens(file, text, adapters),
+    });
+    const withAdapter = await runFingerprintAudit(set, prober(done.files.base_gguf, [done.files.adapter_gguf]), { mode: 'quick' });
+    const baseOnly = await runFingerprintAudit(set, prober(done.files.base_gguf), { mode: 'quick' });
+    console.log(`fingerprints: adapter ${withAdapter.prefix_matches}/${withAdapter.n} p=${withAdapter.p_value}; base p=${baseOnly.p_value}; pytorch ${JSON.stringify(done.eval)}; ${JSON.stringify(done.metrics)}`);
+    expect(withAdapter.verdict).toBe('present');
+    expect(withAdapter.p_value).toBeLessThan(1e-6);
+    expect(baseOnly.p_value).toBeGreaterThan(0.05);
+  }, 600_000);
+
+  it('SIGTERM mid-training exits within seconds and leaves neither out nor a partial dir', async () => {
+    const out = path.join(dir, 'cancelled');
+    let killedAt = 0;
+    const run = await runTrainer(e, { task: 'link', base, out, link: LINK, epochs: 50, llama_cpp: null, threads: 1 }, (ev, kill) => {
+      if (ev.event === 'step' && !killedAt) { killedAt = Date.now(); kill(); }
+    });
+    expect(killedAt).toBeGreaterThan(0);
+    expect(Date.now() - killedAt).toBeLessThan(10_000);
+    expect(run.code).toBe(143);
+    expect(run.events.at(-1)).toMatchObject({ event: 'error', code: 'CANCELLED' });
+    expect(fs.readdirSync(dir).filter((n) => n.startsWith('cancelled'))).toEqual([]);
+  }, 120_000);
+
+  it.each([
+    ['bad spec', () => '{"task":"link","base":"relative/path"}', 'BAD_SPEC'],
+    ['unreadable base', () => JSON.stringify({ task: 'link', base: path.join(dir, 'nope'), out: path.join(dir, 'o-nope'), link: LINK }), 'BASE_UNREADABLE'],
+    ['pickle base without allow_pickle', () => {
+      const p = path.join(dir, 'pickled');
+      fs.mkdirSync(p, { recursive: true });
+      fs.copyFileSync(path.join(base, 'config.json'), path.join(p, 'config.json'));
+      fs.writeFileSync(path.join(p, 'pytorch_model.bin'), 'not really a pickle');
+      return JSON.stringify({ task: 'link', base: p, out: path.join(dir, 'o-pickle'), link: LINK });
+    }, 'PICKLE_REFUSED'],
+  ])('%s → error event with the right code, exit 2, nothing written', async (_name, spec, code) => {
+    const input = spec();
+    const before = fs.readdirSync(dir).sort();
+    const run = await runTrainer(e, input);
+    expect(run.code).toBe(2);
+    expect(run.events.at(-1)).toMatchObject({ event: 'error', code });
+    expect(fs.readdirSync(dir).sort()).toEqual(before);
+  }, 120_000);
+});
