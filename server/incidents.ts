@@ -122,8 +122,9 @@ const PATCHABLE = ['status', 'severity', 'notes'] as const;
 
 /**
  * Applies an owner's change. With a stale base_revision, a field the body sets that was changed remotely
- * since that revision (and now holds another value) is a conflict: nothing is written and the caller
- * answers 409 with the current incident. Fields untouched since base_revision are applied.
+ * since that revision (and now holds another value) is a conflict: the hub's value stays and the caller
+ * answers 409 with the incident as it now is. Fields untouched since base_revision are applied all the same
+ * (docs/sync.md), so one stale field never holds back the others.
  */
 export async function patchIncident(trx: Trx, current: IncidentsTable, patch: IncidentPatch): Promise<PatchResult> {
   const fieldRevs = parseJsonObject(current.field_revisions) as Record<string, number>;
@@ -137,8 +138,8 @@ export async function patchIncident(trx: Trx, current: IncidentsTable, patch: In
     if (patch.base_revision !== undefined && patch.base_revision !== rev && (fieldRevs[f] ?? 1) > patch.base_revision) conflicts.push(f);
     else changes[f] = want;
   }
-  if (conflicts.length) return { kind: 'conflict', row: current, fields: conflicts };
-  if (!Object.keys(changes).length) return { kind: 'ok', row: current };
+  const done = (row: IncidentsTable): PatchResult => (conflicts.length ? { kind: 'conflict', row, fields: conflicts } : { kind: 'ok', row });
+  if (!Object.keys(changes).length) return done(current);
   const next = rev + 1;
   for (const f of Object.keys(changes)) fieldRevs[f] = next;
   const hooks = await activeHooks(trx, current.provider_id);
@@ -156,7 +157,7 @@ export async function patchIncident(trx: Trx, current: IncidentsTable, patch: In
   }).where('id', '=', current.id).execute();
   const wire = toIncident(updated, true);
   await enqueueWebhooks(trx, hooks, changes.status !== undefined ? 'incident.status_changed' : 'incident.updated', wire);
-  return { kind: 'ok', row: updated };
+  return done(updated);
 }
 
 export async function findIncident(db: HubDb | Trx, id: string): Promise<IncidentsTable | undefined> {

@@ -139,11 +139,16 @@ export function registerIncidentRoutes(app: FastifyInstance, hub: HubContext): v
       const current = (await findIncident(trx, first.id))!;
       const r = await patchIncident(trx, current, patch);
       if (r.kind === 'conflict') {
-        throw new HubError(409, 'conflict', {
-          message: `Conflict: ${r.fields.join(', ')} changed on the hub since revision ${patch.base_revision} (now revision ${num(current.revision)}); nothing was applied`,
-          conflicting_fields: r.fields,
-          incident: toIncident(current, true),
-        });
+        // Returned, not thrown: the fields that did not conflict are committed with the answer.
+        const applied = num(r.row.revision) !== num(current.revision);
+        return {
+          status: 409,
+          body: {
+            message: `Conflict: ${r.fields.join(', ')} changed on the hub since revision ${patch.base_revision} (now revision ${num(current.revision)}); ${applied ? 'the other fields were applied' : 'nothing else to apply'}`,
+            conflicting_fields: r.fields,
+            incident: toIncident(r.row, true),
+          },
+        };
       }
       return { status: 200, body: toIncident(r.row, true) };
     });

@@ -104,21 +104,22 @@ describe.each(hubDialects())('hub sync extension (%s)', (dialect) => {
     const inc = (await report(undefined, { model_id: a.modelId, title: 'conflicts' })).json;
     // Remote (another device) changes the status: revision 2.
     await call(t.url, 'PATCH', `/api/v1/incidents/${inc.id}`, { key: a.key, body: { status: 'acknowledged', base_revision: 1 } });
-    // Local edit made at revision 1 changes the status too: conflict, nothing applied (not even severity).
+    // Local edit made at revision 1 changes the status too: conflict on status; severity, untouched remotely, applies.
     const c = await call(t.url, 'PATCH', `/api/v1/incidents/${inc.id}`, { key: a.key, body: { status: 'dismissed', severity: 'low', base_revision: 1 } });
     expect(c.status).toBe(409);
     expect(typeof c.json.message).toBe('string');
-    expect(c.json.incident).toMatchObject({ id: inc.id, status: 'acknowledged', severity: 'medium', revision: 2 });
+    expect(c.json).toMatchObject({ conflicting_fields: ['status'] });
+    expect(c.json.incident).toMatchObject({ id: inc.id, status: 'acknowledged', severity: 'low', revision: 3 });
     // A field untouched since revision 1 applies despite the stale base.
-    const ok = await call(t.url, 'PATCH', `/api/v1/incidents/${inc.id}`, { key: a.key, body: { severity: 'critical', base_revision: 1 } });
+    const ok = await call(t.url, 'PATCH', `/api/v1/incidents/${inc.id}`, { key: a.key, body: { notes: 'seen', base_revision: 1 } });
     expect(ok.status).toBe(200);
-    expect(ok.json).toMatchObject({ status: 'acknowledged', severity: 'critical', revision: 3 });
+    expect(ok.json).toMatchObject({ status: 'acknowledged', severity: 'low', revision: 4 });
     // Setting the value it already has is no conflict.
     const same = await call(t.url, 'PATCH', `/api/v1/incidents/${inc.id}`, { key: a.key, body: { status: 'acknowledged', base_revision: 1 } });
     expect(same.status).toBe(200);
     // With the current revision, anything goes.
-    const cur = await call(t.url, 'PATCH', `/api/v1/incidents/${inc.id}`, { key: a.key, body: { status: 'resolved', base_revision: 3 } });
-    expect(cur.json).toMatchObject({ status: 'resolved', revision: 4 });
+    const cur = await call(t.url, 'PATCH', `/api/v1/incidents/${inc.id}`, { key: a.key, body: { status: 'resolved', base_revision: 4 } });
+    expect(cur.json).toMatchObject({ status: 'resolved', revision: 5 });
   });
 
   it('PATCH is idempotent too', async () => {

@@ -15,7 +15,7 @@ describe('hub vs sync-api.md', () => {
 
   // sync-api.md: "answer 409 {message, incident}; fields not touched remotely are applied". The hub answers
   // 409 "…; nothing was applied" and leaves severity unchanged.
-  it.skip('hub_patch_409_applies_fields_not_touched_remotely', async () => {
+  it('hub_patch_409_applies_fields_not_touched_remotely', async () => {
     const r = await call(t.url, 'POST', '/api/v1/incidents/report', { key: a.key, body: { model_id: a.modelId, category: 'other', title: 't', description: 'd' } });
     const id = r.json.id as string;
     expect((await call(t.url, 'PATCH', `/api/v1/incidents/${id}`, { key: a.key, body: { status: 'resolved' } })).status).toBe(200);
