@@ -31,16 +31,16 @@ test('edit tags, description and metrics; bad input is quoted back; a missing mo
   // Description.
   await page.getByRole('button', { name: 'Edit' }).click();
   await page.getByRole('textbox', { name: 'Description' }).fill('Predicts churn from 12 account features.');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByText('Predicts churn from 12 account features.')).toBeVisible();
 
   // Metrics: a non-number is refused with the value quoted; a number is recorded.
   await page.getByRole('textbox', { name: 'Metric name' }).fill('auc');
   await page.getByRole('textbox', { name: 'Metric value' }).fill('high');
-  await page.getByRole('button', { name: 'Set' }).click();
+  await page.getByRole('button', { name: 'Set', exact: true }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'metric value "high" is not a finite number' })).toBeVisible();
   await page.getByRole('textbox', { name: 'Metric value' }).fill('0.87');
-  await page.getByRole('button', { name: 'Set' }).click();
+  await page.getByRole('button', { name: 'Set', exact: true }).click();
   await expect(page.getByRole('table', { name: 'Metrics of v1' })).toContainText('0.87');
   const v = (await hallmark.cli('versions', 'churn-model', '--json')).json<Array<{ metrics: Record<string, number> }>>();
   expect(v[0]!.metrics).toEqual({ auc: 0.87 });

@@ -110,7 +110,7 @@ test('Settings show the detected hardware; a fingerprint set exports for the tra
   await expect(page.getByTestId('hardware')).toContainText('RAM');
   const statusBarAsks = page.waitForRequest((r) => r.url().endsWith('/api/call/gpu.info') && !String(r.postData()).includes('refresh'));
   await page.getByRole('checkbox', { name: 'use the GPU when there is one' }).uncheck();
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   await statusBarAsks;
   await expect(page.getByTestId('hardware')).toContainText('CPU');
 
