@@ -55,7 +55,9 @@ describe('trainer environment paths', () => {
 
   it('setup refuses a Python older than 3.10 or a missing one before creating anything', async () => {
     const cache = path.join(dir, 'nopython');
-    await expect(setupTrainer({ env: { ...process.env, HALLMARK_CACHE: cache, PYTHON: path.join(dir, 'no-such-python') } })).rejects.toThrow(/install Python 3.10 or newer/);
+    // Without HALLMARK_TRAINER_PYTHON (a developer may have it set): setup then builds a venv with PYTHON.
+    const { HALLMARK_TRAINER_PYTHON: _, ...env } = process.env;
+    await expect(setupTrainer({ env: { ...env, HALLMARK_CACHE: cache, PYTHON: path.join(dir, 'no-such-python') } })).rejects.toThrow(/install Python 3.10 or newer/);
     expect(fs.existsSync(venvDir({ HALLMARK_CACHE: cache }))).toBe(false);
   });
 });
