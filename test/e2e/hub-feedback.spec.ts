@@ -1,58 +1,20 @@
 // The hub's public feedback page in Debian's Chromium: an end user reports a problem without an account,
 // with JavaScript off (the page has none), hostile model names render as text, a bad submission keeps
 // what was typed, a verification link marks the report verified. The hub runs as `hallmark hub`.
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { test, expect } from '@playwright/test';
-import { ROOT, shot } from './fixtures';
+import { shot } from './fixtures';
+import { startHub, type E2EHub } from './hub';
 
-let hub: ChildProcess;
+let hub: E2EHub;
 let base = '';
-let dir = '';
-
-async function api(method: string, p: string, body?: unknown, key?: string): Promise<any> {
-  const r = await fetch(base + p, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(key ? { 'x-api-key': key } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = await r.json();
-  if (r.status >= 400) throw new Error(`${method} ${p}: ${r.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const api: E2EHub['api'] = (...args) => hub.api(...args);
 
 test.beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hallmark-hub-e2e-'));
-  hub = spawn(process.execPath, [path.join(ROOT, 'bin', 'hallmark.js'), '--home', dir, '--json', 'hub', '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  hub.stderr!.on('data', (d) => (err += String(d)));
-  base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hallmark hub did not start: ${err}`)), 30_000);
-    hub.stdout!.on('data', (d) => {
-      out += String(d);
-      try {
-        const j = JSON.parse(out) as { url: string };
-        clearTimeout(timer);
-        resolve(j.url);
-      } catch {
-        // not complete yet
-      }
-    });
-    hub.on('exit', (code) => reject(new Error(`hallmark hub exited ${code}: ${err}`)));
-  });
+  hub = await startHub('hallmark-hub-e2e-');
+  base = hub.base;
 });
 
-test.afterAll(async () => {
-  if (hub && hub.exitCode === null) {
-    const done = new Promise((r) => hub.once('exit', r));
-    hub.kill('SIGTERM');
-    await done;
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+test.afterAll(async () => hub?.stop());
 
 test('an end user reports a problem from the feedback page, without JavaScript', async ({ browser }) => {
   const p = await api('POST', '/api/v1/providers/register', { company_name: 'Acme AI', email: 'ops@acme.example', website: 'https://acme.example' });

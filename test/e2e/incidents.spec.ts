@@ -1,59 +1,28 @@
 // Incidents in browser mode against a real hub (`hallmark hub`): set the hub up in Settings, record an
 // incident offline, sync it, receive a user's report, change status, see a "changed on hub" conflict.
 // Hostile texts render as text. Screenshots under test-results/screenshots/incidents-*.png.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { test, expect, ROOT, shot } from './fixtures';
+import { test, expect, shot } from './fixtures';
+import { startHub, type E2EHub } from './hub';
 
-let hub: ChildProcess;
+let hub: E2EHub;
 let base = '';
-let dir = '';
 let key = '';
 let modelId = '';
 
-async function api(method: string, p: string, body?: unknown, k?: string): Promise<any> {
-  const r = await fetch(base + p, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(k ? { 'x-api-key': k } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = await r.json();
-  if (r.status >= 400) throw new Error(`${method} ${p}: ${r.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const api: E2EHub['api'] = (...args) => hub.api(...args);
 
 test.beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hallmark-inc-e2e-'));
-  hub = spawn(process.execPath, [path.join(ROOT, 'bin', 'hallmark.js'), '--home', dir, '--json', 'hub', '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  hub.stderr!.on('data', (d) => (err += String(d)));
-  base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hallmark hub did not start: ${err}`)), 30_000);
-    hub.stdout!.on('data', (d) => {
-      out += String(d);
-      try {
-        const j = JSON.parse(out) as { url: string };
-        clearTimeout(timer);
-        resolve(j.url);
-      } catch {
-        // not complete yet
-      }
-    });
-  });
+  hub = await startHub('hallmark-inc-e2e-');
+  base = hub.base;
   const p = await api('POST', '/api/v1/providers/register', { company_name: 'E2E Labs', email: 'ops@e2e.example', website: 'https://e2e.example' });
   key = p.api_key;
   const m = await api('POST', '/api/v1/models/register', { display_name: 'E2E Model', api_model_identifier: 'e2e-model', endpoint: 'https://e2e.example/v1', version: '1', description: 'd', model_type: 'language' }, key);
   modelId = m.model_id;
 });
 
-test.afterAll(async () => {
-  hub?.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 300));
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+test.afterAll(async () => hub?.stop());
 
 const HOSTILE = `<img src=x onerror="window.__pwned=1">'; DROP TABLE incidents;--`;
 
