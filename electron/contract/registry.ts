@@ -161,6 +161,8 @@ export const ImportOptions = z.object({
   notes: z.string().max(100_000).optional(),
   /** The name the user gave a browser upload (the bridge's temp path means nothing to them). Display only: importing never deletes anything. */
   uploadedAs: z.string().max(1024).optional(),
+  /** Register a single file whose bytes match no model format Hallmark knows (refused as "not a model" otherwise). */
+  allowUnknown: z.boolean().default(false),
 });
 export type ImportOptions = z.input<typeof ImportOptions>;
 

@@ -14,7 +14,7 @@ describe('hallmark CLI (registry)', () => {
   it('follows the documented JSON shapes and exit codes', async () => {
     const f = path.join(dir, 'clf.onnx');
     fs.writeFileSync(f, 'onnx-bytes-v1');
-    const imp = await hallmark('--json', 'import', f, '--tag', 'demo', '--metrics', '{"acc":0.91}');
+    const imp = await hallmark('--json', 'import', f, '--allow-unknown', '--tag', 'demo', '--metrics', '{"acc":0.91}');
     expect(imp.code).toBe(0);
     expect(imp.json).toMatchObject({ model: 'clf', version: 1, created: true, files: [{ path: 'clf.onnx', size: 13 }] });
     expect(imp.stderr).toMatch(/import 100%/); // progress goes to stderr
@@ -34,7 +34,7 @@ describe('hallmark CLI (registry)', () => {
     // In place, then changed on disk: verify exits 1 and lists the mismatch.
     const g = path.join(dir, 'inplace.bin');
     fs.writeFileSync(g, 'original');
-    expect((await hallmark('import', g, '--in-place')).code).toBe(0);
+    expect((await hallmark('import', g, '--in-place', '--allow-unknown')).code).toBe(0);
     fs.writeFileSync(g, 'tampered');
     const bad = await hallmark('--json', 'verify', 'inplace');
     expect(bad.code).toBe(1);
@@ -45,7 +45,7 @@ describe('hallmark CLI (registry)', () => {
     expect(exp.json).toEqual({ path: out, bytes: fs.statSync(out).size });
 
     fs.writeFileSync(f, 'onnx-bytes-v2');
-    await hallmark('import', f, '--metrics', '{"acc":0.95}');
+    await hallmark('import', f, '--allow-unknown', '--metrics', '{"acc":0.95}');
     const cmp = await hallmark('--json', 'compare', 'clf@1', 'clf@2');
     expect(cmp.json.metrics).toEqual([{ key: 'acc', a: 0.91, b: 0.95, delta: expect.closeTo(0.04, 9) }]);
     expect(cmp.json.files.changed[0].path).toBe('clf.onnx');
@@ -96,7 +96,7 @@ describe('hallmark gc', () => {
     const gc = cliRunner(gcHome);
     const kept = path.join(dir, 'kept.bin');
     fs.writeFileSync(kept, 'referenced bytes');
-    expect((await gc('import', kept)).code).toBe(0);
+    expect((await gc('import', kept, '--allow-unknown')).code).toBe(0);
     // A blob copied in but never committed, as a crash between copy and commit leaves it.
     const { AppContext } = await import('../../electron/services/AppContext');
     const ctx = AppContext.open({ home: gcHome });

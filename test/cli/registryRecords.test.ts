@@ -12,12 +12,12 @@ describe('hallmark import --metrics / hallmark metrics with reserved keys', () =
   it('refuses {"__proto__":1} with exit 2 and a message naming the key, instead of storing {}', async () => {
     const f = path.join(dir, 'm.bin');
     fs.writeFileSync(f, 'weights');
-    const bad = await hallmark('--json', 'import', f, '--metrics', '{"__proto__":1}');
+    const bad = await hallmark('--json', 'import', f, '--allow-unknown', '--metrics', '{"__proto__":1}');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('invalid --metrics: __proto__: the key "__proto__" is not allowed');
     expect((await hallmark('--json', 'list')).json).toEqual([]); // nothing was imported
 
-    const ok = await hallmark('--json', 'import', f, '--metrics', '{"acc":0.5}');
+    const ok = await hallmark('--json', 'import', f, '--allow-unknown', '--metrics', '{"acc":0.5}');
     expect(ok.code).toBe(0);
     const later = await hallmark('metrics', 'm@1', '{"constructor":2}');
     expect(later.code).toBe(2);

@@ -114,7 +114,7 @@ describe('hallmark sync and incidents commands', () => {
     const { cli, dir } = home();
     process.env.HALLMARK_HUB_KEY = acct.key;
     const f = writeAt(dir, 'm.bin', bytes(256, 7));
-    expect((await cli('import', f, '--name', 'reg-model')).code).toBe(0);
+    expect((await cli('import', f, '--allow-unknown', '--name', 'reg-model')).code).toBe(0);
     await cli('sync', '--hub', t.url);
     const reg = await cli('--json', 'hub-register', 'reg-model@1');
     expect(reg.code, reg.stderr).toBe(0);

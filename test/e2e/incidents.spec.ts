@@ -100,7 +100,7 @@ test('incidents: hub settings, offline create, sync, pull, status change, confli
 test('model page: register a version with the hub, copy its feedback URL, its incidents listed', async ({ page, hallmark }) => {
   const file = path.join(hallmark.work, 'tiny.bin');
   fs.writeFileSync(file, Buffer.alloc(512, 7));
-  const imp = await hallmark.cli('import', file, '--name', 'e2e-registered', '--json');
+  const imp = await hallmark.cli('import', file, '--allow-unknown', '--name', 'e2e-registered', '--json');
   expect(imp.code, imp.stderr).toBe(0);
   await hallmark.call('hub.configure', { url: base, apiKey: key, passphrase: 'pw e2e', intervalS: 0 });
   await hallmark.open(page, '#/models/e2e-registered%401/incidents');

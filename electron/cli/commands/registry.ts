@@ -4,6 +4,7 @@ import { type DangerousFindings, describeDanger, type ImportResult, Metrics, Sta
 import { formatZod, HallmarkError } from '../../services/errors';
 import { exportVersion } from '../../services/registry/exportVersion';
 import { importPath } from '../../services/registry/Importer';
+import { refuseNonModel } from '../../services/registry/modelGuard';
 import { parseRef } from '../../services/registry/Registry';
 import { verifyVersion } from '../../services/registry/verifyVersion';
 import { type Cli, fmtBytes, progressPrinter } from '../Cli';
@@ -52,13 +53,15 @@ export function registerRegistryCommands(program: Command, cli: Cli): void {
     .option('--model-type <type>')
     .option('--metrics <json>', 'metrics as a JSON object of numbers')
     .option('--notes <text>')
-    .action(async (p: string, o: { name?: string; newVersion?: boolean; inPlace?: boolean; tag: string[]; description?: string; framework?: string; modelType?: string; metrics?: string; notes?: string }) => {
+    .option('--allow-unknown', 'register a single file even when its bytes match no model format Hallmark knows')
+    .action(async (p: string, o: { name?: string; newVersion?: boolean; inPlace?: boolean; tag: string[]; description?: string; framework?: string; modelType?: string; metrics?: string; notes?: string; allowUnknown?: boolean }) => {
       const metrics = parseJsonOption(cli, o.metrics, Metrics, '--metrics');
       const tags = o.tag.map((t) => {
         const r = Tag.safeParse(t);
         return r.success ? r.data : cli.fail(`invalid tag ${JSON.stringify(t)}: ${r.error.issues[0]?.message}`);
       });
       const ctx = cli.ctx();
+      if (!o.allowUnknown) await refuseNonModel(p);
       const show = progressPrinter(cli, 'import');
       const result = await ctx.jobs.run({ kind: 'import', title: `Import ${p}` }, (job) =>
         importPath(ctx, {

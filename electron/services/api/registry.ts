@@ -1,6 +1,7 @@
 import type { registryCalls } from '../../contract/registry';
 import { exportVersion } from '../registry/exportVersion';
 import { importPath } from '../registry/Importer';
+import { refuseNonModel } from '../registry/modelGuard';
 import { verifyVersion } from '../registry/verifyVersion';
 import type { AppContext } from '../AppContext';
 import { changed, changedWhenDone } from './changed';
@@ -9,7 +10,9 @@ import type { HandlersFor } from './types';
 const reg = (ctx: AppContext) => ctx.registry;
 
 export const registryHandlers: HandlersFor<typeof registryCalls> = {
-  'registry.import': (input, ctx) => {
+  'registry.import': async (input, ctx) => {
+    // Refused before a job starts: the caller gets the reason at once, and nothing is copied.
+    if (!input.allowUnknown) await refuseNonModel(input.path, input.uploadedAs);
     const name = input.uploadedAs ?? input.path;
     const { id, promise } = ctx.jobs.start({ kind: 'import', title: `Import ${name}` }, (job) => importPath(ctx, input, job));
     return changedWhenDone(ctx, id, promise);

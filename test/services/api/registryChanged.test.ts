@@ -27,7 +27,7 @@ async function changesOf(fn: () => Promise<unknown>, expected: number): Promise<
 }
 
 const importFile = async (name: string, seed: number) => {
-  const { jobId } = await call('registry.import', { path: writeAt(dir, `src/${name}.bin`, bytes(4096, seed)), name });
+  const { jobId } = await call('registry.import', { path: writeAt(dir, `src/${name}.bin`, bytes(4096, seed)), name, allowUnknown: true });
   return call('jobs.wait', { id: jobId });
 };
 
@@ -45,10 +45,10 @@ afterAll(async () => {
 describe('registry.changed', () => {
   it('import emits once when its job ends, also when it fails', async () => {
     const file = writeAt(dir, 'src/a.bin', bytes(4096, 1));
-    expect(await changesOf(() => call('registry.import', { path: file, name: 'alpha' }), 1)).toBe(1);
+    expect(await changesOf(() => call('registry.import', { path: file, name: 'alpha', allowUnknown: true }), 1)).toBe(1);
     expect(await call('registry.model', { name: 'alpha' })).toMatchObject({ versionCount: 1 });
     const failed = await changesOf(async () => {
-      const r = await call('registry.import', { path: path.join(dir, 'missing.bin'), name: 'gone' });
+      const r = await call('registry.import', { path: path.join(dir, 'missing.bin'), name: 'gone', allowUnknown: true });
       expect(await call('jobs.wait', { id: r.jobId })).toMatchObject({ state: 'failed' });
       return r;
     }, 1);

@@ -23,7 +23,7 @@ describe('kill -9 during an import', () => {
     await pre.jobs.run({ kind: 'import', title: 'x' }, async (job) => (await import('../../../electron/services/registry/Importer')).importPath(pre, { path: small }, job));
     await pre.dispose();
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli/entry.ts', 'import', big], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli/entry.ts', 'import', '--allow-unknown', big], {
       env: { ...process.env, HALLMARK_HOME: home }, stdio: 'ignore',
     });
     const tmp = path.join(home, 'tmp');

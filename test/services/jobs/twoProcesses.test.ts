@@ -34,7 +34,7 @@ describe('a second process opening the same home', () => {
     for (let i = 0; i < 24; i++) fs.writeSync(fd, chunk); // 384 MiB: still copying when we open
     fs.closeSync(fd);
     await openContext({ home }).dispose();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli/entry.ts', '--json', 'import', big], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli/entry.ts', '--json', 'import', '--allow-unknown', big], {
       env: { ...process.env, HALLMARK_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
