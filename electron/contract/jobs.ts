@@ -11,6 +11,11 @@ export const JobSchema = z.object({
   totalBytes: z.number().nullable(),
   bytesPerSec: z.number().nullable(),
   etaSec: z.number().nullable(),
+  /**
+   * Overall progress 0..1 across the job's phases (an import hashes, then scans: the bytes restart at 0,
+   * this never goes back). Null while unknown; absent from jobs recorded before it existed.
+   */
+  fraction: z.number().min(0).max(1).nullable().optional(),
   message: z.string().nullable(),
   error: z.string().nullable(),
   result: z.unknown().nullable(),

@@ -12,6 +12,11 @@ export interface JobHandle {
   progress(done: number, total?: number | null, message?: string): void;
   /** Throws JobCancelledError when the user cancelled. */
   throwIfCancelled(): void;
+  /**
+   * Starts a phase that covers [from, to] of the job's overall `fraction`: progress reported after it maps
+   * into that span, so a second pass over the same bytes (scan after hash) does not send the bar back.
+   */
+  phase?(from: number, to: number): void;
 }
 
 export class JobCancelledError extends HallmarkError {
@@ -28,6 +33,8 @@ interface Live {
   promise: Promise<unknown>;
   /** Recent (time, bytes) samples for a smoothed speed. */
   samples: Array<[number, number]>;
+  /** The span of the overall fraction the current phase covers. */
+  span: [number, number];
 }
 
 export interface JobSpec {
@@ -106,7 +113,7 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
     const queue = spec.queue ?? 'default';
     const job: Job = {
       id, kind: spec.kind, title: spec.title, state: 'queued', doneBytes: 0, totalBytes: spec.total ?? null,
-      bytesPerSec: null, etaSec: null, message: null, error: null, result: null,
+      bytesPerSec: null, etaSec: null, fraction: null, message: null, error: null, result: null,
       createdAt: nowIso(), startedAt: null, finishedAt: null,
     };
     try {
@@ -116,7 +123,7 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
       throw productError(e);
     }
     const controller = new AbortController();
-    const live: Live = { job, controller, started: 0, lastEmit: 0, promise: Promise.resolve(), samples: [] };
+    const live: Live = { job, controller, started: 0, lastEmit: 0, promise: Promise.resolve(), samples: [], span: [0, 1] };
     this.live.set(id, live);
     this.emit('job', { ...job });
 
@@ -126,6 +133,13 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
       progress: (done, total, message) => this.progress(live, done, total, message),
       throwIfCancelled: () => {
         if (controller.signal.aborted) throw new JobCancelledError(id);
+      },
+      phase: (from, to) => {
+        const lo = Math.max(0, Math.min(1, from));
+        live.span = [lo, Math.max(lo, Math.min(1, to))];
+        // A new pass over other bytes: its speed starts afresh (the old samples would read as negative).
+        live.samples = [];
+        job.fraction = Math.max(job.fraction ?? 0, lo);
       },
     };
 
@@ -140,6 +154,7 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
         this.emit('job', { ...job });
         const result = await fn(handle);
         job.state = 'done';
+        job.fraction = 1;
         job.result = (result ?? null);
         job.etaSec = 0;
         return result;
@@ -222,7 +237,14 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
     job.doneBytes = done;
     if (total !== undefined) job.totalBytes = total;
     if (message !== undefined) job.message = message;
+    if (job.totalBytes) {
+      const [lo, hi] = live.span;
+      const f = lo + (hi - lo) * Math.max(0, Math.min(1, done / job.totalBytes));
+      job.fraction = Math.max(job.fraction ?? 0, f);
+    }
     const t = Date.now();
+    // Bytes that went down started another pass: measure its speed on its own.
+    if (live.samples.length && done < live.samples[live.samples.length - 1]![1]) live.samples = [];
     live.samples.push([t, done]);
     while (live.samples.length > 2 && t - live.samples[0]![0] > 3000) live.samples.shift();
     const [t0, d0] = live.samples[0]!;
@@ -273,6 +295,7 @@ function fromRow(r: JobRow): Job {
   return {
     id: r.id, kind: r.kind, title: r.title, state: r.state, doneBytes: r.done_bytes, totalBytes: r.total_bytes,
     bytesPerSec: null, etaSec: null, message: r.message, error: r.error,
+    fraction: r.state === 'done' ? 1 : r.total_bytes ? Math.min(1, r.done_bytes / r.total_bytes) : null,
     result: r.result == null ? null : (JSON.parse(r.result) as unknown),
     createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
   };

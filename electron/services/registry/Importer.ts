@@ -278,6 +278,8 @@ export async function importPath(ctx: AppContext, input: ImportOptions, job: Job
     if (o.inPlace && plan.kind === 'zip') throw new HallmarkError('in_place_zip', `a zip cannot be registered in place; import it into the vault instead`);
     if (o.inPlace && o.uploadedAs) throw new HallmarkError('in_place_upload', `an uploaded file cannot be registered in place`);
     if (!o.inPlace && tuning.checkSpace !== false) await checkFreeSpace(ctx.blobs.root, plan.total);
+    // Hashing and the post-import scan each pass over every byte: one half of the job's progress each.
+    job.phase?.(0, 0.5);
     job.progress(0, plan.total, `hashing ${plan.sources.length} file(s)`);
     let done = 0;
     const tick = (n: number) => {
@@ -335,6 +337,7 @@ export async function importPath(ctx: AppContext, input: ImportOptions, job: Job
       }
       committed = commit();
     }
+    job.phase?.(0.5, 1);
     if (committed.created) await ctx.runVersionHooks(committed.versionId, job);
     // The verdict travels with the result: "imported" must never read as "safe" when the scan found danger.
     const scan = ctx.registry.latestScan(committed.versionId);

@@ -36,7 +36,12 @@ export async function refuseNonModel(p: string, uploadedAs?: string): Promise<vo
   }
   if (!st.isFile()) return; // folders pass; other kinds are refused by planImport with their own reason
   const name = basename(uploadedAs ?? path.basename(p));
-  const src = await FileSource.open(p);
+  let src: FileSource;
+  try {
+    src = await FileSource.open(p);
+  } catch (e) {
+    throw fileError(e, p);
+  }
   let head: Buffer;
   let format: FormatId;
   try {
