@@ -3,6 +3,7 @@
 // Stores are plain zustand: driven here directly, and through the preload-shaped transport for calls.
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Job } from '../../electron/contract/jobs';
+import type { ImportTask } from '../../renderer/src/store/jobsStore';
 
 type Envelope = { ok: boolean; result?: unknown; error?: { code: string; message: string } };
 const calls: Array<[string, unknown]> = [];
@@ -30,6 +31,11 @@ afterEach(() => {
 const job = (id: string, state: Job['state'], extra: Partial<Job> = {}): Job => ({
   id, kind: 'import', title: `job ${id}`, state, doneBytes: 0, totalBytes: 100, bytesPerSec: null, etaSec: null,
   message: null, error: null, result: null, createdAt: '2026-12-03T00:00:00.000Z', startedAt: null, finishedAt: null, ...extra,
+});
+
+const task = (id: string, state: ImportTask['state'], extra: Partial<ImportTask> = {}): ImportTask => ({
+  id, kind: 'import', name: id, title: `Import ${id}`, state, viaUpload: true, phase: 'uploading', doneBytes: 0, totalBytes: 100,
+  bytesPerSec: null, etaSec: null, jobId: null, result: null, error: null, createdAt: '2026-12-03T00:00:00.000Z', cancel: () => undefined, ...extra,
 });
 
 describe('jobs store', () => {
@@ -72,16 +78,61 @@ describe('jobs store', () => {
     expect(useJobs.getState().jobs.x?.state).toBe('running');
   });
 
-  it('clearFinished keeps only what still runs, uploads included', async () => {
+  it('clearFinished keeps only what still runs, imports included', async () => {
     const { useJobs } = await import('../../renderer/src/store/jobsStore');
-    useJobs.setState({ jobs: { a: job('a', 'done'), b: job('b', 'running'), c: job('c', 'queued'), d: job('d', 'interrupted') }, uploads: {} });
-    const up = (id: string, state: 'running' | 'done') => ({ id, kind: 'upload' as const, title: id, state, doneBytes: 0, totalBytes: 1, bytesPerSec: null, etaSec: null, error: null, createdAt: '', cancel: () => undefined });
-    useJobs.getState().setUpload(up('u1', 'running'));
-    useJobs.getState().setUpload(up('u2', 'done'));
-    useJobs.getState().patchUpload('missing', { state: 'done' }); // unknown upload: ignored, not created
+    useJobs.setState({ jobs: { a: job('a', 'done'), b: job('b', 'running'), c: job('c', 'queued'), d: job('d', 'interrupted') }, imports: {} });
+    useJobs.getState().setImport(task('u1', 'running'));
+    useJobs.getState().setImport(task('u2', 'done'));
+    useJobs.getState().patchImport('missing', { state: 'done' }); // unknown import: ignored, not created
     useJobs.getState().clearFinished();
     expect(Object.keys(useJobs.getState().jobs).sort()).toEqual(['b', 'c']);
-    expect(Object.keys(useJobs.getState().uploads)).toEqual(['u1']);
+    expect(Object.keys(useJobs.getState().imports)).toEqual(['u1']);
+  });
+
+  it('one row per import: the server job an import follows is not listed twice; dismiss hides only finished ones', async () => {
+    const { useJobs, jobRows } = await import('../../renderer/src/store/jobsStore');
+    const jobs = { j1: job('j1', 'running', { doneBytes: 30 }), other: job('other', 'done', { kind: 'verify', title: 'Verify x@1' }) };
+    const rows = jobRows(jobs, { u1: task('u1', 'running', { jobId: 'j1', phase: 'importing', doneBytes: 100 }) });
+    expect(rows.map((r) => r.id).sort()).toEqual(['other', 'u1']);
+    expect(rows.find((r) => r.id === 'u1')).toMatchObject({ title: 'Import u1', state: 'running', doneBytes: 30, message: 'waiting to start' });
+    useJobs.setState({ imports: { r: task('r', 'running'), f: task('f', 'failed') } });
+    useJobs.getState().dismissImport('r');
+    useJobs.getState().dismissImport('f');
+    expect(useJobs.getState().imports.r?.dismissed).toBeUndefined();
+    expect(useJobs.getState().imports.f?.dismissed).toBe(true);
+  });
+
+  it('an import progress never goes back: the upload is the first half, the job (hash, then scan) the second', async () => {
+    const { importFraction } = await import('../../renderer/src/store/jobsStore');
+    const total = 1000;
+    const seq: number[] = [];
+    // Uploading 0 → 100 %.
+    for (const done of [0, 250, 790, 1000]) seq.push(importFraction(task('t', 'running', { doneBytes: done, totalBytes: total }), undefined));
+    // The job exists but has reported nothing yet, then hashes (bytes 0 → 1000), then scans (bytes restart at 0).
+    const t = task('t', 'running', { doneBytes: total, totalBytes: total, phase: 'importing', jobId: 'j' });
+    seq.push(importFraction(t, undefined));
+    seq.push(importFraction(t, job('j', 'queued', { doneBytes: 0, totalBytes: null })));
+    for (const [d, f] of [[0, 0], [290, 0.145], [1000, 0.5], [0, 0.5], [600, 0.8], [1000, 1]] as const) seq.push(importFraction(t, job('j', 'running', { doneBytes: d, totalBytes: total, fraction: f })));
+    seq.push(importFraction({ ...t, state: 'done' }, job('j', 'done')));
+    for (let i = 1; i < seq.length; i++) expect(seq[i]!, `step ${i}: ${seq.join(', ')}`).toBeGreaterThanOrEqual(seq[i - 1]!);
+    expect(seq[3]).toBe(0.5);
+    expect(seq.at(-1)).toBe(1);
+    // Electron: no upload, the job's fraction is the whole bar.
+    expect(importFraction(task('e', 'running', { viaUpload: false, phase: 'importing' }), job('j', 'running', { fraction: 0.3 }))).toBe(0.3);
+  });
+
+  it('job rows lead to what the job made or worked on', async () => {
+    const { jobHref } = await import('../../renderer/src/lib/jobLinks');
+    expect(jobHref(job('i', 'done', { result: { model: 'tiny net', version: 2 } }))).toBe('#/models/tiny%20net%402');
+    expect(jobHref(job('i', 'failed'))).toBeNull();
+    expect(jobHref(job('v', 'done', { kind: 'verify', title: 'Verify alpha@3' }))).toBe('#/models/alpha%403/files');
+    expect(jobHref(job('v', 'done', { kind: 'verify', title: 'Verify alpha' }))).toBe('#/models/alpha/files');
+    expect(jobHref(job('s', 'running', { kind: 'scan', title: 'Scan beta@1' }))).toBe('#/models/beta%401/security');
+    expect(jobHref(job('s', 'running', { kind: 'scan', title: 'Scan 3 version(s) left unscanned' }))).toBe('#/scans');
+    expect(jobHref(job('a', 'done', { kind: 'audit', title: 'Audit gem@2 (link, quick)' }))).toBe('#/models/gem%402/audits');
+    expect(jobHref(job('e', 'running', { kind: 'embed', title: 'Embed link into gem@2 (lora)' }))).toBe('#/training');
+    expect(jobHref(job('y', 'done', { kind: 'sync', title: 'Sync incidents with http://hub' }))).toBe('#/incidents');
+    expect(jobHref(job('x', 'done', { kind: 'mystery', title: 'Mystery' }))).toBeNull();
   });
 
   it('awaitJob resolves from an event, and jobResult turns a failure into its own message', async () => {

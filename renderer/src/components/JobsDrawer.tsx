@@ -1,18 +1,17 @@
 import { useEffect, useMemo, useRef } from 'react';
-import type { Job } from '../../../electron/contract/jobs';
 import { api } from '../api/client';
+import { jobHref } from '../lib/jobLinks';
 import { fmtBytes, fmtEta, fmtRelative, fmtSpeed } from '../lib/format';
+import { navigate } from '../lib/route';
 import { toastError } from '../store/appStore';
-import { isActive, useJobs, type UploadTask } from '../store/jobsStore';
+import { isActive, jobRows, useJobs, type JobRowData } from '../store/jobsStore';
 import { ProgressBar } from './ProgressBar';
 
-type Row = (Job & { cancel?: undefined }) | UploadTask;
-
-function JobRow({ job }: { job: Row }) {
+function JobRow({ job }: { job: JobRowData }) {
   const active = job.state === 'queued' || job.state === 'running';
   const cancel = async () => {
-    if (job.kind === 'upload') {
-      (job as UploadTask).cancel();
+    if (job.task) {
+      job.task.cancel();
       return;
     }
     try {
@@ -28,20 +27,29 @@ function JobRow({ job }: { job: Row }) {
     active ? fmtSpeed(job.bytesPerSec) : '',
     active && job.etaSec ? `ETA ${fmtEta(job.etaSec)}` : '',
   ].filter(Boolean).join(' · ');
-  const message = 'message' in job ? job.message : null;
+  // One bar over all of a job's phases (upload, hash, scan): it never goes back.
+  const fraction = job.state === 'done' ? 1 : job.fraction ?? null;
+  const href = jobHref(job);
   return (
-    <li className={`job job-${job.state}`} aria-label={`${job.title}: ${job.state}`}>
+    <li className={`job job-${job.state}${href ? ' job-link' : ''}`} aria-label={`${job.title}: ${job.state}`}>
       <div className="job-head">
-        <span className="job-title" title={job.title}>{job.title}</span>
+        {href ? (
+          // The whole row is this link (stretched over it in CSS): click or Enter opens what the job made.
+          <a className="job-title" href={href} title={`${job.title}: open`} onClick={(e) => { e.preventDefault(); useJobs.getState().setDrawer(false); navigate(href); }}>{job.title}</a>
+        ) : (
+          <span className="job-title" title={job.title}>{job.title}</span>
+        )}
         <span className={`badge job-state-${job.state}`}>{job.state}</span>
         {active ? <button type="button" className="small" onClick={() => void cancel()} aria-label={`Cancel ${job.title}`}>Cancel</button> : null}
       </div>
-      {active || job.state === 'done' ? <ProgressBar done={job.state === 'done' ? 1 : job.doneBytes} total={job.state === 'done' ? 1 : total} label={`${job.title} progress`} state={job.state} /> : null}
+      {active || job.state === 'done' ? (
+        <ProgressBar done={fraction ?? job.doneBytes} total={fraction !== null ? 1 : total} label={`${job.title} progress`} state={job.state} />
+      ) : null}
       <div className="job-meta">
         <span>{meta || (active ? 'waiting…' : '')}</span>
         <span className="muted">{fmtRelative(job.createdAt)}</span>
       </div>
-      {message && active ? <div className="job-message muted">{message}</div> : null}
+      {job.message && active ? <div className="job-message muted">{job.message}</div> : null}
       {job.error ? <div className="job-error" role="alert">{job.error}</div> : null}
     </li>
   );
@@ -50,7 +58,7 @@ function JobRow({ job }: { job: Row }) {
 export function JobsDrawer() {
   const open = useJobs((s) => s.drawerOpen);
   const jobs = useJobs((s) => s.jobs);
-  const uploads = useJobs((s) => s.uploads);
+  const imports = useJobs((s) => s.imports);
   const loadError = useJobs((s) => s.loadError);
   const { setDrawer, load, clearFinished } = useJobs.getState();
   const ref = useRef<HTMLElement>(null);
@@ -67,9 +75,9 @@ export function JobsDrawer() {
   }, [open, load]);
 
   const rows = useMemo(() => {
-    const all: Row[] = [...Object.values(jobs), ...Object.values(uploads)];
+    const all = jobRows(jobs, imports);
     return all.sort((a, b) => Number(isActive(b)) - Number(isActive(a)) || b.createdAt.localeCompare(a.createdAt));
-  }, [jobs, uploads]);
+  }, [jobs, imports]);
 
   if (!open) return null;
   return (

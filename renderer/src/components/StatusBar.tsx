@@ -2,14 +2,14 @@ import { useEffect, useMemo, useState } from 'react';
 import { api, isElectron } from '../api/client';
 import { fmtInt, fmtSpeed } from '../lib/format';
 import { useApp } from '../store/appStore';
-import { isActive, useJobs } from '../store/jobsStore';
+import { isActive, jobRows, useJobs } from '../store/jobsStore';
 import { HardwareStatus } from './HardwareStatus';
 import { HubStatusSegment } from '../views/IncidentsView';
 
 /** The bottom bar: hardware, jobs (opens the drawer), registry size, connection. */
 export function StatusBar() {
   const jobs = useJobs((s) => s.jobs);
-  const uploads = useJobs((s) => s.uploads);
+  const imports = useJobs((s) => s.imports);
   const drawerOpen = useJobs((s) => s.drawerOpen);
   const setDrawer = useJobs((s) => s.setDrawer);
   const connection = useApp((s) => s.connection);
@@ -27,20 +27,23 @@ export function StatusBar() {
   }, [gen]);
 
   const agg = useMemo(() => {
-    const active = [...Object.values(jobs).filter(isActive), ...Object.values(uploads).filter((u) => u.state === 'running')];
+    const rows = jobRows(jobs, imports);
+    const active = rows.filter(isActive);
+    // Each job's overall fraction (never going back across its phases), weighted by its size.
     let done = 0;
     let total = 0;
     let speed = 0;
     for (const j of active) {
       if (j.totalBytes) {
-        done += j.doneBytes;
+        const f = j.fraction ?? Math.min(1, j.doneBytes / j.totalBytes);
+        done += f * j.totalBytes;
         total += j.totalBytes;
       }
       speed += j.bytesPerSec ?? 0;
     }
-    const failed = Object.values(jobs).filter((j) => j.state === 'failed').length + Object.values(uploads).filter((u) => u.state === 'failed').length;
+    const failed = rows.filter((j) => j.state === 'failed').length;
     return { count: active.length, pct: total > 0 ? Math.floor((done / total) * 100) : null, speed, failed };
-  }, [jobs, uploads]);
+  }, [jobs, imports]);
 
   return (
     <footer className="statusbar" aria-label="Status">

@@ -67,14 +67,15 @@ export function itemsFromFileList(list: FileList | File[]): DropItem[] {
 
 const newLocalId = (): string => (crypto.randomUUID?.() ?? `${Date.now()}${Math.random()}`).replace(/[^A-Za-z0-9]/g, '').slice(0, 32);
 
-/** Follows an import job to the end and says how it went. */
-export async function followImport(jobId: string, label: string): Promise<ImportResult | null> {
+/** Follows an import job to the end and says how it went; a failure comes back as its reason. */
+export async function followImport(jobId: string, label: string): Promise<{ result: ImportResult | null; error: string | null }> {
   const { toast } = useApp.getState();
   try {
     const job = await awaitJob(jobId);
     if (job.state !== 'done') {
-      toast({ kind: 'error', title: `Import of ${label} ${job.state}`, detail: job.error ?? undefined });
-      return null;
+      const error = job.error ?? `the import ${job.state}`;
+      toast({ kind: 'error', title: `Import of ${label} ${job.state}`, detail: error });
+      return { result: null, error };
     }
     const r = job.result as ImportResult;
     const what = r.created ? `Imported ${r.model}@${r.version}` : `Already registered as ${r.model}@${r.version}`;
@@ -98,24 +99,21 @@ export async function followImport(jobId: string, label: string): Promise<Import
         action: { label: 'Open', href: modelHref(r.model, r.version) },
       });
     }
-    return r;
+    return { result: r, error: null };
   } catch (e) {
     toast({ kind: 'error', title: `Lost track of the import of ${label}`, detail: errorText(e) });
-    return null;
+    return { result: null, error: errorText(e) };
   }
 }
 
-/** Uploads an item's files under one bridge-issued upload id; null (and nothing left behind) on failure. */
-async function uploadItem(item: DropItem): Promise<string | null> {
-  const { setUpload, patchUpload } = useJobs.getState();
+/**
+ * Uploads an item's files under one bridge-issued upload id, reporting into the import's task;
+ * null (and nothing left behind) on failure.
+ */
+async function uploadItem(item: DropItem, id: string, signal: AbortSignal): Promise<string | null> {
+  const { patchImport } = useJobs.getState();
   const total = item.files.reduce((s, f) => s + f.file.size, 0);
-  const id = `upload-${newLocalId()}`;
-  const controller = new AbortController();
   const started = performance.now();
-  setUpload({
-    id, kind: 'upload', title: `Upload ${item.name}`, state: 'running', doneBytes: 0, totalBytes: total,
-    bytesPerSec: null, etaSec: null, error: null, createdAt: new Date().toISOString(), cancel: () => controller.abort(),
-  });
   let base = 0;
   let last = 0;
   const report = (done: number, force = false) => {
@@ -124,7 +122,7 @@ async function uploadItem(item: DropItem): Promise<string | null> {
     last = now;
     const secs = (now - started) / 1000;
     const bps = secs > 0.2 ? done / secs : null;
-    patchUpload(id, { doneBytes: done, bytesPerSec: bps, etaSec: bps ? (total - done) / bps : null });
+    patchImport(id, { doneBytes: done, bytesPerSec: bps, etaSec: bps ? (total - done) / bps : null });
   };
   let upload: string | null = null;
   try {
@@ -132,20 +130,66 @@ async function uploadItem(item: DropItem): Promise<string | null> {
     for (const f of item.files) {
       // Folders keep their inner layout; a single file keeps its own name.
       const rel = item.kind === 'folder' ? f.rel : f.file.name;
-      upload = (await uploadFile(upload, rel, f.file, (loaded) => report(base + loaded), controller.signal)).upload;
+      upload = (await uploadFile(upload, rel, f.file, (loaded) => report(base + loaded), signal)).upload;
       base += f.file.size;
       report(base, true);
     }
-    patchUpload(id, { state: 'done', doneBytes: total, etaSec: 0 });
+    patchImport(id, { doneBytes: total, etaSec: 0 });
     return upload;
   } catch (e) {
     // Free the server's temp space now rather than when the bridge stops.
     if (upload) void discardUpload(upload).catch(() => undefined);
-    const cancelled = controller.signal.aborted;
-    patchUpload(id, { state: cancelled ? 'cancelled' : 'failed', error: errorText(e) });
+    const cancelled = signal.aborted;
+    patchImport(id, { state: cancelled ? 'cancelled' : 'failed', error: cancelled ? 'cancelled during the upload' : `upload failed: ${errorText(e)}` });
     useApp.getState().toast({ kind: 'error', title: cancelled ? `Upload of ${item.name} cancelled` : `Upload of ${item.name} failed`, detail: errorText(e) });
     return null;
   }
+}
+
+/** One item, one task: upload (browser) and import job report into the same row. */
+async function importItem(item: DropItem, mode: ImportMode): Promise<void> {
+  const { setImport, patchImport } = useJobs.getState();
+  const viaUpload = !isElectron();
+  const id = `import-${newLocalId()}`;
+  const controller = new AbortController();
+  let jobId: string | null = null;
+  setImport({
+    id, kind: 'import', name: item.name, title: `Import ${item.name}`, state: 'running', viaUpload,
+    phase: viaUpload ? 'uploading' : 'importing', doneBytes: 0, totalBytes: item.files.reduce((s, f) => s + f.file.size, 0),
+    bytesPerSec: null, etaSec: null, jobId: null, result: null, error: null, createdAt: new Date().toISOString(),
+    // Cancel reaches whichever half runs now: the upload here, or the server's job.
+    cancel: () => {
+      controller.abort();
+      if (jobId) void api.call('jobs.cancel', { id: jobId }).catch(() => undefined);
+    },
+  });
+  const fail = (e: unknown) => {
+    patchImport(id, { state: 'failed', error: errorText(e) });
+    useApp.getState().toast({ kind: 'error', title: `Could not import ${item.name}`, detail: errorText(e) });
+  };
+  let upload: string | null = null;
+  try {
+    if (viaUpload) {
+      upload = await uploadItem(item, id, controller.signal);
+      if (!upload) return;
+      if (controller.signal.aborted) throw new Error('cancelled');
+      ({ jobId } = await importUpload(upload, { uploadedAs: item.name, folder: item.kind === 'folder' }));
+    } else {
+      if (!item.path) throw new Error(`no path on disk for ${q(item.name)}; drop it from a local folder`);
+      ({ jobId } = await api.call('registry.import', { path: item.path, inPlace: mode === 'in_place' }));
+    }
+  } catch (e) {
+    // Refused before a job started (not a model, bad options): the bridge kept the upload for a retry
+    // that will not come from here, so free it.
+    if (upload) void discardUpload(upload).catch(() => undefined);
+    fail(e);
+    return;
+  }
+  patchImport(id, { phase: 'importing', jobId });
+  const { result, error } = await followImport(jobId, item.name);
+  const job = useJobs.getState().jobs[jobId];
+  if (result) patchImport(id, { state: 'done', result: { model: result.model, version: result.version } });
+  else patchImport(id, { state: job?.state === 'cancelled' ? 'cancelled' : 'failed', error });
 }
 
 /** Imports dropped or picked items with the chosen mode (browser mode always copies into the vault). */
@@ -155,20 +199,5 @@ export async function importItems(items: DropItem[], mode: ImportMode): Promise<
     toast({ kind: 'error', title: 'Nothing to import', detail: 'the drop held no files or folders' });
     return;
   }
-  await Promise.all(items.map(async (item) => {
-    try {
-      if (isElectron()) {
-        if (!item.path) throw new Error(`no path on disk for ${q(item.name)}; drop it from a local folder`);
-        const { jobId } = await api.call('registry.import', { path: item.path, inPlace: mode === 'in_place' });
-        await followImport(jobId, item.name);
-        return;
-      }
-      const upload = await uploadItem(item);
-      if (!upload) return;
-      const { jobId } = await importUpload(upload, { uploadedAs: item.name, folder: item.kind === 'folder' });
-      await followImport(jobId, item.name);
-    } catch (e) {
-      toast({ kind: 'error', title: `Could not import ${item.name}`, detail: errorText(e) });
-    }
-  }));
+  await Promise.all(items.map((item) => importItem(item, mode)));
 }

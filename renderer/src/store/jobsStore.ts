@@ -7,37 +7,79 @@ import { api, ApiError } from '../api/client';
 export const TERMINAL = new Set<Job['state']>(['done', 'failed', 'cancelled', 'interrupted']);
 export const isActive = (j: { state: string }): boolean => j.state === 'queued' || j.state === 'running';
 
-/** One file or folder going up to the bridge (browser mode). */
-export interface UploadTask {
+/**
+ * One import the user started (drop, ⌘O), from the first byte uploaded to the registered version: the
+ * one row the Jobs drawer and the Models table show for it. In browser mode the upload is its first
+ * half and the server's import job (hash, then scan) the second; in Electron the job is all of it.
+ */
+export interface ImportTask {
   id: string;
-  kind: 'upload';
+  kind: 'import';
+  /** What the user dropped or picked (file or folder name). */
+  name: string;
   title: string;
   state: 'running' | 'done' | 'failed' | 'cancelled';
+  /** Browser mode: the bytes go up to the bridge first. */
+  viaUpload: boolean;
+  phase: 'uploading' | 'importing';
+  /** Upload bytes (browser mode). */
   doneBytes: number;
   totalBytes: number;
   bytesPerSec: number | null;
   etaSec: number | null;
+  /** The server's import job once it exists. */
+  jobId: string | null;
+  /** The version it produced. */
+  result: { model: string; version: number } | null;
   error: string | null;
   createdAt: string;
+  /** Taken out of the Models table by the user. */
+  dismissed?: boolean;
   cancel: () => void;
+}
+
+/** Overall progress 0..1 of an import: never goes back between the upload and the import job. */
+export function importFraction(t: ImportTask, job: Job | undefined): number {
+  if (t.state === 'done') return 1;
+  const up = t.totalBytes > 0 ? Math.min(1, t.doneBytes / t.totalBytes) : t.phase === 'importing' ? 1 : 0;
+  const server = job?.state === 'done' ? 1 : job?.fraction ?? (job?.totalBytes ? Math.min(1, job.doneBytes / job.totalBytes) * 0.5 : 0);
+  if (!t.viaUpload) return server;
+  return t.phase === 'uploading' ? up * 0.5 : 0.5 + server * 0.5;
+}
+
+/** An import as a job-like row: the speed, bytes and message of whichever phase runs now. */
+export function importRow(t: ImportTask, job: Job | undefined): Job & { fraction: number; task: ImportTask } {
+  const uploading = t.phase === 'uploading';
+  return {
+    id: t.id, kind: 'import', title: t.title, state: t.state,
+    doneBytes: uploading ? t.doneBytes : job?.doneBytes ?? 0,
+    totalBytes: uploading ? t.totalBytes : job?.totalBytes ?? t.totalBytes,
+    bytesPerSec: uploading ? t.bytesPerSec : job?.bytesPerSec ?? null,
+    etaSec: uploading ? t.etaSec : job?.etaSec ?? null,
+    fraction: importFraction(t, job),
+    message: t.state !== 'running' ? null : uploading ? 'uploading' : job?.message ?? 'waiting to start',
+    error: t.error, result: t.result, createdAt: t.createdAt, startedAt: t.createdAt, finishedAt: null, task: t,
+  };
 }
 
 interface JobsState {
   jobs: Record<string, Job>;
-  uploads: Record<string, UploadTask>;
+  imports: Record<string, ImportTask>;
   drawerOpen: boolean;
   loadError: string | null;
   upsert: (job: Job) => void;
   load: () => Promise<void>;
-  setUpload: (u: UploadTask) => void;
-  patchUpload: (id: string, patch: Partial<UploadTask>) => void;
+  setImport: (t: ImportTask) => void;
+  patchImport: (id: string, patch: Partial<ImportTask>) => void;
+  /** Takes a finished or failed import out of the Models table (the drawer keeps it until Clear finished). */
+  dismissImport: (id: string) => void;
   setDrawer: (open: boolean) => void;
   clearFinished: () => void;
 }
 
 export const useJobs = create<JobsState>((set, get) => ({
   jobs: {},
-  uploads: {},
+  imports: {},
   drawerOpen: false,
   loadError: null,
   upsert: (job) => set((s) => {
@@ -63,17 +105,21 @@ export const useJobs = create<JobsState>((set, get) => ({
       set({ loadError: e instanceof Error ? e.message : String(e) });
     }
   },
-  setUpload: (u) => set((s) => ({ uploads: { ...s.uploads, [u.id]: u } })),
-  patchUpload: (id, patch) => set((s) => {
-    const u = s.uploads[id];
-    return u ? { uploads: { ...s.uploads, [id]: { ...u, ...patch } } } : s;
+  setImport: (t) => set((s) => ({ imports: { ...s.imports, [t.id]: t } })),
+  patchImport: (id, patch) => set((s) => {
+    const t = s.imports[id];
+    return t ? { imports: { ...s.imports, [id]: { ...t, ...patch } } } : s;
+  }),
+  dismissImport: (id) => set((s) => {
+    const t = s.imports[id];
+    return t && t.state !== 'running' ? { imports: { ...s.imports, [id]: { ...t, dismissed: true } } } : s;
   }),
   setDrawer: (open) => set({ drawerOpen: open }),
   clearFinished: () => {
-    const { jobs, uploads } = get();
+    const { jobs, imports } = get();
     set({
       jobs: Object.fromEntries(Object.entries(jobs).filter(([, j]) => isActive(j))),
-      uploads: Object.fromEntries(Object.entries(uploads).filter(([, u]) => u.state === 'running')),
+      imports: Object.fromEntries(Object.entries(imports).filter(([, u]) => u.state === 'running')),
     });
   },
 }));
@@ -118,4 +164,16 @@ export function awaitJob(id: string, pollMs = 1500): Promise<Job> {
 export function jobResult<T>(job: Job): T {
   if (job.state === 'done') return job.result as T;
   throw new ApiError(job.state, job.error ?? `job ${job.title} ${job.state}`);
+}
+
+/** A row of the Jobs drawer: a server job, or an import (upload and job together). */
+export type JobRowData = Job & { task?: ImportTask };
+
+/** One row per import: the server job an import task follows is shown through the task, not twice. */
+export function jobRows(jobs: Record<string, Job>, imports: Record<string, ImportTask>): JobRowData[] {
+  const linked = new Set(Object.values(imports).map((t) => t.jobId).filter((id): id is string => Boolean(id)));
+  return [
+    ...Object.values(jobs).filter((j) => !linked.has(j.id)),
+    ...Object.values(imports).map((t) => importRow(t, t.jobId ? jobs[t.jobId] : undefined)),
+  ];
 }
