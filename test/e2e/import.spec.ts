@@ -47,7 +47,9 @@ test('empty state, then ⌘O imports a file that shows its SHA-256 in the Files 
   await page.getByTestId('status-jobs').click();
   const drawer = page.getByRole('dialog', { name: 'Jobs' });
   await expect(drawer.getByRole('listitem', { name: /Import tiny-classifier.safetensors: done/ })).toBeVisible();
-  await expect(drawer.getByRole('listitem', { name: /Upload alpha.safetensors: done/ })).toBeVisible();
+  await expect(drawer.getByRole('listitem', { name: /Import alpha.safetensors: done/ })).toBeVisible();
+  // One row per import: the upload is part of it, not a row of its own.
+  await expect(drawer.getByRole('listitem', { name: /^Upload / })).toHaveCount(0);
   await shot(page, 'jobs-drawer');
   await page.keyboard.press('Escape');
   await expect(drawer).toBeHidden();

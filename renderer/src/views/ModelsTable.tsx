@@ -1,11 +1,12 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
+import { forwardRef, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState } from 'react';
 import type { ModelRow } from '../../../electron/contract/registry';
 import { StageBadge } from '../components/StageBadge';
 import { fmtBytes, fmtDate, fmtInt, fmtParams, fmtRelative } from '../lib/format';
 import { modelHref, navigate } from '../lib/route';
 import { useModels, type SortKey } from '../store/modelsStore';
 import type { ModelPages } from './useModelPages';
+import { PendingImports, usePendingImports } from './PendingImports';
 import { ScanVerdict } from './ScanDetail';
 import { VerdictBadge } from './AuditPanel';
 import { SignatureBadge } from './SignaturePanel';
@@ -95,6 +96,22 @@ export const ModelsTable = forwardRef<ModelsTableHandle, { pages: ModelPages; la
   const { sort, dir, active, scrollTop, sortBy, setActive, setScrollTop } = useModels();
   const scrollRef = useRef<HTMLDivElement>(null);
   const total = pages.total ?? 0;
+  // Imports on their way in sit between the header and the rows; the rows start below them.
+  const pending = usePendingImports();
+  const pendingRef = useRef<HTMLDivElement>(null);
+  const [pendingH, setPendingH] = useState(0);
+  useLayoutEffect(() => {
+    const el = pendingRef.current;
+    if (!el) {
+      setPendingH(0);
+      return;
+    }
+    setPendingH(el.offsetHeight);
+    const ro = new ResizeObserver(() => setPendingH(el.offsetHeight));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [pending.length]);
+  const top = HEAD_H + pendingH;
 
   const virtualizer = useVirtualizer({
     count: total,
@@ -102,9 +119,9 @@ export const ModelsTable = forwardRef<ModelsTableHandle, { pages: ModelPages; la
     estimateSize: () => ROW_H,
     overscan: 12,
     initialOffset: scrollTop,
-    // The sticky header sits above the rows inside the same scroller.
-    paddingStart: HEAD_H,
-    scrollPaddingStart: HEAD_H,
+    // The sticky header (and any import placeholders) sit above the rows inside the same scroller.
+    paddingStart: top,
+    scrollPaddingStart: top,
   });
 
   useImperativeHandle(ref, () => ({ focus: () => scrollRef.current?.focus() }), []);
@@ -187,7 +204,8 @@ export const ModelsTable = forwardRef<ModelsTableHandle, { pages: ModelPages; la
           );
         })}
       </div>
-      <div className="grid-body" style={{ height: Math.max(0, virtualizer.getTotalSize() - HEAD_H) }}>
+      <PendingImports ref={pendingRef} tasks={pending} />
+      <div className="grid-body" style={{ height: Math.max(0, virtualizer.getTotalSize() - top) }}>
         {items.map((vi) => {
           const m = pages.row(vi.index);
           const isActive = vi.index === activeRow;
@@ -199,7 +217,7 @@ export const ModelsTable = forwardRef<ModelsTableHandle, { pages: ModelPages; la
               aria-rowindex={vi.index + 2}
               aria-selected={isActive}
               className={`grid-row${isActive ? ' active' : ''}${m ? '' : ' loading'}`}
-              style={{ transform: `translateY(${vi.start - HEAD_H}px)`, height: ROW_H }}
+              style={{ transform: `translateY(${vi.start - top}px)`, height: ROW_H }}
               onMouseDown={() => setActive(vi.index)}
               onClick={() => open(vi.index)}
               data-name={m?.name}

@@ -8,6 +8,7 @@ import { useModels } from '../store/modelsStore';
 import { FilterChips } from './FilterChips';
 import { ModelsTable, type ModelsTableHandle } from './ModelsTable';
 import { useModelPages } from './useModelPages';
+import { usePendingImports } from './PendingImports';
 
 export const FILTER_INPUT_ID = 'models-filter';
 
@@ -31,13 +32,15 @@ export function ModelsView() {
 
   const query = { query: text.trim() || undefined, framework, modelType, tag, stage, scanVerdict, signature, sort, dir };
   const pages = useModelPages(query, gen);
+  // An import under way shows as a placeholder row, so the table shows even while the registry is empty.
+  const pending = usePendingImports();
   const filtered = Boolean(text.trim() || framework || modelType || tag || stage || scanVerdict || signature);
   const filterText = [text.trim() && q(text.trim()), framework && `framework ${framework}`, modelType && `type ${modelType}`, tag && `tag ${tag}`, stage && `stage ${stage}`, scanVerdict && `scan ${scanVerdict.replace('_', ' ')}`, signature && `signature ${signature}`].filter(Boolean).join(', ');
 
   let body: ReactNode;
   if (pages.error && pages.total === null) {
     body = <ErrorBanner title={`Could not list models${filtered ? ` matching ${filterText}` : ''}`} error={pages.error} onRetry={pages.retry} />;
-  } else if (pages.total === 0 && !filtered) {
+  } else if (pages.total === 0 && !filtered && !pending.length) {
     body = (
       <div className="empty drop-hint" data-testid="empty-state">
         <svg width="40" height="40" viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" strokeWidth="1.5" d="M12 3v12m0 0l-4-4m4 4l4-4M4 17v3h16v-3" /></svg>
@@ -47,7 +50,7 @@ export function ModelsView() {
         <button type="button" className="primary" onClick={requestImport}>Import a model…</button>
       </div>
     );
-  } else if (pages.total === 0) {
+  } else if (pages.total === 0 && !pending.length) {
     body = (
       <div className="empty" data-testid="no-match">
         <div className="empty-title">No models match {filterText}</div>
