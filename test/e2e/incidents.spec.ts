@@ -82,6 +82,12 @@ test('incidents: hub settings, offline create, sync, pull, status change, confli
   await expect(detail.getByTestId('sync-badge')).toHaveText('synced');
   expect((await api('GET', `/api/v1/incidents/${mine.id}`, undefined, key)).status).toBe('investigating');
   await shot(page, 'incidents-detail');
+  // At 1440 px with the detail pane open the list fits its column: no sideways scroll.
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const listBox = table.locator('xpath=..');
+  await expect.poll(() => listBox.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+  await shot(page, 'incidents-detail-1440');
+  await page.setViewportSize({ width: 1360, height: 860 });
 
   // Conflict: resolved on the hub meanwhile; the local "dismissed" loses and says so.
   await api('PATCH', `/api/v1/incidents/${mine.id}`, { status: 'resolved' }, key);

@@ -21,6 +21,8 @@ export interface ModelsQuery {
 
 interface ModelsState extends ModelsQuery {
   active: number;
+  /** The selected model by name: a re-sort finds it again at its new place. */
+  activeName: string | null;
   scrollTop: number;
   /** Set before navigating back to the list so the grid takes focus when it mounts. */
   focusOnMount: boolean;
@@ -30,7 +32,7 @@ interface ModelsState extends ModelsQuery {
   toggleFilter: (k: FilterKey, v: string) => void;
   clearFilters: () => void;
   sortBy: (k: SortKey) => void;
-  setActive: (i: number) => void;
+  setActive: (i: number, name?: string | null) => void;
   setScrollTop: (y: number) => void;
 }
 
@@ -46,13 +48,15 @@ export const useModels = create<ModelsState>((set) => ({
   sort: 'updated',
   dir: 'desc',
   active: 0,
+  activeName: null,
   scrollTop: 0,
   focusOnMount: false,
   resets: 0,
-  setText: (text) => set({ text, active: 0, scrollTop: 0 }),
-  toggleFilter: (k, v) => set((s) => ({ [k]: s[k] === v ? undefined : v, active: 0, scrollTop: 0 })),
-  clearFilters: () => set((s) => ({ text: '', framework: undefined, modelType: undefined, tag: undefined, stage: undefined, scanVerdict: undefined, signature: undefined, active: 0, scrollTop: 0, resets: s.resets + 1 })),
-  sortBy: (k) => set((s) => ({ sort: k, dir: s.sort === k ? (s.dir === 'asc' ? 'desc' : 'asc') : FIRST_DIR[k], active: 0, scrollTop: 0 })),
-  setActive: (active) => set({ active }),
+  setText: (text) => set({ text, active: 0, activeName: null, scrollTop: 0 }),
+  toggleFilter: (k, v) => set((s) => ({ [k]: s[k] === v ? undefined : v, active: 0, activeName: null, scrollTop: 0 })),
+  clearFilters: () => set((s) => ({ text: '', framework: undefined, modelType: undefined, tag: undefined, stage: undefined, scanVerdict: undefined, signature: undefined, active: 0, activeName: null, scrollTop: 0, resets: s.resets + 1 })),
+  // The same rows in another order: the selected model stays selected (the table finds its new index).
+  sortBy: (k) => set((s) => ({ sort: k, dir: s.sort === k ? (s.dir === 'asc' ? 'desc' : 'asc') : FIRST_DIR[k], ...(s.activeName ? {} : { active: 0, scrollTop: 0 }) })),
+  setActive: (active, name) => set(name === undefined ? { active } : { active, activeName: name }),
   setScrollTop: (scrollTop) => set({ scrollTop }),
 }));

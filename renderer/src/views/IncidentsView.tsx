@@ -99,14 +99,15 @@ export function IncidentList({ model, showFilters = true }: { model?: string; sh
       <div className={`split${current ? ' with-detail' : ''}`}>
         <div className="card" style={{ overflowX: 'auto' }}>
           {rows.length ? (
-            <table className="table compact selectable" aria-label="Incidents">
+            // With the detail pane open the list drops Status and Category (the pane shows both), so it never scrolls sideways.
+            <table className={`table compact selectable incidents-table${current ? ' beside-detail' : ''}`} aria-label="Incidents">
               <thead><tr><th>Reported</th><th>Title</th><th>Status</th><th>Severity</th><th>Category</th><th>Model</th><th>Sync</th></tr></thead>
               <tbody>
                 {rows.map((r) => (
                   <tr key={r.local_id} className={r.local_id === selected ? 'selected' : undefined} tabIndex={0} aria-selected={r.local_id === selected}
                     onClick={() => setSelected(r.local_id)} onKeyDown={(e) => { if (e.key === 'Enter') setSelected(r.local_id); }}>
                     <td title={fmtDate(r.created_at)}>{fmtRelative(r.created_at)}</td>
-                    <td className="wrap" style={{ minWidth: '14rem' }}>{r.title}{r.conflict_note ? <span className="badge bad" style={{ whiteSpace: 'nowrap' }} title={r.conflict_note}>changed on hub</span> : null}</td>
+                    <td className="wrap incident-title">{r.title}{r.conflict_note ? <span className="badge bad" style={{ whiteSpace: 'nowrap' }} title={r.conflict_note}>changed on hub</span> : null}</td>
                     <td>{r.status}</td>
                     <td><span className={severityClass(r.severity)}>{r.severity}</span></td>
                     <td>{r.category}</td>

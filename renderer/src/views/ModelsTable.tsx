@@ -12,6 +12,8 @@ import { VerdictBadge } from './AuditPanel';
 import { SignatureBadge } from './SignaturePanel';
 
 const ROW_H = 30;
+/** How far down a re-sorted list the selected model is looked for. */
+const SEEK_LIMIT = 5000;
 const HEAD_H = 32;
 
 interface Column {
@@ -126,13 +128,38 @@ export const ModelsTable = forwardRef<ModelsTableHandle, { pages: ModelPages; la
 
   useImperativeHandle(ref, () => ({ focus: () => scrollRef.current?.focus() }), []);
 
-  // A new search, filter or sort starts at the top.
+  // A new search or filter starts at the top; a re-sort keeps the selected model selected: it is looked
+  // for in the new order (page by page, up to SEEK_LIMIT rows) and scrolled into view.
   const lastQuery = useRef(queryKey);
+  const seeking = useRef<string | null>(null);
   useEffect(() => {
     if (lastQuery.current === queryKey) return;
     lastQuery.current = queryKey;
+    seeking.current = useModels.getState().activeName;
+    if (!seeking.current) scrollRef.current?.scrollTo({ top: 0 });
+  });
+  useEffect(() => {
+    const name = seeking.current;
+    if (!name || pages.total === null) return;
+    const limit = Math.min(total, SEEK_LIMIT);
+    for (let i = 0; i < limit; i++) {
+      const m = pages.row(i);
+      if (!m) {
+        pages.ensure(i, i + 1);
+        return; // look again when that page arrives
+      }
+      if (m.name === name) {
+        seeking.current = null;
+        setActive(i, name);
+        virtualizer.scrollToIndex(i, { align: 'auto' });
+        return;
+      }
+    }
+    // Not among the first rows (or gone): start at the top as a new query does.
+    seeking.current = null;
+    setActive(0, null);
     scrollRef.current?.scrollTo({ top: 0 });
-  }, [queryKey]);
+  });
 
   useEffect(() => {
     if (!useModels.getState().focusOnMount) return;
@@ -150,7 +177,7 @@ export const ModelsTable = forwardRef<ModelsTableHandle, { pages: ModelPages; la
   const moveTo = (i: number) => {
     if (!total) return;
     const n = Math.max(0, Math.min(total - 1, i));
-    setActive(n);
+    setActive(n, pages.row(n)?.name ?? null);
     virtualizer.scrollToIndex(n, { align: 'auto' });
   };
   const open = (i: number) => {
@@ -218,7 +245,7 @@ export const ModelsTable = forwardRef<ModelsTableHandle, { pages: ModelPages; la
               aria-selected={isActive}
               className={`grid-row${isActive ? ' active' : ''}${m ? '' : ' loading'}`}
               style={{ transform: `translateY(${vi.start - top}px)`, height: ROW_H }}
-              onMouseDown={() => setActive(vi.index)}
+              onMouseDown={() => setActive(vi.index, m?.name ?? null)}
               onClick={() => open(vi.index)}
               data-name={m?.name}
             >
