@@ -153,9 +153,11 @@ export function App() {
   return (
     <div className="app">
       <SkipLink />
+      {/* The page's content comes first in the tab order (skip link → the view's search → its list); the
+          grid areas keep the sidebar and the top bar where they are on screen. */}
+      <main className="main" id="main">{view}</main>
       <Sidebar current={route.section} />
       <TopBar />
-      <main className="main" id="main">{view}</main>
       <StatusBar />
       <JobsDrawer />
       <CommandPalette />

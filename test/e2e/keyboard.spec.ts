@@ -16,16 +16,28 @@ test('skip link to the table, heading focus, palette actions, theme toggle', asy
   await views(page, 'skip-link');
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('models-grid')).toBeFocused();
-  // And without it, plain Tabs reach the table in a handful (sidebar and chips are one stop each).
+  // And without it, plain Tabs (no Enter) reach the table's first row in at most 5: skip link → filter →
+  // Import → filter chips (one stop) → the table, its first row active. Each stop is named on the way.
   await page.reload();
   await expect(page.locator('[role="row"][data-name="tidy"]')).toBeVisible();
+  const stops: string[] = [];
   let tabs = 0;
   while (tabs < 12 && !(await page.getByTestId('models-grid').evaluate((el) => el === document.activeElement))) {
     await page.keyboard.press('Tab');
     tabs++;
+    stops.push(await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      return el ? `${el.tagName.toLowerCase()}:${el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 30) ?? ''}` : 'none';
+    }));
   }
-  expect(tabs).toBeLessThanOrEqual(10);
-  test.info().annotations.push({ type: 'tabs-to-table', description: String(tabs) });
+  test.info().annotations.push({ type: 'tabs-to-table', description: `${tabs}: ${stops.join(' → ')}` });
+  expect(tabs, stops.join(' → ')).toBeLessThanOrEqual(5);
+  expect(stops[0]).toBe('a:Skip to content');
+  expect(stops[1]).toBe('input:Filter models');
+  await expect(page.getByTestId('models-grid')).toHaveAttribute('aria-activedescendant', 'model-row-0');
+  await expect(page.locator('#model-row-0')).toHaveAttribute('data-name', 'tidy');
+  await expect(page.locator('#model-row-0')).toHaveAttribute('aria-selected', 'true');
+  await views(page, 'keyboard-table-focused');
 
   // Enter opens the model: focus lands on its heading.
   await page.keyboard.press('Enter');
