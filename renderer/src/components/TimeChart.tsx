@@ -12,7 +12,20 @@ export interface ChartSeries {
   unit?: string;
 }
 
-const cssColor = (c: string): string => (c.startsWith('--') ? getComputedStyle(document.documentElement).getPropertyValue(c).trim() || '#888' : c);
+/**
+ * A CSS variable as the colour it resolves to now. The palette's values are light-dark(…) expressions,
+ * which only a property that takes a colour resolves: a hidden probe's computed `color` does.
+ */
+function cssColor(c: string): string {
+  if (!c.startsWith('--')) return c;
+  const probe = document.createElement('span');
+  probe.style.display = 'none';
+  probe.style.color = `var(${c}, #888)`;
+  document.documentElement.appendChild(probe);
+  const v = getComputedStyle(probe).color;
+  probe.remove();
+  return v || '#888';
+}
 
 const fmtValue = (v: number | null | undefined, unit = ''): string => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${Number(v.toPrecision(4))}${unit}`);
 

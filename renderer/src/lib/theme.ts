@@ -1,5 +1,5 @@
 // The in-app theme: "system" follows the OS (prefers-color-scheme), "light"/"dark" pin it by setting
-// data-theme on <html> (experience.css repeats the variables for it). Remembered in localStorage.
+// data-theme on <html>, which sets color-scheme for styles.css's one light-dark() palette. Remembered in localStorage.
 import { useEffect, useState } from 'react';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
