@@ -75,7 +75,7 @@ async function peakRss(): Promise<void> {
   makeFile(f, size);
   const home = path.join(root, 'h-rss');
   fs.rmSync(home, { recursive: true, force: true });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli/entry.ts', 'import', f], { env: { ...process.env, HALLMARK_HOME: home }, stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli/entry.ts', 'import', '--allow-unknown', f], { env: { ...process.env, HALLMARK_HOME: home }, stdio: 'ignore' });
   let peak = 0;
   const timer = setInterval(() => {
     try {
