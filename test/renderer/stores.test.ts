@@ -179,6 +179,17 @@ describe('models store', () => {
     expect(useModels.getState().dir).toBe('desc');
   });
 
+  it('a selected model stays selected across a re-sort (the table finds its new index); a filter drops it', async () => {
+    const { useModels } = await import('../../renderer/src/store/modelsStore');
+    const s = useModels.getState();
+    s.setActive(5, 'llama-7b');
+    s.sortBy('size');
+    expect(useModels.getState()).toMatchObject({ sort: 'size', activeName: 'llama-7b', active: 5 });
+    s.toggleFilter('framework', 'gguf');
+    expect(useModels.getState()).toMatchObject({ activeName: null, active: 0 });
+    s.clearFilters();
+  });
+
   it('filters toggle on and off, and clearing bumps resets so a typed draft is dropped', async () => {
     const { useModels } = await import('../../renderer/src/store/modelsStore');
     const s = useModels.getState();
