@@ -95,6 +95,9 @@ describe('jobs store', () => {
     const rows = jobRows(jobs, { u1: task('u1', 'running', { jobId: 'j1', phase: 'importing', doneBytes: 100 }) });
     expect(rows.map((r) => r.id).sort()).toEqual(['other', 'u1']);
     expect(rows.find((r) => r.id === 'u1')).toMatchObject({ title: 'Import u1', state: 'running', doneBytes: 30, message: 'waiting to start' });
+    // The job's first event can come before its id is known: it is still not a row of its own.
+    const early = jobRows({ j2: job('j2', 'queued', { title: 'Import u2' }) }, { u2: task('u2', 'running', { doneBytes: 100 }) });
+    expect(early.map((r) => r.id)).toEqual(['u2']);
     useJobs.setState({ imports: { r: task('r', 'running'), f: task('f', 'failed') } });
     useJobs.getState().dismissImport('r');
     useJobs.getState().dismissImport('f');

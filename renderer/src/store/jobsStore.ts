@@ -172,8 +172,12 @@ export type JobRowData = Job & { task?: ImportTask };
 /** One row per import: the server job an import task follows is shown through the task, not twice. */
 export function jobRows(jobs: Record<string, Job>, imports: Record<string, ImportTask>): JobRowData[] {
   const linked = new Set(Object.values(imports).map((t) => t.jobId).filter((id): id is string => Boolean(id)));
+  // The job's first event can arrive before the call that started it returns its id: until then a
+  // running import job titled like a task still waiting for its id is that task's.
+  const awaiting = new Set(Object.values(imports).filter((t) => t.state === 'running' && !t.jobId).map((t) => t.title));
+  const mine = (j: Job) => linked.has(j.id) || (j.kind === 'import' && isActive(j) && awaiting.has(j.title));
   return [
-    ...Object.values(jobs).filter((j) => !linked.has(j.id)),
+    ...Object.values(jobs).filter((j) => !mine(j)),
     ...Object.values(imports).map((t) => importRow(t, t.jobId ? jobs[t.jobId] : undefined)),
   ];
 }
