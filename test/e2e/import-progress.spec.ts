@@ -63,16 +63,27 @@ test('placeholder row with monotonic progress, not-a-model error row, one clicka
   const bad = page.locator('[data-pending="notes.txt"]');
   await expect(bad).toContainText('"notes.txt" is not a model file Hallmark recognises: it reads as plain text');
   await expect(bad.getByRole('button', { name: 'Dismiss Import notes.txt' })).toBeVisible();
-  await expect(page.getByRole('alert').filter({ hasText: 'Could not import notes.txt' }).or(page.getByRole('status').filter({ hasText: 'Could not import notes.txt' })).first()).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'notes.txt is not a model' }).or(page.getByRole('status').filter({ hasText: 'notes.txt is not a model' })).first()).toBeVisible();
   await shot(page, 'import-not-a-model-1440');
   expect((await hallmark.cli('list', '--json')).json<Array<{ model: string }>>().map((r) => r.model)).toEqual(['big-net']);
+  await shot(page, 'import-not-a-model-row');
   await bad.getByRole('button', { name: 'Dismiss Import notes.txt' }).click();
   await expect(bad).toHaveCount(0);
+  // A format Hallmark does not know can still be registered on purpose: "Import anyway".
+  const odd = path.join(hallmark.work, 'weights.custom');
+  fs.writeFileSync(odd, Buffer.from('CUSTOM-FORMAT v1 \x00\x01\x02 weights follow', 'latin1'));
+  await page.getByTestId('import-input').setInputFiles(odd);
+  const oddRow = page.locator('[data-pending="weights.custom"]');
+  await expect(oddRow).toContainText('match no model format');
+  await oddRow.getByRole('button', { name: 'Import anyway: weights.custom' }).click();
+  await expect(page.locator('[role="row"][data-name="weights.custom"]')).toBeVisible();
+  await expect(oddRow).toHaveCount(0);
 
   // The Jobs drawer: one row per import (no separate "Upload" row), rows open what they made.
   await page.getByTestId('status-jobs').click();
   const drawer = page.getByRole('dialog', { name: 'Jobs' });
-  await expect(drawer.getByRole('listitem')).toHaveCount(2);
+  await expect(drawer.getByRole('listitem')).toHaveCount(3);
+  await expect(drawer.getByRole('listitem', { name: 'Import weights.custom: done' })).toBeVisible();
   await expect(drawer.getByRole('listitem', { name: 'Import big-net.safetensors: done' })).toBeVisible();
   await expect(drawer.getByRole('listitem', { name: /^Import notes\.txt: failed/ })).toContainText('not a model file');
   await expect(drawer.getByRole('listitem', { name: /^Upload / })).toHaveCount(0);

@@ -2,7 +2,7 @@
 // browser each file is uploaded to the bridge first (folders walked with webkitGetAsEntry, relative
 // paths kept), then the upload folder is imported. Every step reports progress and every failure.
 import type { ImportResult } from '../../../electron/contract/registry';
-import { api, discardUpload, importUpload, isElectron, pathForFile, uploadFile } from '../api/client';
+import { api, ApiError, discardUpload, importUpload, isElectron, pathForFile, uploadFile } from '../api/client';
 import { modelHref } from '../lib/route';
 import { errorText, fmtBytes, q } from '../lib/format';
 import { useApp, type ImportMode } from '../store/appStore';
@@ -163,33 +163,45 @@ async function importItem(item: DropItem, mode: ImportMode): Promise<void> {
       if (jobId) void api.call('jobs.cancel', { id: jobId }).catch(() => undefined);
     },
   });
-  const fail = (e: unknown) => {
-    patchImport(id, { state: 'failed', error: errorText(e) });
-    useApp.getState().toast({ kind: 'error', title: `Could not import ${item.name}`, detail: errorText(e) });
-  };
   let upload: string | null = null;
-  try {
-    if (viaUpload) {
-      upload = await uploadItem(item, id, controller.signal);
-      if (!upload) return;
-      if (controller.signal.aborted) throw new Error('cancelled');
-      ({ jobId } = await importUpload(upload, { uploadedAs: item.name, folder: item.kind === 'folder' }));
-    } else {
-      if (!item.path) throw new Error(`no path on disk for ${q(item.name)}; drop it from a local folder`);
-      ({ jobId } = await api.call('registry.import', { path: item.path, inPlace: mode === 'in_place' }));
-    }
-  } catch (e) {
-    // Refused before a job started (not a model, bad options): the bridge kept the upload for a retry
-    // that will not come from here, so free it.
-    if (upload) void discardUpload(upload).catch(() => undefined);
-    fail(e);
-    return;
+  if (viaUpload) {
+    upload = await uploadItem(item, id, controller.signal);
+    if (!upload) return;
   }
-  patchImport(id, { phase: 'importing', jobId });
-  const { result, error } = await followImport(jobId, item.name);
-  const job = useJobs.getState().jobs[jobId];
-  if (result) patchImport(id, { state: 'done', result: { model: result.model, version: result.version } });
-  else patchImport(id, { state: job?.state === 'cancelled' ? 'cancelled' : 'failed', error });
+
+  /** Starts the server's import (the bytes are there: uploaded, or on disk) and follows it to the end. */
+  const run = async (allowUnknown: boolean): Promise<void> => {
+    try {
+      if (controller.signal.aborted) throw new Error('cancelled');
+      if (upload) {
+        ({ jobId } = await importUpload(upload, { uploadedAs: item.name, folder: item.kind === 'folder', allowUnknown }));
+      } else {
+        if (!item.path) throw new Error(`no path on disk for ${q(item.name)}; drop it from a local folder`);
+        ({ jobId } = await api.call('registry.import', { path: item.path, inPlace: mode === 'in_place', allowUnknown }));
+      }
+    } catch (e) {
+      const notModel = e instanceof ApiError && e.code === 'not_a_model';
+      // Refused before a job started. Not a model: the user may still register it ("Import anyway"),
+      // so the upload stays until they choose; anything else frees the bridge's copy now.
+      const discard = () => {
+        if (upload) void discardUpload(upload).catch(() => undefined);
+      };
+      if (!notModel) discard();
+      patchImport(id, {
+        state: 'failed', error: errorText(e),
+        retry: notModel ? { label: 'Import anyway', run: () => { patchImport(id, { state: 'running', phase: 'importing', error: null, retry: undefined, onDismiss: undefined }); void run(true); } } : undefined,
+        onDismiss: notModel ? discard : undefined,
+      });
+      useApp.getState().toast({ kind: 'error', title: notModel ? `${item.name} is not a model` : `Could not import ${item.name}`, detail: errorText(e) });
+      return;
+    }
+    patchImport(id, { phase: 'importing', jobId });
+    const { result, error } = await followImport(jobId, item.name);
+    const job = useJobs.getState().jobs[jobId];
+    if (result) patchImport(id, { state: 'done', result: { model: result.model, version: result.version } });
+    else patchImport(id, { state: job?.state === 'cancelled' ? 'cancelled' : 'failed', error });
+  };
+  await run(false);
 }
 
 /** Imports dropped or picked items with the chosen mode (browser mode always copies into the vault). */

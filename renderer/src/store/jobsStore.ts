@@ -35,6 +35,10 @@ export interface ImportTask {
   createdAt: string;
   /** Taken out of the Models table by the user. */
   dismissed?: boolean;
+  /** A way past the failure the user can choose (a file that is no known model format: "Import anyway"). */
+  retry?: { label: string; run: () => void };
+  /** Cleanup when the user dismisses the failed import (frees a kept upload). */
+  onDismiss?: () => void;
   cancel: () => void;
 }
 
@@ -112,11 +116,14 @@ export const useJobs = create<JobsState>((set, get) => ({
   }),
   dismissImport: (id) => set((s) => {
     const t = s.imports[id];
-    return t && t.state !== 'running' ? { imports: { ...s.imports, [id]: { ...t, dismissed: true } } } : s;
+    if (!t || t.state === 'running') return s;
+    t.onDismiss?.();
+    return { imports: { ...s.imports, [id]: { ...t, dismissed: true, retry: undefined, onDismiss: undefined } } };
   }),
   setDrawer: (open) => set({ drawerOpen: open }),
   clearFinished: () => {
     const { jobs, imports } = get();
+    for (const t of Object.values(imports)) if (t.state !== 'running') t.onDismiss?.();
     set({
       jobs: Object.fromEntries(Object.entries(jobs).filter(([, j]) => isActive(j))),
       imports: Object.fromEntries(Object.entries(imports).filter(([, u]) => u.state === 'running')),

@@ -47,6 +47,7 @@ function PendingRow({ t }: { t: ImportTask }) {
       ) : (
         <div role="gridcell" className="cell pending-progress">
           <span className="pending-error" role="alert" title={t.error ?? undefined}>{t.error ?? `the import ${t.state}`}</span>
+          {t.retry ? <button type="button" className="small" onClick={t.retry.run} aria-label={`${t.retry.label}: ${t.name}`}>{t.retry.label}</button> : null}
           <button type="button" className="small" onClick={() => useJobs.getState().dismissImport(t.id)} aria-label={`Dismiss ${t.title}`}>Dismiss</button>
         </div>
       )}
