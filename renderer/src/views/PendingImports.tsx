@@ -48,7 +48,11 @@ function PendingRow({ t }: { t: ImportTask }) {
         <div role="gridcell" className="cell pending-progress">
           <span className="pending-error" role="alert" title={t.error ?? undefined}>{t.error ?? `the import ${t.state}`}</span>
           {t.retry ? <button type="button" className="small" onClick={t.retry.run} aria-label={`${t.retry.label}: ${t.name}`}>{t.retry.label}</button> : null}
-          <button type="button" className="small" onClick={() => useJobs.getState().dismissImport(t.id)} aria-label={`Dismiss ${t.title}`}>Dismiss</button>
+          <button type="button" className="small" onClick={() => {
+            useJobs.getState().dismissImport(t.id);
+            // The button goes with its row: focus goes back to the table rather than to nowhere.
+            document.querySelector<HTMLElement>('[data-testid="models-grid"]')?.focus({ preventScroll: true });
+          }} aria-label={`Dismiss ${t.title}`}>Dismiss</button>
         </div>
       )}
     </div>
