@@ -69,6 +69,7 @@ test('placeholder row with monotonic progress, not-a-model error row, one clicka
   await shot(page, 'import-not-a-model-row');
   await bad.getByRole('button', { name: 'Dismiss Import notes.txt' }).click();
   await expect(bad).toHaveCount(0);
+  await expect(page.getByTestId('models-grid')).toBeFocused();
   // A format Hallmark does not know can still be registered on purpose: "Import anyway".
   const odd = path.join(hallmark.work, 'weights.custom');
   fs.writeFileSync(odd, Buffer.from('CUSTOM-FORMAT v1 \x00\x01\x02 weights follow', 'latin1'));
