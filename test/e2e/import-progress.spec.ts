@@ -6,10 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test, expect, shot } from './fixtures';
 import { writeModel } from './files';
+import { views } from './views';
 
 test('placeholder row with monotonic progress, not-a-model error row, one clickable job row per import', async ({ page, hallmark }) => {
-  // ~3 MB of real safetensors, uploaded at ~1 MB/s so the placeholder is seen moving.
-  const big = writeModel(hallmark.work, 'big-net.safetensors', 800_000, 4);
+  // ~6 MB of real safetensors, uploaded at ~1 MB/s so the placeholder is seen moving.
+  const big = writeModel(hallmark.work, 'big-net.safetensors', 1_600_000, 4);
   await page.setViewportSize({ width: 1024, height: 700 });
   await hallmark.open(page);
   await expect(page.getByTestId('empty-state')).toBeVisible();
@@ -37,11 +38,11 @@ test('placeholder row with monotonic progress, not-a-model error row, one clicka
   const placeholder = page.locator('[data-pending="big-net.safetensors"]');
   await expect(placeholder).toBeVisible();
   await expect(placeholder).toContainText('uploading');
-  await expect(placeholder).toContainText(/of 3\.\d+ MB · \d+(\.\d+)? [KM]B\/s/);
+  await expect(placeholder).toContainText(/of 6\.\d+ MB · \d+(\.\d+)? [KM]B\/s/);
   await expect(placeholder.getByRole('progressbar')).toHaveAttribute('aria-valuenow', /^([1-9]|[1-4]\d)$/);
-  await shot(page, 'import-placeholder-1024');
+  // Light and dark at 1024, 1440 and 1920 while the upload runs.
+  await views(page, 'import-placeholder');
   await page.setViewportSize({ width: 1440, height: 900 });
-  await shot(page, 'import-placeholder-1440');
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
 
   // The placeholder gives way to the real row.

@@ -40,19 +40,21 @@ function PendingRow({ t }: { t: ImportTask }) {
         <div role="gridcell" className="cell pending-progress">
           <ProgressBar done={row.fraction} total={1} label={`${t.title} progress`} state="running" />
           <span className="pending-meta">
-            {pct}%{size ? ` of ${size}` : ''}{row.bytesPerSec ? ` · ${fmtSpeed(row.bytesPerSec)}` : ''}{row.etaSec ? ` · ETA ${fmtEta(row.etaSec)}` : ''}
+            {/* Overall percent (upload + hash + scan), then the bytes of the phase running now. */}
+            {pct}%{size ? ` · ${fmtBytes(row.doneBytes)} of ${size}` : ''}{row.bytesPerSec ? ` · ${fmtSpeed(row.bytesPerSec)}` : ''}{row.etaSec ? ` · ETA ${fmtEta(row.etaSec)}` : ''}
           </span>
           <button type="button" className="small" onClick={t.cancel} aria-label={`Cancel ${t.title}`}>Cancel</button>
         </div>
       ) : (
         <div role="gridcell" className="cell pending-progress">
-          <span className="pending-error" role="alert" title={t.error ?? undefined}>{t.error ?? `the import ${t.state}`}</span>
+          {/* Actions first: visible at any width, the reason after them (in full on hover, in the toast and the Jobs drawer). */}
           {t.retry ? <button type="button" className="small" onClick={t.retry.run} aria-label={`${t.retry.label}: ${t.name}`}>{t.retry.label}</button> : null}
           <button type="button" className="small" onClick={() => {
             useJobs.getState().dismissImport(t.id);
             // The button goes with its row: focus goes back to the table rather than to nowhere.
             document.querySelector<HTMLElement>('[data-testid="models-grid"]')?.focus({ preventScroll: true });
           }} aria-label={`Dismiss ${t.title}`}>Dismiss</button>
+          <span className="pending-error" role="alert" title={t.error ?? undefined}>{t.error ?? `the import ${t.state}`}</span>
         </div>
       )}
     </div>
