@@ -86,19 +86,42 @@ export function inputFormat(file: string): 'csv' | 'jsonl' {
   return /\.(jsonl|ndjson)$/i.test(file) ? 'jsonl' : 'csv';
 }
 
+/**
+ * csv-parse (7.0.3) holds ~10 bytes per record it has parsed until its stream ends (measured: +1.2 MB per 100k
+ * records, all freed at the end), which a 10 GB file would turn into gigabytes. Each parser is therefore
+ * given a segment of at most this many records, and the next one starts at the exact byte offset where the
+ * last record ended (csv-parse reports it), so memory stays flat whatever the file's size.
+ */
+export const CSV_SEGMENT_RECORDS = 50_000;
+
 /** CSV records from `start` (a record boundary), via csv-parse; the first record of a fresh read is the header. */
 async function* csvRecords(file: string, start: number, lineBase: number, signal: AbortSignal): AsyncGenerator<RawRecord> {
-  const stream = fs.createReadStream(file, { start, highWaterMark: 1 << 20, signal });
-  const parser = stream.pipe(parse({ info: true, relax_column_count: true, bom: start === 0, skip_empty_lines: true, max_record_size: MAX_RECORD_BYTES, relax_quotes: false }));
-  try {
-    for await (const r of parser as AsyncIterable<{ record: string[]; info: { bytes: number; lines: number } }>) {
-      yield { fields: r.record, line: lineBase + r.info.lines, end: start + r.info.bytes };
+  let from = start;
+  let line = lineBase;
+  for (;;) {
+    const stream = fs.createReadStream(file, { start: from, highWaterMark: 1 << 20, signal });
+    const parser = stream.pipe(parse({ info: true, relax_column_count: true, bom: from === 0, skip_empty_lines: true, max_record_size: MAX_RECORD_BYTES, relax_quotes: false }));
+    let n = 0;
+    let end = from;
+    try {
+      for await (const r of parser as AsyncIterable<{ record: string[]; info: { bytes: number; lines: number } }>) {
+        end = from + r.info.bytes;
+        const rec = { fields: r.record, line: line + r.info.lines, end };
+        yield rec;
+        if (++n >= CSV_SEGMENT_RECORDS) {
+          line = rec.line;
+          break;
+        }
+      }
+    } catch (e) {
+      if (signal.aborted) throw e;
+      throw new HallmarkError('invalid_input', `${quote(path.basename(file))} is not valid CSV: ${(e as Error).message}`);
+    } finally {
+      parser.destroy();
+      stream.destroy();
     }
-  } catch (e) {
-    if (signal.aborted) throw e;
-    throw new HallmarkError('invalid_input', `${quote(path.basename(file))} is not valid CSV: ${(e as Error).message}`);
-  } finally {
-    stream.destroy();
+    if (n < CSV_SEGMENT_RECORDS) return;
+    from = end;
   }
 }
 

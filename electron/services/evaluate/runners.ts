@@ -23,9 +23,12 @@ export interface TabularRunner {
   predict(rows: Array<Array<number | null>>): Promise<RunnerOutput>;
 }
 
-/** Names libraries invent when a model was fitted on a bare array: they say nothing about CSV columns. */
+/**
+ * Names libraries invent when a model was fitted on a bare array (LightGBM's Column_0, CatBoost's "0"): they
+ * say nothing about the input's columns. (XGBoost reports no names at all then.)
+ */
 export function autoFeatureNames(names: string[]): boolean {
-  return names.every((n, i) => n === `Column_${i}` || n === String(i) || n === `f${i}` || n === `feature_${i}` || n === `x${i}`);
+  return names.every((n, i) => n === `Column_${i}` || n === String(i));
 }
 
 export function pythonRunner(worker: TabularWorker, model: TabularModel): TabularRunner {

@@ -28,7 +28,13 @@ def _rows(req, loaded):
             raise WorkerError("BAD_REQUEST", f"row {i} is not a list of {width} values")
     if loaded.n_features is not None and width != loaded.n_features:
         raise WorkerError("BAD_REQUEST", f"the model takes {loaded.n_features} features, rows have {width}")
-    return rows
+    import numpy as np
+
+    try:
+        # null → NaN: a missing value, which models either take (trees) or reject with their own message.
+        return np.array([[np.nan if v is None else v for v in r] for r in rows], dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise WorkerError("BAD_REQUEST", f"rows must hold numbers or null: {e}") from e
 
 
 def main():
