@@ -391,7 +391,6 @@ export async function runBatch(ctx: AppContext, o: BatchOptions, job: JobHandle,
     const upsertMat = db.prepare(`INSERT INTO materialized (model_key, entity, version_id, batch_id, prediction, probabilities, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT(model_key, entity) DO UPDATE SET version_id = excluded.version_id, batch_id = excluded.batch_id, prediction = excluded.prediction,
       probabilities = excluded.probabilities, created_at = excluded.created_at, expires_at = excluded.expires_at`);
-    const countRows = db.prepare(`SELECT count(*) AS n, sum(error IS NOT NULL) AS failed FROM eval_results WHERE batch_id = ?`);
     const saveProgress = db.prepare(`UPDATE eval_batches SET rows_done = ?, rows_failed = ?, rows_skipped = ?, resume_offset = ?, resume_line = ?, restarts = ? WHERE id = ?`);
     const latencies: number[] = resume ? (JSON.parse(resume.latencies) as number[]) : [];
     const t0 = performance.now();
@@ -476,10 +475,14 @@ export async function runBatch(ctx: AppContext, o: BatchOptions, job: JobHandle,
           upsertResult.run(batchId, r.entity, r.line, pred, probs, r.label, null);
           upsertMat.run(opened.key, r.entity, opened.versionId, batchId, pred, probs, t, expires);
         }
-        // Counted from the table: a replayed chunk (after a crash) is not counted twice.
-        const c = countRows.get(batchId) as { n: number; failed: number | null };
-        counts.failed = c.failed ?? 0;
-        counts.done = c.n - counts.failed;
+        // Rows are counted per input line: a chunk is committed together with the resume point, so a chunk
+        // replayed after a crash was never counted (an id repeated in the input counts twice, stored once).
+        for (const r of chunk) if (r.values) counts.done++;
+        else counts.failed++;
+        for (const x of out) if ('error' in x) {
+          counts.done--;
+          counts.failed++;
+        }
         saveProgress.run(counts.done, counts.failed, counts.skipped, chunkEnd, chunkLine, counts.restarts, batchId);
       }).immediate();
       offset = chunkEnd;
