@@ -63,8 +63,13 @@ export interface OpenOptions {
   file?: string;
 }
 
-/** Opens NAME@VERSION (or a version id) for tabular predictions. */
-export async function openTabular(ctx: AppContext, ref: string | number, opts: OpenOptions = {}): Promise<OpenedModel> {
+interface Choice { versionId: number; label: string; rel: string; format: string }
+
+/**
+ * Which file of NAME@VERSION runs and how, with the pickle gate applied, without loading anything: the UI
+ * calls it before starting a job so a pickle's confirmation (or refusal) is asked up front.
+ */
+export async function chooseTabular(ctx: AppContext, ref: string | number, opts: OpenOptions = {}): Promise<Choice> {
   const reg = ctx.registry;
   let v;
   if (typeof ref === 'number') v = reg.versionById(ref);
@@ -80,13 +85,7 @@ export async function openTabular(ctx: AppContext, ref: string | number, opts: O
   const onnx = named.filter((f) => /\.onnx$/i.test(f.path));
   if (runtime !== 'python' && onnx.length) {
     if (onnx.length > 1) throw new HallmarkError('ambiguous_model', `${label} has several ONNX files (${onnx.map((f) => f.path).join(', ')}); say which one`);
-    const file = reg.filePath(v.id, onnx[0]!.path);
-    try {
-      const runner = onnxRunner(await runServices(ctx).onnx().open(file));
-      return { runner, versionId: v.id, label, key: `version:${v.id}`, file: onnx[0]!.path, format: 'onnx', close: async () => undefined };
-    } catch (e) {
-      throw asEvalError(e, label);
-    }
+    return { versionId: v.id, label, rel: onnx[0]!.path, format: 'onnx' };
   }
   if (runtime === 'onnx') throw new HallmarkError('unsupported_format', `${label} has no ONNX file; run it with the Python runtime (--runtime python)`);
   // Tabular files by their bytes (a vault blob has no extension): the inspector's format, at most 64 looked at.
@@ -117,11 +116,20 @@ export async function openTabular(ctx: AppContext, ref: string | number, opts: O
         { file: c.rel, scan });
     }
   }
+  return { versionId: v.id, label, rel: c.rel, format: c.format };
+}
+
+/** Opens NAME@VERSION (or a version id) for tabular predictions. */
+export async function openTabular(ctx: AppContext, ref: string | number, opts: OpenOptions = {}): Promise<OpenedModel> {
+  const c = await chooseTabular(ctx, ref, opts);
+  const file = ctx.registry.filePath(c.versionId, c.rel);
+  const base = { versionId: c.versionId, label: c.label, key: `version:${c.versionId}`, file: c.rel, format: c.format };
   try {
+    if (c.format === 'onnx') return { ...base, runner: onnxRunner(await runServices(ctx).onnx().open(file)), close: async () => undefined };
     const worker = await tabularWorker(ctx);
-    const model = await worker.load(reg.filePath(v.id, c.rel), { format: c.format, allowPickle: c.format === 'pickle' && Boolean(opts.allowPickle) });
-    return { runner: pythonRunner(worker, model), versionId: v.id, label, key: `version:${v.id}`, file: c.rel, format: c.format, close: () => worker.unload(model) };
+    const model = await worker.load(file, { format: c.format, allowPickle: c.format === 'pickle' && Boolean(opts.allowPickle) });
+    return { ...base, runner: pythonRunner(worker, model), close: () => worker.unload(model) };
   } catch (e) {
-    throw asEvalError(e, label);
+    throw asEvalError(e, c.label);
   }
 }
