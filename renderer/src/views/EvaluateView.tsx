@@ -202,6 +202,13 @@ export function EvaluateView() {
       }
       setJob(null);
       setJobId(r.jobId);
+      // Events drive the progress; a run that ends before this view subscribed to its job is caught here.
+      const id = r.jobId;
+      void api.call('jobs.get', { id }).then((j) => setJob((cur) => cur ?? j), () => undefined);
+      void api.call('jobs.wait', { id, timeoutMs: 3_600_000 }).then((j) => {
+        setJob(j);
+        setRefresh((x) => x + 1);
+      }, () => undefined);
     } catch (e) {
       if (e instanceof ApiError && e.code === 'pickle_confirmation_required') setAsk({ models: refs, message: e.message, run: () => void start(true) });
       else setError(errorText(e));
