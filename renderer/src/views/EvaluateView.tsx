@@ -25,7 +25,8 @@ const signed = (n: unknown, d = 4) => (typeof n === 'number' ? `${n >= 0 ? '+' :
 
 type PickleAsk = { models: string[]; message: string; run: () => void };
 
-function TabularRuntimeLine() {
+/** One line on the tabular worker's Python environment, with a setup button; shown here and in Settings. */
+export function TabularRuntimeLine() {
   const st = useAsync(() => api.call('evaluate.tabularStatus', { probe: false }), 'tabular');
   const [job, setJob] = useState<Job | null>(null);
   useEffect(() => onEvent((e) => {
