@@ -536,7 +536,7 @@ export async function runBatch(ctx: AppContext, o: BatchOptions, job: JobHandle,
     }
     await flush();
     if (counts.done === 0 && counts.failed > 0) {
-      const first = db.prepare(`SELECT error FROM eval_results WHERE batch_id = ? AND error IS NOT NULL ORDER BY line LIMIT 1`).get(batchId) as { error: string };
+      const first = db.prepare(`SELECT error FROM eval_results WHERE batch_id = ? AND error IS NOT NULL ORDER BY id LIMIT 1`).get(batchId) as { error: string };
       throw new HallmarkError('every_row_failed', `every row failed (${counts.failed}); the first: ${first.error}`);
     }
     const secs = (performance.now() - t0) / 1000;
@@ -565,7 +565,7 @@ function failBatch(ctx: AppContext, job: JobHandle, e: unknown): void {
 /** A batch's counts, first errors and latency, as `hallmark predict` reports it. */
 export function batchSummary(ctx: AppContext, batchId: number): BatchResult {
   const b = getBatchRow(ctx, batchId);
-  const errors = ctx.db.prepare(`SELECT line, entity, error FROM eval_results WHERE batch_id = ? AND error IS NOT NULL ORDER BY line LIMIT ?`).all(batchId, ERRORS_SHOWN) as BatchResult['errors'];
+  const errors = ctx.db.prepare(`SELECT line, entity, error FROM eval_results WHERE batch_id = ? AND error IS NOT NULL ORDER BY id LIMIT ?`).all(batchId, ERRORS_SHOWN) as BatchResult['errors'];
   const lat = JSON.parse(b.latencies) as number[];
   let state = b.state;
   if (state === 'running' && b.job_id) {
@@ -589,7 +589,7 @@ export interface ResultRow { entity: string; line: number; prediction: Predictio
 /** Results of a batch in input order (paged: the UI shows the first N, `--output` streams them all). */
 export function* batchResults(ctx: AppContext, batchId: number, opts: { limit?: number; offset?: number } = {}): Generator<ResultRow> {
   getBatchRow(ctx, batchId);
-  const q = ctx.db.prepare(`SELECT entity, line, prediction, probabilities, label, error FROM eval_results WHERE batch_id = ? ORDER BY line LIMIT ? OFFSET ?`);
+  const q = ctx.db.prepare(`SELECT entity, line, prediction, probabilities, label, error FROM eval_results WHERE batch_id = ? ORDER BY id LIMIT ? OFFSET ?`);
   for (const r of q.iterate(batchId, opts.limit ?? -1, opts.offset ?? 0) as Iterable<{ entity: string; line: number; prediction: string | null; probabilities: string | null; label: string | null; error: string | null }>) {
     yield { entity: r.entity, line: r.line, prediction: r.prediction === null ? null : (JSON.parse(r.prediction) as Prediction), probabilities: r.probabilities ? (JSON.parse(r.probabilities) as number[]) : null, label: r.label, error: r.error };
   }

@@ -1,7 +1,8 @@
 // Batch predictions, materialized predictions and A/B comparisons (070-079).
 // eval_batches: one run of a version over a dataset file; `resume_offset`/`resume_line` point just past the
 // last committed chunk, so a batch interrupted by a dead worker or a killed app continues from there.
-// eval_results: one row per (batch, entity), UPSERTed, so a chunk replayed after a crash never duplicates.
+// eval_results: one row per (batch, entity), UPSERTed, so a chunk replayed after a crash never duplicates; rows are
+// inserted in input order, so rowid order is line order (no second index to maintain per row).
 // materialized: the latest prediction per (model_key, entity) with created_at and an optional expiry (seed
 // 003's materialized inference: fetched with a maximum age). Times are epoch milliseconds.
 import type { Migration } from '../../../native/Database';
@@ -43,6 +44,7 @@ CREATE TABLE eval_batches (
 );
 CREATE INDEX eval_batches_version ON eval_batches(version_id, id);
 CREATE TABLE eval_results (
+  id INTEGER PRIMARY KEY,
   batch_id INTEGER NOT NULL REFERENCES eval_batches(id) ON DELETE CASCADE,
   entity TEXT NOT NULL,
   line INTEGER NOT NULL,
@@ -50,9 +52,8 @@ CREATE TABLE eval_results (
   probabilities TEXT,
   label TEXT,
   error TEXT,
-  PRIMARY KEY (batch_id, entity)
-) WITHOUT ROWID;
-CREATE INDEX eval_results_line ON eval_results(batch_id, line);
+  UNIQUE (batch_id, entity)
+);
 CREATE TABLE materialized (
   model_key TEXT NOT NULL,
   entity TEXT NOT NULL,
