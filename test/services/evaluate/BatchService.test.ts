@@ -256,6 +256,29 @@ describe.skipIf(skip)('batch predictions on real models', () => {
     fs.rmSync(input);
   }, 180_000);
 
+  it('a cancelled batch keeps what it committed and resumes to the end without duplicates', async () => {
+    const input = path.join(t.dir, 'cancel.csv');
+    bigCsv(path.join(fx, 'data.csv'), input, 20_000);
+    const { jobId, promise } = startBatch(ctx, { model: 'xgb@1', input, chunkRows: 100 });
+    const off = (() => {
+      const on = (j: { id: string; doneBytes: number }) => {
+        if (j.id === jobId && j.doneBytes > 0) ctx.jobs.cancel(jobId);
+      };
+      ctx.jobs.on('job', on);
+      return () => ctx.jobs.off('job', on);
+    })();
+    await expect(promise).rejects.toThrow(/cancel/);
+    off();
+    const b = ctx.db.prepare(`SELECT id, state, rows_done FROM eval_batches WHERE job_id = ?`).get(jobId) as { id: number; state: string; rows_done: number };
+    expect(b.state).toBe('cancelled');
+    expect(b.rows_done).toBeGreaterThan(0);
+    expect(b.rows_done).toBeLessThan(20_000);
+    const { resumeBatch } = await import('../../../electron/services/evaluate/BatchService');
+    const r = await resumeBatch(ctx, b.id).promise;
+    expect(r).toMatchObject({ batch_id: b.id, rows: 20_000, state: 'done' });
+    expect(count(b.id)).toEqual({ n: 20_000, d: 20_000 });
+  }, 120_000);
+
   it('a batch started as a job reports progress and can be listed', async () => {
     const { jobId, promise } = startBatch(ctx, { model: 'gbr@1', input: path.join(fx, 'data_reg.csv'), labelColumn: 'y' });
     const r = await promise;
