@@ -40,6 +40,20 @@ for (const [variable, which] of venvs) {
   } else console.warn(`no ${which} test venv: the tests that need it are skipped or incomplete`);
 }
 
+// The tabular model worker's own venv (the product's, not a test venv: resources/trainer/setup-venv.sh tabular,
+// cached under a hash of resources/worker/requirements.txt): its tests train scikit-learn, XGBoost, LightGBM and
+// CatBoost models in it and run them through both runtimes.
+if (!process.env.HALLMARK_TABULAR_PYTHON) {
+  console.log('\n=== tabular worker venv: resources/trainer/setup-venv.sh tabular (cached after the first run)');
+  const v = spawnSync('bash', ['resources/trainer/setup-venv.sh', 'tabular'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  const py = v.stdout.trim().split('\n').pop();
+  if (v.status === 0 && py) process.env.HALLMARK_TABULAR_PYTHON = py;
+  else if (process.env.CI) {
+    console.error('could not create the tabular worker venv (resources/trainer/setup-venv.sh tabular)');
+    process.exit(1);
+  } else console.warn('no tabular worker venv: the tabular model tests are skipped');
+}
+
 for (const [name, cmd, args] of steps) {
   console.log(`\n=== ${name}: ${cmd} ${args.join(' ')}`);
   const t = Date.now();

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { CallSpec } from './define';
 import { auditCalls } from './audit';
 import { embedCalls } from './embed';
+import { evaluateCalls } from './evaluate';
 import { hardwareCalls } from './hardware';
 import { incidentsCalls } from './incidents';
 import { inferenceCalls } from './inference';
@@ -23,6 +24,7 @@ export const contract = {
   ...incidentsCalls,
   ...signingCalls,
   ...embedCalls,
+  ...evaluateCalls,
 } satisfies Record<string, CallSpec>;
 
 export type Contract = typeof contract;

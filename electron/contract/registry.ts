@@ -3,8 +3,8 @@ import { call } from './define';
 
 export const Stage = z.enum(['none', 'staging', 'production', 'archived']);
 export type Stage = z.infer<typeof Stage>;
-export const Framework = z.enum(['pytorch', 'tensorflow', 'keras', 'sklearn', 'onnx', 'huggingface', 'gguf', 'safetensors', 'xgboost', 'lightgbm', 'catboost', 'other']);
-export const ModelType = z.enum(['classification', 'regression', 'clustering', 'nlp', 'llm', 'computer_vision', 'recommendation', 'time_series', 'reinforcement_learning', 'other']);
+export const Framework = z.enum(['pytorch', 'tensorflow', 'keras', 'sklearn', 'onnx', 'huggingface', 'gguf', 'safetensors', 'xgboost', 'lightgbm', 'catboost', 'pickle', 'other']);
+export const ModelType = z.enum(['classification', 'regression', 'clustering', 'nlp', 'llm', 'computer_vision', 'recommendation', 'time_series', 'reinforcement_learning', 'embedding', 'other']);
 
 /** Model names: what a user can type on a command line without quoting surprises. */
 export const ModelName = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._ +-]*$/, 'use letters, digits, space and . _ + - (starting with a letter or digit)');

@@ -17,6 +17,7 @@ import { FILTER_INPUT_ID, ModelsView } from './views/ModelsView';
 import { AuditsView } from './views/AuditsView';
 import { IncidentsView } from './views/IncidentsView';
 import { ScansView } from './views/ScansView';
+import { EvaluateView } from './views/EvaluateView';
 import { SectionView } from './views/SectionView';
 import { TrainingView } from './views/TrainingView';
 import { SettingsView } from './views/SettingsView';
@@ -148,6 +149,7 @@ export function App() {
   else if (route.section === 'scans') view = <ScansView />;
   else if (route.section === 'incidents') view = <IncidentsView />;
   else if (route.section === 'training') view = <TrainingView />;
+  else if (route.section === 'evaluate') view = <EvaluateView />;
   else view = <SectionView section={route.section} />;
 
   return (

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# Creates (or reuses) the trainer's Python venv and prints its python on stdout. The venv's path is
-# keyed by the requirements: ~/.cache/hallmark/trainer-venv-<first 16 hex of sha256(requirements.txt)>
-# (HALLMARK_CACHE overrides ~/.cache/hallmark). A finished venv holds a `.complete` file; one
-# without it (interrupted build) is deleted and rebuilt. The TypeScript venv manager
-# (`hallmark trainer setup`) must produce the same path (see PROTOCOL.md).
+# Creates (or reuses) one of Hallmark's Python venvs and prints its python on stdout. Profiles:
+#   setup-venv.sh           the trainer: resources/trainer/requirements.txt → trainer-venv-<hash16>
+#   setup-venv.sh tabular   the tabular model worker: resources/worker/requirements.txt → tabular-venv-<hash16>
+# The venv's path is keyed by the requirements: ~/.cache/hallmark/<profile>-venv-<first 16 hex of
+# sha256(requirements.txt)> (HALLMARK_CACHE overrides ~/.cache/hallmark). A finished venv holds a
+# `.complete` file; one without it (interrupted build) is deleted and rebuilt. The TypeScript venv
+# manager (electron/services/embed/trainerEnv.ts, venvDir) must produce the same path (see PROTOCOL.md).
 # Env: PYTHON (default python3; must be 3.10+).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-req="$here/requirements.txt"
+profile="${1:-trainer}"
+case "$profile" in
+  trainer) req="$here/requirements.txt" ;;
+  tabular) req="$here/../worker/requirements.txt" ;;
+  *) echo "setup-venv: unknown profile $profile (trainer or tabular)" >&2; exit 2 ;;
+esac
 cache="${HALLMARK_CACHE:-$HOME/.cache/hallmark}"
 hash="$(sha256sum "$req" | cut -c1-16)"
-venv="$cache/trainer-venv-$hash"
+venv="$cache/$profile-venv-$hash"
 if [[ -f "$venv/.complete" ]]; then
   echo "$venv/bin/python"
   exit 0

@@ -1,6 +1,6 @@
 // The screens of /work/shared/ui.md for what exists today: every Models column (params, scan verdict,
 // signature, audit) sortable, the scan-verdict chips, the lineage graph, Compare's scan/audit diff,
-// Scans filtered by model with arrows/Esc and links both ways, later-release sections; light and dark.
+// Scans filtered by model with arrows/Esc and links both ways, the Evaluate empty state; light and dark.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
@@ -144,8 +144,8 @@ test('models columns, verdict chips, sorting, lineage, compare scan diff, scans 
   // Training is built: its empty history says what to do.
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Training' }).click();
   await expect(page.getByText('No embeds yet')).toBeVisible();
-  // Later features: a clear state in their sidebar entries.
+  // Evaluate is built: its empty state says what to do.
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Evaluate' }).click();
-  await expect(page.getByTestId('unavailable')).toContainText('Evaluate is coming in a later release');
-  await both(page, 'later-release');
+  await expect(page.getByLabel('No runs yet')).toContainText('No evaluation runs yet');
+  await both(page, 'evaluate-empty-state');
 });

@@ -30,10 +30,24 @@ const fmtEta = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${Math.round
 export function registerEmbedCommands(program: Command, cli: Cli): void {
   const trainer = program.command('trainer').description('the Python fine-tuning environment used by `hallmark embed`');
   trainer.command('setup')
-    .description('create (or reuse) the trainer venv in the cache folder and check out the llama.cpp converters')
-    .action(async () => {
-      const { setupTrainer } = await import('../../services/embed/trainerEnv');
+    .description('create (or reuse) the trainer venv in the cache folder and check out the llama.cpp converters; --profile tabular sets up the Python worker for scikit-learn, XGBoost, LightGBM and CatBoost models instead')
+    .option('--profile <profile>', 'trainer (default) | tabular', 'trainer')
+    .action(async (o: { profile: string }) => {
+      if (o.profile !== 'trainer' && o.profile !== 'tabular') cli.fail(`--profile must be trainer or tabular; got ${JSON.stringify(o.profile)}`);
       const ctx = cli.ctx();
+      if (o.profile === 'tabular') {
+        const { setupTabular } = await import('../../services/evaluate/tabularEnv');
+        const t = await ctx.jobs.run({ kind: 'trainer-setup', title: 'Set up the tabular model runtime', queue: 'trainer-setup' }, (job) =>
+          setupTabular({ signal: job.signal, onLine: (l) => {
+            job.progress(0, null, l.slice(0, 300));
+            cli.note(l);
+          } }));
+        const out = { python: t.python, venv: t.venv, versions: t.versions, reused: t.reused };
+        if (cli.json) cli.stdout.write(JSON.stringify(out) + '\n');
+        else cli.out(out, () => `tabular runtime ready: ${t.python}${t.versions ? ` (${Object.entries(t.versions).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}${t.reused ? ', reused' : ''}`);
+        return;
+      }
+      const { setupTrainer } = await import('../../services/embed/trainerEnv');
       const r = await ctx.jobs.run({ kind: 'trainer-setup', title: 'Set up the trainer', queue: 'trainer-setup' }, (job) =>
         setupTrainer({ signal: job.signal, onLine: (l) => {
           job.progress(0, null, l.slice(0, 300));
@@ -47,7 +61,16 @@ export function registerEmbedCommands(program: Command, cli: Cli): void {
   trainer.command('status')
     .description('is the trainer set up? (--probe imports torch to check it works and which device it sees)')
     .option('--probe', 'import the trainer libraries (a few seconds)')
-    .action(async (o: { probe?: boolean }) => {
+    .option('--profile <profile>', 'trainer (default) | tabular', 'trainer')
+    .action(async (o: { probe?: boolean; profile: string }) => {
+      if (o.profile === 'tabular') {
+        const { tabularStatus } = await import('../../services/evaluate/tabularEnv');
+        const t = tabularStatus({ probe: Boolean(o.probe) });
+        cli.out(t, () => `${t.state}: ${t.python}${t.versions ? ` (${Object.entries(t.versions).map(([k, v]) => `${k} ${v ?? '?'}`).join(', ')})` : ''}${t.problem ? `\n${t.problem}` : ''}`);
+        if (t.state !== 'ready') cli.fail('', 1);
+        return;
+      }
+      if (o.profile !== 'trainer') cli.fail(`--profile must be trainer or tabular; got ${JSON.stringify(o.profile)}`);
       const { trainerStatus } = await import('../../services/embed/trainerEnv');
       const s = trainerStatus({ probe: Boolean(o.probe) });
       cli.out(s, () => `${s.state}: ${s.python}${s.torch ? ` (torch ${s.torch}, device ${s.device})` : ''}${s.problem ? `\n${s.problem}` : ''}`);

@@ -5,6 +5,7 @@ import { formatZod, HallmarkError } from '../errors';
 import type { HandlersFor } from './types';
 import { auditHandlers } from './audit';
 import { embedHandlers } from './embed';
+import { evaluateHandlers } from './evaluate';
 import { hardwareHandlers } from './hardware';
 import { incidentsHandlers } from './incidents';
 import { inferenceHandlers } from './inference';
@@ -25,6 +26,7 @@ export const handlers: HandlersFor<typeof contract> = {
   ...incidentsHandlers,
   ...signingHandlers,
   ...embedHandlers,
+  ...evaluateHandlers,
 };
 
 /**

@@ -167,7 +167,7 @@ export function freeBytes(dir: string): number | null {
 }
 
 /** Runs one of the resources/trainer scripts, streaming its stderr lines; resolves with its last stdout line. */
-function runScript(script: string, args: string[], env: NodeJS.ProcessEnv, onLine: (l: string) => void, signal?: AbortSignal): Promise<string> {
+export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv, onLine: (l: string) => void, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -8,6 +8,7 @@ import { ImportOptions as ImportOptionsSchema } from '../../contract/registry';
 import type { AppContext } from '../AppContext';
 import { formatZod, HallmarkError, productError, quote } from '../errors';
 import type { JobHandle } from '../jobs/JobManager';
+import { applyDetectedMeta } from '../evaluate/detect';
 import { describeKind, fileError, hashFile, type IngestResult } from './BlobStore';
 import { safeZipPath } from './paths';
 
@@ -48,7 +49,7 @@ export interface ImportPlan {
 
 const EXT_FRAMEWORK: Record<string, string> = {
   '.gguf': 'gguf', '.safetensors': 'safetensors', '.onnx': 'onnx', '.pt': 'pytorch', '.pth': 'pytorch', '.bin': 'pytorch',
-  '.ckpt': 'pytorch', '.h5': 'keras', '.hdf5': 'keras', '.keras': 'keras', '.pkl': 'sklearn', '.joblib': 'sklearn',
+  '.ckpt': 'pytorch', '.h5': 'keras', '.hdf5': 'keras', '.keras': 'keras', '.pkl': 'pickle', '.joblib': 'pickle',
   '.pb': 'tensorflow', '.xgb': 'xgboost', '.ubj': 'xgboost', '.cbm': 'catboost',
 };
 
@@ -306,6 +307,7 @@ export async function importPath(ctx: AppContext, input: ImportOptions, job: Job
     job.throwIfCancelled();
     const files = plan.sources.map((s, i) => ({ path: s.rel, size: results[i]!.size, sha256: results[i]!.sha256, mtimeMs: s.mtimeMs ?? null }));
     const name = o.name ?? plan.defaultName;
+    const newModel = !registry.findModel(name);
     const commit = () => registry.commitVersion({
       name,
       description: o.description,
@@ -339,6 +341,9 @@ export async function importPath(ctx: AppContext, input: ImportOptions, job: Job
     }
     job.phase?.(0.5, 1);
     if (committed.created) await ctx.runVersionHooks(committed.versionId, job);
+    // A new model's framework and type come from its files' headers (a pickle's imports, an objective,
+    // ONNX outputs, GGUF metadata), never from the extension alone; what the user gave is kept.
+    if (committed.created && newModel) await applyDetectedMeta(ctx, committed.versionId, name, { framework: o.framework !== undefined, modelType: o.modelType !== undefined });
     // The verdict travels with the result: "imported" must never read as "safe" when the scan found danger.
     const scan = ctx.registry.latestScan(committed.versionId);
     const danger = ctx.registry.dangerousFindings(committed.versionId);

@@ -1,5 +1,6 @@
 import { api, bridgeToken, isElectron, modKey } from '../api/client';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { TabularRuntimeLine } from './EvaluateView';
 import { RunSettingsCard } from './RunSettingsCard';
 import { HubSettingsCard } from './IncidentsView';
 import { fmtInt } from '../lib/format';
@@ -38,6 +39,11 @@ export function SettingsView() {
           {!electron ? <p className="hint">Browser mode always copies: a browser cannot hand file paths to Hallmark, so files are uploaded. Register in place from the desktop app or with <code>hallmark import PATH --in-place</code>.</p> : null}
         </div>
         <RunSettingsCard />
+        <div className="card" aria-label="Tabular models">
+          <h2>Tabular models</h2>
+          <TabularRuntimeLine />
+          <p className="hint">Or from a terminal: <code>hallmark trainer setup --profile tabular</code>. Its venv lives in the cache folder (<code>tabular-venv-…</code>); <code>HALLMARK_TABULAR_PYTHON</code> points Hallmark at another Python instead.</p>
+        </div>
         <HubSettingsCard />
         <div className="card">
           <h2>Registry</h2>

@@ -1,0 +1,1 @@
+"""Hallmark's tabular model worker: `python -m hallmark_worker` (see ../PROTOCOL.md)."""
