@@ -8,6 +8,7 @@ import { incidentsCalls } from './incidents';
 import { inferenceCalls } from './inference';
 import { jobsCalls } from './jobs';
 import { monitoringCalls } from './monitoring';
+import { qualityCalls } from './quality';
 import { registryCalls } from './registry';
 import { scanCalls } from './scan';
 import { signingCalls } from './signing';
@@ -23,6 +24,7 @@ export const contract = {
   ...incidentsCalls,
   ...signingCalls,
   ...embedCalls,
+  ...qualityCalls,
 } satisfies Record<string, CallSpec>;
 
 export type Contract = typeof contract;

@@ -10,6 +10,7 @@ import { incidentsHandlers } from './incidents';
 import { inferenceHandlers } from './inference';
 import { jobsHandlers } from './jobs';
 import { monitoringHandlers } from './monitoring';
+import { qualityHandlers } from './quality';
 import { registryHandlers } from './registry';
 import { scanHandlers } from './scan';
 import { signingHandlers } from './signing';
@@ -25,6 +26,7 @@ export const handlers: HandlersFor<typeof contract> = {
   ...incidentsHandlers,
   ...signingHandlers,
   ...embedHandlers,
+  ...qualityHandlers,
 };
 
 /**
