@@ -7,7 +7,9 @@ import { hardwareCalls } from './hardware';
 import { incidentsCalls } from './incidents';
 import { inferenceCalls } from './inference';
 import { jobsCalls } from './jobs';
+import { healthCalls } from './health';
 import { monitoringCalls } from './monitoring';
+import { modeCalls } from './mode';
 import { qualityCalls } from './quality';
 import { registryCalls } from './registry';
 import { scanCalls } from './scan';
@@ -25,6 +27,8 @@ export const contract = {
   ...signingCalls,
   ...embedCalls,
   ...qualityCalls,
+  ...modeCalls,
+  ...healthCalls,
 } satisfies Record<string, CallSpec>;
 
 export type Contract = typeof contract;

@@ -24,6 +24,8 @@ export const commandGroups: Array<{ commands: readonly string[]; opensContext: b
   { commands: ['fingerprints', 'audit'], opensContext: true, load: async () => (await import('./audit')).registerAuditCommands },
   // Fine-tuning: the trainer runs in Python; its environment and the embed job load only here.
   { commands: ['trainer', 'embed'], opensContext: true, load: async () => (await import('./embed')).registerEmbedCommands },
+  // Operating mode and detailed health of this home.
+  { commands: ['mode', 'health'], opensContext: true, load: async () => (await import('./ops')).registerOpsCommands },
   // Data quality streams tabular files; no native runtime.
   { commands: ['quality'], opensContext: true, load: async () => (await import('./quality')).registerQualityCommands },
   // inspect and scan read files, never the registry: no context, so no registry or version hooks (and no zod) to load.

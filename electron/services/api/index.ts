@@ -9,7 +9,9 @@ import { hardwareHandlers } from './hardware';
 import { incidentsHandlers } from './incidents';
 import { inferenceHandlers } from './inference';
 import { jobsHandlers } from './jobs';
+import { healthHandlers } from './health';
 import { monitoringHandlers } from './monitoring';
+import { modeHandlers } from './mode';
 import { qualityHandlers } from './quality';
 import { registryHandlers } from './registry';
 import { scanHandlers } from './scan';
@@ -27,6 +29,8 @@ export const handlers: HandlersFor<typeof contract> = {
   ...signingHandlers,
   ...embedHandlers,
   ...qualityHandlers,
+  ...modeHandlers,
+  ...healthHandlers,
 };
 
 /**
