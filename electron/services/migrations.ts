@@ -9,10 +9,11 @@ import { incidentMigrations } from './incidents/migrations';
 import { jobMigrations } from './jobs/migrations';
 import { runMigrations } from './inference/migrations';
 import { processMigrations } from './process/migrations';
+import { monitoringMigrations } from './monitoring/migrations';
 import { qualityMigrations } from './quality/migrations';
 import { registryMigrations } from './registry/migrations';
 import { scanMigrations } from './scan/migrations';
 import { signingMigrations } from './signing/migrations';
 
-export const migrations: readonly Migration[] = [...registryMigrations, ...jobMigrations, ...scanMigrations, ...runMigrations, ...processMigrations, ...embedMigrations, ...incidentMigrations, ...signingMigrations, ...qualityMigrations]
+export const migrations: readonly Migration[] = [...registryMigrations, ...jobMigrations, ...scanMigrations, ...runMigrations, ...processMigrations, ...embedMigrations, ...incidentMigrations, ...signingMigrations, ...qualityMigrations, ...monitoringMigrations]
   .sort((a, b) => a.version - b.version);

@@ -13,6 +13,7 @@ import { resolveModel, type ResolvedModel } from './modelRef';
 import { recordPrediction } from './PredictionLog';
 import { runServices } from './RunServices';
 import { assertInferenceAllowed } from '../mode/Mode';
+import { predictionOutput } from '../monitoring/outputs';
 
 /** Native adapters throw their own errors with stable codes; the API speaks HallmarkError. */
 export function asHallmarkError(e: unknown): unknown {
@@ -100,7 +101,7 @@ export async function loadedModels(ctx: AppContext): Promise<LoadedModel[]> {
 
 /** Runs `fn`, logging one prediction row whether it succeeds or fails. */
 async function logged<T>(ctx: AppContext, m: ResolvedModel, method: 'onnx' | 'complete' | 'chat', inputsHash: string,
-  fn: () => Promise<T>, metrics: (r: T) => { tokens?: number; tokensPerSec?: number; batchSize?: number }, batchSize?: number): Promise<T & { prediction_id: number; latency_ms: number }> {
+  fn: () => Promise<T>, metrics: (r: T) => { tokens?: number; tokensPerSec?: number; batchSize?: number; outputLabel?: string | null; outputValue?: number | null }, batchSize?: number): Promise<T & { prediction_id: number; latency_ms: number }> {
   assertInferenceAllowed(ctx.db); // the operating mode's one gate for runs (training and maintenance refuse them)
   const t0 = performance.now();
   try {
@@ -143,7 +144,7 @@ async function runOnnxWith(ctx: AppContext, m: ResolvedModel, inputsHash: string
   }
   const batch = batchSizeOf(feeds);
   const s = session;
-  const r = await logged(ctx, m, 'onnx', inputsHash, async () => ({ outputs: await s.run(feeds) }), () => ({ batchSize: batch }), batch);
+  const r = await logged(ctx, m, 'onnx', inputsHash, async () => ({ outputs: await s.run(feeds) }), (res) => ({ batchSize: batch, ...predictionOutput(res.outputs) }), batch);
   return { outputs: r.outputs, batch_size: batch, latency_ms: r.latency_ms, prediction_id: r.prediction_id, model: m.label };
 }
 
