@@ -108,8 +108,14 @@ export function monitorSeries(db: Sqlite, key: string, opts: { buckets?: number;
   const rows = windowRows(db, key, opts.limit ?? 5000).reverse();
   if (!rows.length) return [];
   const buckets = Math.max(1, Math.min(opts.buckets ?? 60, rows.length));
-  const t0 = Date.parse(rows[0]!.created_at);
-  const t1 = Date.parse(rows.at(-1)!.created_at);
+  // Id order is not time order when history is recorded after the fact (PredictionInput.at): use the extremes.
+  let t0 = Infinity;
+  let t1 = -Infinity;
+  for (const r of rows) {
+    const t = Date.parse(r.created_at);
+    if (t < t0) t0 = t;
+    if (t > t1) t1 = t;
+  }
   const span = Math.max(1, t1 - t0 + 1);
   const groups: Row[][] = Array.from({ length: buckets }, () => []);
   for (const r of rows) groups[Math.min(buckets - 1, Math.floor(((Date.parse(r.created_at) - t0) / span) * buckets))]!.push(r);

@@ -57,6 +57,13 @@ export function ModeSegment() {
     return () => document.removeEventListener('mousedown', onDown);
   }, [open]);
   const m = mode?.mode ?? null;
+  // Fixed, from the button's place: the status bar's stacking context sits under the sidebar.
+  const [at, setAt] = useState<{ left: number; bottom: number } | null>(null);
+  const toggle = () => {
+    const r = box.current?.getBoundingClientRect();
+    if (r) setAt({ left: r.left, bottom: window.innerHeight - r.top + 4 });
+    setOpen(!open);
+  };
   return (
     <span className="seg mode-seg" ref={box} onKeyDown={(e) => { if (e.key === 'Escape') setOpen(false); }}>
       <button
@@ -66,14 +73,14 @@ export function ModeSegment() {
         aria-expanded={open}
         data-testid="status-mode"
         title={m ? `${MODE_TEXT[m].label} mode: ${MODE_TEXT[m].detail}. Click to switch.` : error ?? 'reading the mode…'}
-        onClick={() => setOpen(!open)}
+        onClick={toggle}
       >
         <span className={`dot ${m === 'maintenance' ? 'dot-danger' : m === 'training' ? 'dot-warn' : m ? 'dot-ok' : 'dot-muted'}`} aria-hidden="true" />
         {m ? `${MODE_TEXT[m].label} mode` : error ? 'mode unknown' : 'mode…'}
         {m === 'maintenance' ? <span className="mode-note"> · imports and jobs paused</span> : m === 'training' ? <span className="mode-note"> · model runs paused</span> : null}
       </button>
       {open ? (
-        <div className="mode-menu" role="menu" aria-label="Operating mode">
+        <div className="mode-menu" role="menu" aria-label="Operating mode" style={at ? { left: at.left, bottom: at.bottom } : undefined}>
           {MODES.map((x, i) => (
             <button
               key={x}

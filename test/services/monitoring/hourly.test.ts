@@ -112,3 +112,15 @@ describe('hourly monitoring', () => {
     expect(predictionOutput([{ name: 'y', type: 'float32', dims: [1, 2], data: [3.5, 1] }])).toEqual({ outputLabel: null, outputValue: null });
   });
 });
+
+describe('series with history recorded out of id order', () => {
+  it('buckets by time even when later ids carry earlier times (no crash)', async () => {
+    const { monitorSeries } = await import('../../../electron/services/monitoring/Monitor');
+    const m = model('late');
+    recordPrediction(ctx.db, { model: m, method: 'onnx', latencyMs: 3, inputsHash: 'h', at: new Date(T0 + 10 * H) });
+    for (let i = 0; i < 5; i++) recordPrediction(ctx.db, { model: m, method: 'onnx', latencyMs: 5, inputsHash: 'h', at: new Date(T0 + i * H) });
+    const s = monitorSeries(ctx.db, m.key, { buckets: 11 });
+    expect(s.reduce((a, p) => a + p.count, 0)).toBe(6);
+    expect(s[0]!.t).toBe(new Date(T0).toISOString());
+  });
+});
