@@ -18,7 +18,7 @@ test('maintenance mode from the status bar refuses an import with how to leave i
   await seg.click();
   await page.getByRole('menuitemradio', { name: /Maintenance/ }).click();
   await expect(seg).toHaveText(/Maintenance mode · imports and jobs paused/);
-  await expect((await hallmark.cli('mode', '--json')).json<{ mode: string }>().mode).toBe('maintenance');
+  expect((await hallmark.cli('mode', '--json')).json<{ mode: string }>().mode).toBe('maintenance');
 
   const f = writeModel(hallmark.work, 'blocked.safetensors', 256, 1);
   await page.getByTestId('import-input').setInputFiles(f.path);
