@@ -135,8 +135,8 @@ function LivePanel({ model, version, datasetPath, onReport }: { model: string; v
             : <>No baseline for {model}@{version} yet: give the training data below and save it as the baseline (or <code>hallmark quality baseline {model}@{version} --input train.csv</code>).</>}
       </p>
       <form className="dq-form" onSubmit={(e) => { e.preventDefault(); if (path.trim() && b) void check(path.trim()); }}>
-        <label className="sr-only" htmlFor={`dq-path-${model}-${version}`}>Dataset path</label>
-        <input id={`dq-path-${model}-${version}`} type="text" placeholder="/path/to/data.csv or .jsonl" value={path} onChange={(e) => setPath(e.target.value)} aria-label="Dataset path" spellCheck={false} />
+        {/* aria-label, not an .sr-only label: that one is absolutely positioned and, in a scrolled tab panel, stretched the document. */}
+        <input type="text" placeholder="/path/to/data.csv or .jsonl" value={path} onChange={(e) => setPath(e.target.value)} aria-label="Dataset path" spellCheck={false} />
         <button type="submit" className="primary" disabled={!path.trim() || !b || busy !== null} title={b ? 'Check this file against the baseline' : 'Save a baseline first'}>{busy === 'check' ? 'Checking…' : 'Check data'}</button>
         <button type="button" onClick={() => void saveBaseline()} disabled={!path.trim() || busy !== null}>{busy === 'baseline' ? 'Profiling…' : b ? 'Replace baseline' : 'Save as baseline'}</button>
       </form>
