@@ -17,7 +17,7 @@ export function diskWarnBytes(): number {
 /** Below this an import or a WAL checkpoint can fail outright. */
 const DISK_FAIL_BYTES = 512 * MiB;
 
-const fmt = (n: number) => (n >= GiB ? `${(n / GiB).toFixed(1)} GiB` : `${Math.round(n / MiB)} MiB`);
+const fmt = (n: number) => (n >= GiB ? `${(n / GiB).toFixed(1)} GiB` : n >= MiB ? `${Math.round(n / MiB)} MiB` : `${Math.max(1, Math.round(n / 1024))} KiB`);
 
 function fileSize(p: string): number {
   try {
