@@ -91,12 +91,17 @@ class ColumnProfiler {
       this.missing++;
       return;
     }
-    const key = categoryOf(c);
-    const had = this.cats.get(key);
-    if (had !== undefined) this.cats.set(key, had + 1);
-    else if (this.cats.size < MAX_DISTINCT) this.cats.set(key, 1);
-    else this.overflow++;
     const x = numberOf(c);
+    // Once a column is plainly numeric (1000 values, ≥ 99 % numbers) its numbers stop being counted as
+    // categories: hashing every distinct float was most of the profiling time. Should it still end up
+    // categorical, those numbers are in "other" (and distinct_capped says the count is partial).
+    if (x === null || !this.numericSettled()) {
+      const key = categoryOf(c);
+      const had = this.cats.get(key);
+      if (had !== undefined) this.cats.set(key, had + 1);
+      else if (this.cats.size < MAX_DISTINCT) this.cats.set(key, 1);
+      else this.overflow++;
+    } else this.overflow++;
     if (x === null) {
       this.nonNumeric++;
       return;
@@ -109,6 +114,10 @@ class ColumnProfiler {
       if (j < RESERVOIR_SIZE) this.reservoir[j] = x;
     }
     this.seen++;
+  }
+
+  private numericSettled(): boolean {
+    return this.moments.n >= 1000 && this.nonNumeric <= 0.01 * (this.moments.n + this.nonNumeric);
   }
 
   profile(rows: number): ColumnProfile {
