@@ -1,7 +1,7 @@
 // The quality.* calls through the contract dispatcher (as the renderer and the bridge make them): they run
 // as jobs, store the baseline and the last check per version, and are refused in maintenance mode.
 import { afterAll, describe, expect, it } from 'vitest';
-import { QualityReport } from '../../../electron/contract/quality';
+import { QualityBaseline, QualityReport } from '../../../electron/contract/quality';
 import { dispatch } from '../../../electron/services/api/index';
 import { importInto, tempHome, writeAt } from '../../helpers/tempHome';
 import { rows, toCsv } from './synthetic';
@@ -18,7 +18,7 @@ describe('quality API', () => {
     await expect(dispatch(t.ctx, 'quality.check', { ...ref, input: writeAt(t.dir, 'x.csv', 'a\n1\n') })).rejects.toMatchObject({ code: 'no_baseline' });
 
     const train = writeAt(t.dir, 'train.csv', toCsv(rows(2000, 1)));
-    const b = await dispatch(t.ctx, 'quality.baseline', { ...ref, input: train });
+    const b = QualityBaseline.parse(await dispatch(t.ctx, 'quality.baseline', { ...ref, input: train }));
     expect(b).toMatchObject({ model: 'm', version: 1, rows: 2000, columns: 5, source: train });
     expect(await dispatch(t.ctx, 'quality.getBaseline', ref)).toMatchObject({ id: b.id });
 
