@@ -242,18 +242,24 @@ export async function checkSource(base: Profile, src: RowSource): Promise<CheckR
       checkers.push(b ? new ColumnChecker(b, mapped) : null);
     }
   };
-  for await (const row of src.rows) {
-    if (mapped < src.columns.length) {
-      mapColumns();
-      // A JSONL key first seen now was absent, so missing, in every earlier row.
-      for (const ch of checkers) {
-        if (ch && ch.count < src.stats.rows - 1) {
-          ch.missing += src.stats.rows - 1 - ch.count;
-          ch.count = src.stats.rows - 1;
+  let before = 0; // rows before the current one
+  let active: ColumnChecker[] = [];
+  for await (const batch of src.batches) {
+    for (const row of batch) {
+      if (mapped < src.columns.length) {
+        mapColumns();
+        active = checkers.filter((c): c is ColumnChecker => c !== null);
+        // A JSONL key first seen now was absent, so missing, in every earlier row.
+        for (const ch of active) {
+          if (ch.count < before) {
+            ch.missing += before - ch.count;
+            ch.count = before;
+          }
         }
       }
+      for (const ch of active) ch.add(row[ch.index]);
+      before++;
     }
-    for (const ch of checkers) if (ch) ch.add(row[ch.index]);
   }
   mapColumns();
   checkers = checkers.filter(Boolean);

@@ -169,16 +169,21 @@ class ColumnProfiler {
 export async function profileSource(src: RowSource, seed = 0x5eed): Promise<Profile> {
   const rand = prng(seed);
   const cols: ColumnProfiler[] = [];
-  for await (const row of src.rows) {
-    while (cols.length < src.columns.length) cols.push(new ColumnProfiler(src.columns[cols.length]!, rand));
-    // JSONL columns that appear late were missing before: pad their counts when they first show up.
-    for (let i = 0; i < cols.length; i++) {
-      const col = cols[i]!;
-      if (col.count < src.stats.rows - 1) {
-        col.missing += src.stats.rows - 1 - col.count;
-        col.count = src.stats.rows - 1;
+  let seen = 0; // rows before the current one
+  for await (const batch of src.batches) {
+    for (const row of batch) {
+      if (cols.length < src.columns.length) {
+        while (cols.length < src.columns.length) cols.push(new ColumnProfiler(src.columns[cols.length]!, rand));
+        // JSONL columns that appear late were missing before: pad their counts when they first show up.
+        for (const col of cols) {
+          if (col.count < seen) {
+            col.missing += seen - col.count;
+            col.count = seen;
+          }
+        }
       }
-      col.add(row[i]);
+      for (let i = 0; i < cols.length; i++) cols[i]!.add(row[i]);
+      seen++;
     }
   }
   while (cols.length < src.columns.length) cols.push(new ColumnProfiler(src.columns[cols.length]!, rand));

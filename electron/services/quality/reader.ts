@@ -16,6 +16,7 @@ export const MAX_RECORD_BYTES = 1 << 20;
 export const MAX_COLUMNS = 2000;
 /** Long cell values are cut before they become category keys or examples. */
 export const MAX_CELL_CHARS = 200;
+export const BATCH = 512;
 
 export interface SourceStats {
   bytes: number;
@@ -35,7 +36,11 @@ export interface RowSource {
   format: TableFormat;
   /** Column names in order. For JSONL it grows as new keys appear; rows index into it. */
   columns: string[];
-  rows: AsyncIterable<Cell[]>;
+  /**
+   * Rows in batches (up to BATCH each), in file order: a per-row async step cost more than the statistics.
+   * `columns` is already as long as any row of a batch when the batch arrives.
+   */
+  batches: AsyncIterable<Cell[][]>;
   stats: SourceStats;
 }
 
@@ -79,8 +84,8 @@ export function fromStream(input: Readable, opts: OpenOptions & { format: TableF
   input.on('error', (e) => counter.destroy(e));
   input.pipe(counter);
   const columns: string[] = [];
-  const rows = opts.format === 'csv' ? csvRows(counter, columns, stats, opts.signal) : jsonlRows(counter, columns, stats, opts.signal);
-  return { format: opts.format, columns, rows, stats };
+  const batches = opts.format === 'csv' ? csvRows(counter, columns, stats, opts.signal) : jsonlRows(counter, columns, stats, opts.signal);
+  return { format: opts.format, columns, batches, stats };
 }
 
 function unreadable(e: unknown, what: string): HallmarkError {
@@ -102,7 +107,37 @@ function setHeader(columns: string[], names: readonly string[], stats: SourceSta
   }
 }
 
-async function* csvRows(input: Readable, columns: string[], stats: SourceStats, signal?: AbortSignal): AsyncGenerator<Cell[]> {
+/** What a readable stream has buffered, in batches, synchronously; waits only when its buffer is empty. */
+async function* drain<T>(stream: Readable): AsyncGenerator<T[]> {
+  let ended = false;
+  let failed: unknown = null;
+  stream.on('end', () => (ended = true));
+  stream.on('error', (e) => (failed = e));
+  for (;;) {
+    const batch: T[] = [];
+    let x: T | null;
+    while (batch.length < BATCH && (x = stream.read() as T | null) !== null) batch.push(x);
+    if (batch.length) {
+      yield batch;
+      continue;
+    }
+    if (failed) throw failed;
+    if (ended || stream.readableEnded) return;
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        stream.off('readable', wake);
+        stream.off('end', wake);
+        stream.off('error', wake);
+        resolve();
+      };
+      stream.on('readable', wake);
+      stream.on('end', wake);
+      stream.on('error', wake);
+    });
+  }
+}
+
+async function* csvRows(input: Readable, columns: string[], stats: SourceStats, signal?: AbortSignal): AsyncGenerator<Cell[][]> {
   // The first ragged record's line is taken in on_record, while the parser is on it (it reads ahead, so
   // its live counter is later by the time we see the record); cheaper than `info: true` on every record.
   let expected = -1;
@@ -119,19 +154,23 @@ async function* csvRows(input: Readable, columns: string[], stats: SourceStats, 
   input.pipe(parser);
   let header = true;
   try {
-    for await (const rec of parser as AsyncIterable<string[]>) {
+    for await (const batch of drain<string[]>(parser)) {
       if (signal?.aborted) throw new HallmarkError('cancelled', 'cancelled');
+      let start = 0;
       if (header) {
         header = false;
-        setHeader(columns, rec, stats);
-        continue;
+        setHeader(columns, batch[0]!, stats);
+        start = 1;
       }
-      stats.rows++;
-      if (rec.length !== columns.length) {
-        stats.ragged++;
-        stats.firstRaggedLine ??= firstRagged;
+      const out = start ? batch.slice(start) : batch;
+      for (const rec of out) {
+        if (rec.length !== columns.length) {
+          stats.ragged++;
+          stats.firstRaggedLine ??= firstRagged;
+        }
       }
-      yield rec;
+      stats.rows += out.length;
+      if (out.length) yield out;
     }
   } catch (e) {
     throw unreadable(e, 'the CSV');
@@ -147,12 +186,13 @@ function toCell(v: unknown): Cell {
   return JSON.stringify(v).slice(0, MAX_CELL_CHARS);
 }
 
-async function* jsonlRows(input: Readable, columns: string[], stats: SourceStats, signal?: AbortSignal): AsyncGenerator<Cell[]> {
+async function* jsonlRows(input: Readable, columns: string[], stats: SourceStats, signal?: AbortSignal): AsyncGenerator<Cell[][]> {
   // readline keeps at most one line; a line over the record limit is counted as bad rather than buffered on.
   const rl = readline.createInterface({ input, crlfDelay: Infinity });
   const index = new Map<string, number>();
   let line = 0;
   let any = false;
+  let batch: Cell[][] = [];
   try {
     for await (const raw of rl) {
       if (signal?.aborted) throw new HallmarkError('cancelled', 'cancelled');
@@ -183,8 +223,13 @@ async function* jsonlRows(input: Readable, columns: string[], stats: SourceStats
         row[i] = toCell(v);
       }
       stats.rows++;
-      yield row;
+      batch.push(row);
+      if (batch.length >= BATCH) {
+        yield batch;
+        batch = [];
+      }
     }
+    if (batch.length) yield batch;
   } catch (e) {
     throw unreadable(e, 'the JSON lines file');
   } finally {
