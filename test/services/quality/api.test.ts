@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { QualityBaseline, QualityReport } from '../../../electron/contract/quality';
 import { dispatch } from '../../../electron/services/api/index';
+import { checkInput, saveBaseline } from '../../../electron/services/quality/QualityService';
 import { importInto, tempHome, writeAt } from '../../helpers/tempHome';
 import { rows, toCsv } from './synthetic';
 
@@ -41,4 +42,15 @@ describe('quality API', () => {
     expect((t.ctx.db.prepare(`SELECT count(*) AS n FROM quality_baselines`).get() as { n: number }).n).toBe(0);
     expect((t.ctx.db.prepare(`SELECT count(*) AS n FROM quality_checks`).get() as { n: number }).n).toBe(0);
   }, 30_000);
+
+  it('a check is a cancellable job: cancelling it mid-file stops the stream and stores nothing', async () => {
+    await importInto(t.ctx, { path: writeAt(t.dir, 'c.onnx', 'onnx-c') });
+    await saveBaseline(t.ctx, 'c', 1, writeAt(t.dir, 'c-train.csv', toCsv(rows(1000, 1))));
+    const big = writeAt(t.dir, 'big.csv', toCsv(rows(300_000, 2)));
+    const { id, promise } = t.ctx.jobs.start({ kind: 'quality-check', title: 'check big' }, (job) => checkInput(t.ctx, 'c', 1, big, { job }));
+    setTimeout(() => t.ctx.jobs.cancel(id), 150);
+    await expect(promise).rejects.toMatchObject({ code: 'cancelled' });
+    expect(t.ctx.jobs.get(id).state).toBe('cancelled');
+    expect(await dispatch(t.ctx, 'quality.lastCheck', { name: 'c', version: 1 })).toBeNull();
+  }, 60_000);
 });
