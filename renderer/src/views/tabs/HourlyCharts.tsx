@@ -13,8 +13,12 @@ export function HourlyCharts({ model, refresh }: { model: ModelRef; refresh: num
   const key = JSON.stringify(model);
   const data = useAsync(() => api.call('monitor.hourly', { model, hours: 48 }), key, refresh);
   const charts = useMemo(() => {
-    const h = data.data;
-    if (!h) return null;
+    const d = data.data;
+    if (!d) return null;
+    // One hour alone gives the time axis nothing to span: show the hours around it as gaps.
+    const gap = (t: number) => ({ t: new Date(t).toISOString(), count: 0, errors: 0, error_rate: null, latency_p50: null, latency_p95: null, latency_p99: null, drift_psi: null, drift_status: null });
+    const only = d.points.length === 1 ? Date.parse(d.points[0]!.t) : null;
+    const h = only === null ? d : { ...d, points: [gap(only - 3600_000), ...d.points, gap(only + 3600_000)] };
     const times = h.points.map((p) => p.t);
     const latency: ChartSeries[] = [
       { label: 'p50', values: h.points.map((p) => p.latency_p50), color: '--accent', unit: ' ms' },
@@ -48,7 +52,12 @@ export function HourlyCharts({ model, refresh }: { model: ModelRef; refresh: num
         <TimeChart title="Latency percentiles per hour" times={charts.times} series={charts.latency} />
         <TimeChart title="Error rate per hour" times={charts.times} series={charts.errors} />
         {charts.drift.length ? <TimeChart title={`Prediction drift per hour (PSI of ${METRIC_TEXT[h.drift_metric!]})`} times={charts.times} series={charts.drift} />
-          : <p className="muted">No output drift: this model's predictions record no class, value or tokens/s yet.</p>}
+          : (
+            <figure className="chart">
+              <figcaption>Prediction drift per hour</figcaption>
+              <p className="muted">Nothing to compare yet: this model's predictions record no class, value or tokens/s. A batch run or a classifier with a label output fills them.</p>
+            </figure>
+          )}
       </div>
     </section>
   );
