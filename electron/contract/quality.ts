@@ -124,6 +124,8 @@ export const QualityReport = z.object({
   findings: z.array(QualityFinding),
   columns: z.array(ColumnCheck),
   extra_columns: z.array(z.string()),
+  /** True when only the first `max_rows` rows were read (a quick check before a batch run). */
+  partial: z.boolean(),
   checked_at: z.string(),
 });
 export type QualityReport = z.infer<typeof QualityReport>;
@@ -135,7 +137,8 @@ const InputPath = z.string().min(1).max(4096);
 export const qualityCalls = {
   'quality.baseline': call(z.object({ name: Name, version: Version, input: InputPath }), QualityBaseline),
   'quality.getBaseline': call(z.object({ name: Name, version: Version }), QualityBaseline.nullable(), { readonly: true }),
-  'quality.check': call(z.object({ name: Name, version: Version, input: InputPath }), QualityReport),
+  /** `max_rows`: read only the first rows (the quick pre-run check); the whole file otherwise. */
+  'quality.check': call(z.object({ name: Name, version: Version, input: InputPath, max_rows: z.number().int().min(1).max(1e9).optional() }), QualityReport),
   /** The newest stored check of a version (what EvaluateView shows before a batch run), or null. */
   'quality.lastCheck': call(z.object({ name: Name, version: Version }), QualityReport.nullable(), { readonly: true }),
 };

@@ -36,6 +36,10 @@ describe('hallmark quality', () => {
     expect(drifted.code).toBe(1);
     expect(drifted.json.findings.map((f: { kind: string; column: string }) => `${f.kind}:${f.column}`).sort()).toEqual(['mean_shift:age', 'missing_column:score', 'psi:age']);
 
+    const quick = await hallmark('--json', 'quality', 'check', 'tab@1', '--input', path.join(dir, 'drift.csv'), '--max-rows', '100');
+    expect(quick.json).toMatchObject({ rows: 100, partial: true });
+    expect((await hallmark('--json', 'quality', 'check', 'tab@1', '--input', train, '--max-rows', '0')).code).toBe(2);
+
     const text = await hallmark('quality', 'check', 'tab@1', '--input', path.join(dir, 'drift.csv'));
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/\[alert\] column "score" of the baseline is not in the input/);

@@ -31,7 +31,7 @@ async function runOr2<T>(cli: Cli, fn: () => Promise<T>): Promise<T> {
 }
 
 export function human(r: QualityReport): string {
-  const lines = [`${r.model}@${r.version}: ${r.status.toUpperCase()} — ${r.rows} row(s) of ${r.source} against a baseline of ${r.baseline_rows}`];
+  const lines = [`${r.model}@${r.version}: ${r.status.toUpperCase()} — ${r.partial ? 'the first ' : ''}${r.rows} row(s) of ${r.source} against a baseline of ${r.baseline_rows}`];
   for (const f of r.findings) lines.push(`  [${f.severity}] ${f.message}\n         → ${f.advice}`);
   if (!r.findings.length) lines.push('  no findings: missingness, drift, outliers and schema match the baseline');
   lines.push('', 'column                       type         missing     PSI      z     outliers  status');
@@ -67,7 +67,10 @@ export function registerQualityCommands(program: Command, cli: Cli): void {
     .description('check an input against the baseline: missingness, drift (PSI, z), outliers, new categories, schema; exit 1 on warnings')
     .requiredOption('--input <file>', 'CSV or JSON lines file to check')
     .option('--format <f>', 'csv or jsonl (default: from the file name)')
-    .action(async (r: string, o: { input: string; format?: string }) => {
+    .option('--max-rows <n>', 'check only the first N rows (a quick look before a long run)')
+    .action(async (r: string, o: { input: string; format?: string; maxRows?: string }) => {
+      const maxRows = o.maxRows === undefined ? undefined : Number(o.maxRows);
+      if (maxRows !== undefined && !(Number.isInteger(maxRows) && maxRows >= 1)) cli.fail(`--max-rows must be a whole number ≥ 1, got ${JSON.stringify(o.maxRows)}`);
       const { name, version } = ref(cli, r);
       const fmt = format(cli, o.format);
       const { checkInput } = await import('../../services/quality/QualityService');
@@ -75,7 +78,7 @@ export function registerQualityCommands(program: Command, cli: Cli): void {
       const print = progressPrinter(cli, 'check');
       const report = await runOr2(cli, () => ctx.jobs.run({ kind: 'quality-check', title: `Data-quality check for ${name}@${version}`, queue: 'quality' }, (job) => {
         const orig = job.progress.bind(job);
-        return checkInput(ctx, name, version, o.input, { ...(fmt ? { format: fmt } : {}), job: { ...job, progress: (d, t, m) => { orig(d, t, m); print(d, t ?? null); } } });
+        return checkInput(ctx, name, version, o.input, { ...(fmt ? { format: fmt } : {}), ...(maxRows ? { maxRows } : {}), job: { ...job, progress: (d, t, m) => { orig(d, t, m); print(d, t ?? null); } } });
       }));
       cli.out(report, () => human(report));
       if (report.status !== 'ok') cli.fail('', 1);

@@ -22,6 +22,8 @@ function toBaseline(row: BaselineRow, model: string, version: number): QualityBa
 
 export interface QualityRunOptions {
   format?: TableFormat;
+  /** Check only the first rows (the quick check before a batch run). */
+  maxRows?: number;
   job?: JobHandle;
 }
 
@@ -53,11 +55,11 @@ export async function checkInput(ctx: AppContext, name: string, version: number,
     throw new HallmarkError('no_baseline', `${name}@${version} has no data-quality baseline: save one from its training data with \`hallmark quality baseline ${name}@${version} --input train.csv\``);
   }
   const src = openTable(input, { ...(opts.format ? { format: opts.format } : {}), ...(opts.job ? { signal: opts.job.signal } : {}), onProgress: progressOf(opts.job) });
-  const res = await checkSource(base.profile, src);
+  const res = await checkSource(base.profile, src, opts.maxRows ? { maxRows: opts.maxRows } : {});
   const report: QualityReport = {
     baseline_id: base.id, model: base.model, version: base.version, source: path.resolve(input), format: src.format,
     rows: res.rows, baseline_rows: base.rows, status: res.status, findings: res.findings, columns: res.columns, extra_columns: res.extra_columns,
-    checked_at: new Date().toISOString(),
+    partial: res.partial, checked_at: new Date().toISOString(),
   };
   ctx.db.prepare(`INSERT INTO quality_checks (baseline_id, version_id, created_at, source, status, report) VALUES (?, ?, ?, ?, ?, ?)`)
     .run(base.id, base.version_id, report.checked_at, report.source, report.status, JSON.stringify(report));

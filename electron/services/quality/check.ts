@@ -225,6 +225,8 @@ function binLabels(edges: readonly number[]): string[] {
 
 export interface CheckResult {
   rows: number;
+  /** Stopped after `maxRows`: the rest of the file was not read. */
+  partial: boolean;
   status: 'ok' | 'warn' | 'alert';
   findings: QualityFinding[];
   columns: ColumnCheck[];
@@ -232,7 +234,9 @@ export interface CheckResult {
 }
 
 /** Streams the source through one checker per baseline column and judges each at the end. */
-export async function checkSource(base: Profile, src: RowSource): Promise<CheckResult> {
+export async function checkSource(base: Profile, src: RowSource, opts: { maxRows?: number } = {}): Promise<CheckResult> {
+  const maxRows = opts.maxRows ?? Infinity;
+  let partial = false;
   const byName = new Map(base.columns.map((c) => [c.name, c]));
   let checkers: Array<ColumnChecker | null> = [];
   let mapped = 0;
@@ -244,8 +248,12 @@ export async function checkSource(base: Profile, src: RowSource): Promise<CheckR
   };
   let before = 0; // rows before the current one
   let active: ColumnChecker[] = [];
-  for await (const batch of src.batches) {
+  outer: for await (const batch of src.batches) {
     for (const row of batch) {
+      if (before >= maxRows) {
+        partial = true;
+        break outer; // leaving the loop closes the reader (its finally destroys the streams)
+      }
       if (mapped < src.columns.length) {
         mapColumns();
         active = checkers.filter((c): c is ColumnChecker => c !== null);
@@ -263,7 +271,7 @@ export async function checkSource(base: Profile, src: RowSource): Promise<CheckR
   }
   mapColumns();
   checkers = checkers.filter(Boolean);
-  const rows = src.stats.rows;
+  const rows = before;
   const findings: QualityFinding[] = [];
   const file: QualityFinding[] = [];
   if (!rows) file.push(finding('no_rows', 'alert', null, 'the input has a header but no data rows', 'check that the export step wrote the data, not only the header'));
@@ -305,5 +313,5 @@ export async function checkSource(base: Profile, src: RowSource): Promise<CheckR
   const order = { alert: 0, warn: 1, info: 2 } as const;
   all.sort((a, b) => order[a.severity] - order[b.severity]);
   const status = all.some((f) => f.severity === 'alert') ? 'alert' : all.some((f) => f.severity === 'warn') ? 'warn' : 'ok';
-  return { rows, status, findings: all, columns, extra_columns: extra };
+  return { rows, partial, status, findings: all, columns, extra_columns: extra };
 }

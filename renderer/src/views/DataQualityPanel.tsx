@@ -12,7 +12,12 @@ import '../quality.css';
 
 export type DataQualityPanelProps =
   | { model: string; version: number; datasetPath?: string; onReport?: (r: QualityReport) => void }
+  /** EvaluateView's slot: `model` is NAME@VERSION and `input` the dataset being typed (checked after a pause). */
+  | { model: string; input: string; onReport?: (r: QualityReport) => void }
   | { report: QualityReport };
+
+/** Rows read by the automatic check of a dataset handed in by another view (a quick look before a long run). */
+export const QUICK_ROWS = 100_000;
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(x > 0 && x < 0.01 ? 2 : 1)}%`);
 const num = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : Number(x.toFixed(d)).toString());
@@ -46,7 +51,7 @@ export function QualityReportView({ report }: { report: QualityReport }) {
       <div className={`banner ${report.status === 'alert' ? 'error' : report.status === 'warn' ? 'warn' : 'ok'}`} role={report.status === 'ok' ? 'status' : 'alert'}>
         <div>
           <strong>{report.status === 'ok' ? 'Data matches the baseline' : `Data quality: ${alerts ? `${alerts} alert${alerts === 1 ? '' : 's'}` : ''}${alerts && warns ? ', ' : ''}${warns ? `${warns} warning${warns === 1 ? '' : 's'}` : ''}`}</strong>
-          <div className="banner-detail">{fmtInt(report.rows)} rows of {report.source} checked against a baseline of {fmtInt(report.baseline_rows)} rows ({report.model}@{report.version}) · {fmtRelative(report.checked_at)}</div>
+          <div className="banner-detail">{report.partial ? 'the first ' : ''}{fmtInt(report.rows)} rows of {report.source} checked against a baseline of {fmtInt(report.baseline_rows)} rows ({report.model}@{report.version}) · {fmtRelative(report.checked_at)}</div>
         </div>
       </div>
       {report.findings.length ? (
@@ -91,11 +96,11 @@ function LivePanel({ model, version, datasetPath, onReport }: { model: string; v
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<'check' | 'baseline' | null>(null);
 
-  const check = async (p: string) => {
+  const check = async (p: string, quick = false) => {
     setBusy('check');
     setError(null);
     try {
-      const r = await api.call('quality.check', { ...ref, input: p });
+      const r = await api.call('quality.check', { ...ref, input: p, ...(quick ? { max_rows: QUICK_ROWS } : {}) });
       setReport(r);
       onReport?.(r);
     } catch (e) {
@@ -121,7 +126,7 @@ function LivePanel({ model, version, datasetPath, onReport }: { model: string; v
   useEffect(() => {
     if (!datasetPath) return;
     setPath(datasetPath);
-    if (baseline.data) void check(datasetPath);
+    if (baseline.data) void check(datasetPath, true);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [datasetPath, baseline.data?.id]);
 
@@ -141,13 +146,31 @@ function LivePanel({ model, version, datasetPath, onReport }: { model: string; v
         <button type="button" onClick={() => void saveBaseline()} disabled={!path.trim() || busy !== null}>{busy === 'baseline' ? 'Profiling…' : b ? 'Replace baseline' : 'Save as baseline'}</button>
       </form>
       {error ? <ErrorBanner title="The check could not run" error={error} onRetry={() => void check(path.trim())} /> : null}
+      {shown?.partial ? <p className="hint">Quick check of the first {fmtInt(shown.rows)} rows; <em>Check data</em> reads the whole file.</p> : null}
       {shown ? <QualityReportView report={shown} /> : b ? <p className="muted">No check yet: give a dataset (CSV with a header row, or JSON lines) and press Check data.</p> : null}
     </div>
   );
 }
 
-/** The data-quality panel: live for a version (optionally checking `datasetPath` at once), or a finished report. */
+/** EvaluateView's slot: waits until the typed path has been still for a moment before checking it. */
+function SlotPanel({ model, input, onReport }: { model: string; input: string; onReport?: (r: QualityReport) => void }) {
+  const [settled, setSettled] = useState('');
+  useEffect(() => {
+    const t = setTimeout(() => setSettled(input.trim()), 800);
+    return () => clearTimeout(t);
+  }, [input]);
+  const m = /^(.+?)@v?(\d+)$/.exec(model.trim());
+  if (!m) return null;
+  const version = Number(m[2]);
+  return <LivePanel key={`${m[1]}@${version}`} model={m[1]!} version={version} {...(settled ? { datasetPath: settled } : {})} {...(onReport ? { onReport } : {})} />;
+}
+
+/**
+ * The data-quality panel: live for a version (a `datasetPath` is checked at once, first QUICK_ROWS rows), for
+ * EvaluateView's `{model: "NAME@V", input}` slot, or a finished report.
+ */
 export function DataQualityPanel(props: DataQualityPanelProps) {
   if ('report' in props) return <QualityReportView report={props.report} />;
+  if ('input' in props) return <SlotPanel {...props} />;
   return <LivePanel key={`${props.model}@${props.version}`} {...props} />;
 }

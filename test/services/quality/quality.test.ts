@@ -152,6 +152,19 @@ describe('data-quality check on synthetic shifts', () => {
   });
 });
 
+describe('partial check', () => {
+  it('maxRows reads only the first rows: a shift further down is not seen, and the report says it was partial', async () => {
+    const text = toCsv([...rows(500, 21), ...rows(1500, 22, { ageShift: 8 })]);
+    const quick = await checkSource(await baseline(), src(text), { maxRows: 500 });
+    expect(quick).toMatchObject({ rows: 500, partial: true, findings: [] });
+    const full = await checkSource(await baseline(), src(text));
+    expect(full.partial).toBe(false);
+    expect(full.rows).toBe(2000);
+    expect(cols(full.findings)).toEqual(['age']);
+    expect((await checkSource(await baseline(), src(text), { maxRows: 5000 })).partial).toBe(false);
+  });
+});
+
 describe('bad input', () => {
   const header = 'age,income,score,city,member\n';
 
