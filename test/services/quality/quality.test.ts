@@ -152,6 +152,29 @@ describe('data-quality check on synthetic shifts', () => {
   });
 });
 
+describe('discrete and degenerate columns', () => {
+  it('binary, small-integer, constant and id-like columns: a same-distribution sample is clean, a flipped one is flagged', async () => {
+    const { prng } = await import('../../../electron/services/quality/profile');
+    const make = (n: number, seed: number, pOne: number) => {
+      const r = prng(seed);
+      const lines = ['flag,kids,const,id'];
+      for (let i = 0; i < n; i++) lines.push(`${r() < pOne ? 1 : 0},${Math.floor(r() * 4)},7,${seed * 1e6 + i}`);
+      return lines.join('\n') + '\n';
+    };
+    const base = await profileSource(src(make(5000, 1, 0.1)));
+    expect(base.columns.map((c) => c.type)).toEqual(['numeric', 'numeric', 'numeric', 'numeric']);
+    for (const seed of [2, 3, 4]) {
+      const r = await checkSource(base, src(make(2000, seed, 0.1)));
+      // The id column is a fresh range of numbers every time: it drifts by construction, nothing else may.
+      expect(cols(r.findings).filter((c) => c !== 'id')).toEqual([]);
+    }
+    const flipped = await checkSource(base, src(make(2000, 5, 0.5)));
+    expect(cols(flipped.findings)).toContain('flag');
+    expect(cols(flipped.findings)).not.toContain('kids');
+    expect(cols(flipped.findings)).not.toContain('const');
+  });
+});
+
 describe('partial check', () => {
   it('maxRows reads only the first rows: a shift further down is not seen, and the report says it was partial', async () => {
     const text = toCsv([...rows(500, 21), ...rows(1500, 22, { ageShift: 8 })]);
