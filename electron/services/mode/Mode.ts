@@ -17,7 +17,7 @@ import { HallmarkError } from '../errors';
 const KEY = 'operating.mode';
 export const MODES: readonly OperatingMode[] = ['inference', 'training', 'maintenance'];
 /** Job kinds that are inference (refused outside inference mode). */
-export const INFERENCE_JOB_KINDS: ReadonlySet<string> = new Set(['model-load', 'batch-predict']);
+export const INFERENCE_JOB_KINDS: ReadonlySet<string> = new Set(['model-load', 'batch-predict', 'compare-predictions']);
 
 export function getMode(db: Sqlite): ModeState {
   const row = db.prepare(`SELECT value FROM settings WHERE key = ?`).get(KEY) as { value: string } | undefined;

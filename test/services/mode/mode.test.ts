@@ -46,6 +46,7 @@ describe('operating modes', () => {
     await expect(dispatch(t.ctx, 'run.onnx', { model: { path: m }, inputs: {} })).rejects.toMatchObject({ code: 'training_mode' });
     expect(await t.ctx.jobs.run({ kind: 'scan', title: 'ok in training' }, async () => 7)).toBe(7);
     expect(() => t.ctx.jobs.start({ kind: 'model-load', title: 'load' }, async () => 1)).toThrow(/training mode/);
+    expect(() => t.ctx.jobs.start({ kind: 'batch-predict', title: 'batch' }, async () => 1)).toThrow(/training mode/);
     await dispatch(t.ctx, 'mode.set', { mode: 'maintenance' });
     await expect(dispatch(t.ctx, 'run.onnx', { model: { path: m }, inputs: {} })).rejects.toMatchObject({ code: 'maintenance_mode' });
     await dispatch(t.ctx, 'mode.set', { mode: 'inference' });
