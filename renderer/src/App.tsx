@@ -5,6 +5,7 @@ import { DropOverlay } from './components/DropOverlay';
 import { ImportInput } from './components/ImportInput';
 import { JobsDrawer } from './components/JobsDrawer';
 import { Sidebar } from './components/Sidebar';
+import { ModeBanner } from './components/ModeSegment';
 import { StatusBar } from './components/StatusBar';
 import { Toasts } from './components/Toasts';
 import { TopBar } from './components/TopBar';
@@ -155,7 +156,7 @@ export function App() {
       <SkipLink />
       <Sidebar current={route.section} />
       <TopBar />
-      <main className="main" id="main">{view}</main>
+      <main className="main" id="main"><ModeBanner />{view}</main>
       <StatusBar />
       <JobsDrawer />
       <CommandPalette />

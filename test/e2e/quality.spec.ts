@@ -27,6 +27,7 @@ test('maintenance mode from the status bar refuses an import with how to leave i
   await seg.click();
   await page.getByRole('menuitemradio', { name: /Maintenance/ }).click();
   await expect(seg).toHaveText(/Maintenance mode · imports and jobs paused/);
+  await expect(page.getByTestId('maintenance-banner')).toContainText('new jobs, imports and model runs are refused');
   expect((await hallmark.cli('mode', '--json')).json<{ mode: string }>().mode).toBe('maintenance');
 
   const f = writeModel(hallmark.work, 'blocked.safetensors', 256, 1);
@@ -38,6 +39,7 @@ test('maintenance mode from the status bar refuses an import with how to leave i
   // The CLI switches back; the status bar follows (it polls), and the import goes through.
   expect((await hallmark.cli('mode', 'inference')).code).toBe(0);
   await expect(seg).toHaveText(/Inference mode/, { timeout: 15_000 });
+  await expect(page.getByTestId('maintenance-banner')).toHaveCount(0);
   await page.getByTestId('import-input').setInputFiles(f.path);
   await expect(page.getByRole('status').filter({ hasText: 'Imported blocked@1' })).toBeVisible();
 });

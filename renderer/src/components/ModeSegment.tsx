@@ -104,3 +104,15 @@ export function ModeSegment() {
     </span>
   );
 }
+
+/** Across the top of every view while in maintenance: what is refused, and one click back to normal. */
+export function ModeBanner() {
+  const { mode, set } = useMode();
+  if (mode?.mode !== 'maintenance') return null;
+  return (
+    <div className="banner error mode-banner" role="alert" data-testid="maintenance-banner">
+      <div><strong>Maintenance mode</strong> — new jobs, imports and model runs are refused until you leave it; running jobs finish.</div>
+      <button type="button" onClick={() => void set('inference')}>Back to inference mode</button>
+    </div>
+  );
+}
