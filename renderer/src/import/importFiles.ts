@@ -155,7 +155,15 @@ export async function importItems(items: DropItem[], mode: ImportMode): Promise<
     toast({ kind: 'error', title: 'Nothing to import', detail: 'the drop held no files or folders' });
     return;
   }
+  // Maintenance refuses imports (the server decides); asking first spares a browser a multi-GB upload that
+  // would only be refused at the end. A failed question just goes on: the server still refuses.
+  const operating = await api.call('mode.get', {}).catch(() => null);
+  if (operating?.mode === 'maintenance') {
+    for (const item of items) toast({ kind: 'error', title: `Could not import ${item.name}`, detail: 'Hallmark is in maintenance mode: new jobs and imports are paused; switch back to inference mode from the status bar or with `hallmark mode inference`' });
+    return;
+  }
   await Promise.all(items.map(async (item) => {
+    let upload: string | null = null;
     try {
       if (isElectron()) {
         if (!item.path) throw new Error(`no path on disk for ${q(item.name)}; drop it from a local folder`);
@@ -163,11 +171,14 @@ export async function importItems(items: DropItem[], mode: ImportMode): Promise<
         await followImport(jobId, item.name);
         return;
       }
-      const upload = await uploadItem(item);
+      upload = await uploadItem(item);
       if (!upload) return;
       const { jobId } = await importUpload(upload, { uploadedAs: item.name, folder: item.kind === 'folder' });
+      upload = null; // the bridge owns it now and removes it when the job ends
       await followImport(jobId, item.name);
     } catch (e) {
+      // Refused before a job started (e.g. the mode changed meanwhile): free the server's temp copy now.
+      if (upload) void discardUpload(upload).catch(() => undefined);
       toast({ kind: 'error', title: `Could not import ${item.name}`, detail: errorText(e) });
     }
   }));
