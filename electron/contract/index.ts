@@ -8,7 +8,10 @@ import { hardwareCalls } from './hardware';
 import { incidentsCalls } from './incidents';
 import { inferenceCalls } from './inference';
 import { jobsCalls } from './jobs';
+import { healthCalls } from './health';
 import { monitoringCalls } from './monitoring';
+import { modeCalls } from './mode';
+import { qualityCalls } from './quality';
 import { registryCalls } from './registry';
 import { scanCalls } from './scan';
 import { signingCalls } from './signing';
@@ -25,6 +28,9 @@ export const contract = {
   ...signingCalls,
   ...embedCalls,
   ...evaluateCalls,
+  ...qualityCalls,
+  ...modeCalls,
+  ...healthCalls,
 } satisfies Record<string, CallSpec>;
 
 export type Contract = typeof contract;

@@ -9,6 +9,7 @@ import { BlobStore } from './registry/BlobStore';
 import { Registry } from './registry/Registry';
 import { JobManager, type JobHandle } from './jobs/JobManager';
 import { migrations } from './migrations';
+import { assertJobAllowed, getMode } from './mode/Mode';
 import { defaultHome } from './paths';
 import { ownerAlive, selfOwner } from './process/owner';
 
@@ -72,6 +73,7 @@ export class AppContext {
     const limits = { audit: Number(process.env.MAX_CONCURRENT_AUDITS ?? 2) || 2, ...opts.limits };
     const owner = selfOwner();
     const jobs = new JobManager(db, limits, owner);
+    jobs.setAdmission((spec) => assertJobAllowed(db, spec.kind));
     // One IMMEDIATE transaction: two processes starting together do not both judge the same rows.
     const othersAlive = db.transaction(() => {
       let others = false;
@@ -117,6 +119,8 @@ export class AppContext {
    * job. Long-lived processes (the app, `hallmark serve`) call this after opening.
    */
   resumePostImport(): { jobId: string; versions: number } | null {
+    // In maintenance no job may start: the rows stay and the next start after it resumes them.
+    if (getMode(this.db).mode === 'maintenance') return null;
     const owner = this.jobs.owner;
     const claimed = this.db.transaction(() => {
       const rows = this.db.prepare(`SELECT version_id, owner FROM pending_hooks ORDER BY version_id`).all() as Array<{ version_id: number; owner: string | null }>;

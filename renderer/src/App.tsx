@@ -5,6 +5,7 @@ import { DropOverlay } from './components/DropOverlay';
 import { ImportInput } from './components/ImportInput';
 import { JobsDrawer } from './components/JobsDrawer';
 import { Sidebar } from './components/Sidebar';
+import { ModeBanner } from './components/ModeSegment';
 import { StatusBar } from './components/StatusBar';
 import { Toasts } from './components/Toasts';
 import { TopBar } from './components/TopBar';
@@ -157,7 +158,7 @@ export function App() {
       <SkipLink />
       {/* The page's content comes first in the tab order (skip link → the view's search → its list); the
           grid areas keep the sidebar and the top bar where they are on screen. */}
-      <main className="main" id="main">{view}</main>
+      <main className="main" id="main"><ModeBanner />{view}</main>
       <Sidebar current={route.section} />
       <TopBar />
       <StatusBar />

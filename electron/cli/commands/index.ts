@@ -26,6 +26,10 @@ export const commandGroups: Array<{ commands: readonly string[]; opensContext: b
   { commands: ['trainer', 'embed'], opensContext: true, load: async () => (await import('./embed')).registerEmbedCommands },
   // Batch predictions, A/B comparisons and model metadata: the Python worker and onnxruntime load only inside their commands.
   { commands: ['predict', 'predictions', 'compare-predictions', 'meta'], opensContext: true, load: async () => (await import('./evaluate')).registerEvaluateCommands },
+  // Operating mode and detailed health of this home.
+  { commands: ['mode', 'health'], opensContext: true, load: async () => (await import('./ops')).registerOpsCommands },
+  // Data quality streams tabular files; no native runtime.
+  { commands: ['quality'], opensContext: true, load: async () => (await import('./quality')).registerQualityCommands },
   // inspect and scan read files, never the registry: no context, so no registry or version hooks (and no zod) to load.
   { commands: ['inspect', 'scan'], opensContext: false, load: async () => (await import('./scan')).registerScanCommands },
 ];

@@ -10,7 +10,10 @@ import { hardwareHandlers } from './hardware';
 import { incidentsHandlers } from './incidents';
 import { inferenceHandlers } from './inference';
 import { jobsHandlers } from './jobs';
+import { healthHandlers } from './health';
 import { monitoringHandlers } from './monitoring';
+import { modeHandlers } from './mode';
+import { qualityHandlers } from './quality';
 import { registryHandlers } from './registry';
 import { scanHandlers } from './scan';
 import { signingHandlers } from './signing';
@@ -27,6 +30,9 @@ export const handlers: HandlersFor<typeof contract> = {
   ...signingHandlers,
   ...embedHandlers,
   ...evaluateHandlers,
+  ...qualityHandlers,
+  ...modeHandlers,
+  ...healthHandlers,
 };
 
 /**

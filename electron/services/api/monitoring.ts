@@ -3,7 +3,7 @@ import type { monitoringCalls } from '../../contract/monitoring';
 import type { AppContext } from '../AppContext';
 import { resolveModel } from '../inference/modelRef';
 import { listPredictions } from '../inference/PredictionLog';
-import { captureBaseline, detectDrift, monitorSeries, monitorStats } from '../monitoring/Monitor';
+import { captureBaseline, detectDrift, monitorHourly, monitorSeries, monitorStats } from '../monitoring/Monitor';
 import type { HandlersFor } from './types';
 
 const key = (ctx: AppContext, model: ModelRef) => resolveModel(ctx, model).key;
@@ -16,5 +16,6 @@ export const monitoringHandlers: HandlersFor<typeof monitoringCalls> = {
     const m = resolveModel(ctx, model);
     return captureBaseline(ctx.db, m.key, m.versionId, window);
   },
+  'monitor.hourly': ({ model, hours }, ctx) => monitorHourly(ctx.db, key(ctx, model), { hours }),
   'monitor.drift': ({ model, threshold, window }, ctx) => detectDrift(ctx.db, key(ctx, model), { threshold, window }),
 };

@@ -12,6 +12,7 @@ import { TabularWorkerError } from '../../../native/TabularWorker';
 import type { AppContext } from '../AppContext';
 import { HallmarkError, quote } from '../errors';
 import type { JobHandle } from '../jobs/JobManager';
+import { checkInput, getBaseline } from '../quality/QualityService';
 import { autoFeatureNames, type Prediction, type RunnerOutput, type TabularRunner } from './runners';
 import { asEvalError, openTabular, type OpenOptions } from './tabularRuntime';
 
@@ -32,6 +33,16 @@ export type DatasetCheck = (input: { versionId: number; columns: string[]; sampl
 let datasetCheck: DatasetCheck | null = null;
 export function setDatasetCheck(fn: DatasetCheck | null): void {
   datasetCheck = fn;
+}
+
+/** Rows the pre-run data-quality check reads (the quick check; the full one is `hallmark quality check`). */
+export const QUALITY_SAMPLE_ROWS = 100_000;
+
+async function baselineWarnings(ctx: AppContext, versionId: number, input: string): Promise<string[]> {
+  const v = ctx.registry.versionById(versionId);
+  if (!getBaseline(ctx, v.model, v.version)) return [];
+  const report = await checkInput(ctx, v.model, v.version, input, { maxRows: QUALITY_SAMPLE_ROWS });
+  return report.findings.filter((f) => f.severity !== 'info').map((f) => `data quality (${f.severity}): ${f.message}; ${f.advice}`);
 }
 
 export interface BatchOptions extends OpenOptions {
@@ -349,6 +360,13 @@ export async function runBatch(ctx: AppContext, o: BatchOptions, job: JobHandle,
   try {
     const plan = planColumns(header.columns, opened.runner, o, opened.label);
     const warnings = [...plan.warnings];
+    // The version's data-quality baseline, when one was saved, judges the first rows before any prediction; the
+    // report is stored as the version's last check, so the Evaluate view and `hallmark quality` show it too.
+    try {
+      warnings.push(...(await baselineWarnings(ctx, opened.versionId, o.input)));
+    } catch (e) {
+      warnings.push(`the data quality check failed: ${(e as Error).message}`);
+    }
     if (datasetCheck) {
       try {
         warnings.push(...(await datasetCheck({ versionId: opened.versionId, columns: header.columns, sample: header.sample })));

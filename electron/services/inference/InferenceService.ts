@@ -12,6 +12,8 @@ import { batchSizeOf, hashInputs, onnxInputsFromCsv, onnxInputsFromJson, onnxInp
 import { resolveModel, type ResolvedModel } from './modelRef';
 import { recordPrediction } from './PredictionLog';
 import { runServices } from './RunServices';
+import { assertInferenceAllowed } from '../mode/Mode';
+import { predictionOutput } from '../monitoring/outputs';
 
 /** Native adapters throw their own errors with stable codes; the API speaks HallmarkError. */
 export function asHallmarkError(e: unknown): unknown {
@@ -99,7 +101,8 @@ export async function loadedModels(ctx: AppContext): Promise<LoadedModel[]> {
 
 /** Runs `fn`, logging one prediction row whether it succeeds or fails. */
 async function logged<T>(ctx: AppContext, m: ResolvedModel, method: 'onnx' | 'complete' | 'chat', inputsHash: string,
-  fn: () => Promise<T>, metrics: (r: T) => { tokens?: number; tokensPerSec?: number; batchSize?: number }, batchSize?: number): Promise<T & { prediction_id: number; latency_ms: number }> {
+  fn: () => Promise<T>, metrics: (r: T) => { tokens?: number; tokensPerSec?: number; batchSize?: number; outputLabel?: string | null; outputValue?: number | null }, batchSize?: number): Promise<T & { prediction_id: number; latency_ms: number }> {
+  assertInferenceAllowed(ctx.db); // the operating mode's one gate for runs (training and maintenance refuse them)
   const t0 = performance.now();
   try {
     const r = await fn();
@@ -125,6 +128,7 @@ export async function runOnnx(ctx: AppContext, ref: ModelRef, input: Omit<OnnxRu
 
 /** Opens the session, builds the feeds against its inputs, runs, and logs (a bad input is logged as an error too). */
 async function runOnnxWith(ctx: AppContext, m: ResolvedModel, inputsHash: string, feedsFor: (inputs: NativeValueInfo[]) => OnnxFeeds): Promise<OnnxRunResult> {
+  assertInferenceAllowed(ctx.db); // before the session opens (logged() checks again for every run)
   let session;
   try {
     session = await runServices(ctx).onnx().open(m.path);
@@ -140,7 +144,7 @@ async function runOnnxWith(ctx: AppContext, m: ResolvedModel, inputsHash: string
   }
   const batch = batchSizeOf(feeds);
   const s = session;
-  const r = await logged(ctx, m, 'onnx', inputsHash, async () => ({ outputs: await s.run(feeds) }), () => ({ batchSize: batch }), batch);
+  const r = await logged(ctx, m, 'onnx', inputsHash, async () => ({ outputs: await s.run(feeds) }), (res) => ({ batchSize: batch, ...predictionOutput(res.outputs) }), batch);
   return { outputs: r.outputs, batch_size: batch, latency_ms: r.latency_ms, prediction_id: r.prediction_id, model: m.label };
 }
 

@@ -11,6 +11,10 @@ export interface PredictionInput {
   batchSize?: number | null;
   inputsHash: string;
   error?: string | null;
+  /** A classifier's predicted class (one per call; a batch runner records one row per input row). */
+  outputLabel?: string | null;
+  /** A regressor's predicted value. */
+  outputValue?: number | null;
   /** For imports of history and tests; defaults to now. */
   at?: Date;
 }
@@ -22,11 +26,18 @@ export function recordPrediction(db: Sqlite, p: PredictionInput): number {
     p.model.key, p.model.versionId, p.model.path, p.model.format, p.method, (p.at ?? new Date()).toISOString(), p.latencyMs,
     p.tokens ?? null, p.tokensPerSec ?? null, p.batchSize ?? null, p.inputsHash, p.error ?? null,
   );
-  return Number(r.lastInsertRowid);
+  const id = Number(r.lastInsertRowid);
+  const value = p.outputValue !== undefined && p.outputValue !== null && Number.isFinite(p.outputValue) ? p.outputValue : null;
+  const label = p.outputLabel ?? null;
+  if (label !== null || value !== null) {
+    db.prepare(`INSERT INTO prediction_outputs (prediction_id, output_label, output_value) VALUES (?, ?, ?)`).run(id, label, value);
+  }
+  return id;
 }
 
 /** The most recent predictions of a model, newest first; `afterId` keeps only later ones. */
 export function listPredictions(db: Sqlite, modelKey: string, opts: { limit?: number; afterId?: number } = {}): PredictionRow[] {
-  return db.prepare(`SELECT * FROM predictions WHERE model_key = ? AND id > ? ORDER BY id DESC LIMIT ?`)
+  return db.prepare(`SELECT p.*, o.output_label, o.output_value FROM predictions p LEFT JOIN prediction_outputs o ON o.prediction_id = p.id
+      WHERE p.model_key = ? AND p.id > ? ORDER BY p.id DESC LIMIT ?`)
     .all(modelKey, opts.afterId ?? 0, opts.limit ?? 1000) as PredictionRow[];
 }

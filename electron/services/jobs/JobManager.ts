@@ -59,6 +59,8 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
   /** Final state writes that failed (a full disk): retried until they land, and once more at dispose. */
   private readonly unsaved = new Map<string, () => void>();
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Decides whether a new job may start (the operating mode); throws to refuse. Set by AppContext. */
+  private admit: ((spec: JobSpec) => void) | null = null;
 
   constructor(private readonly db: Sqlite, limits: Record<string, number> = {}, readonly owner: OwnerTag = selfOwner()) {
     super();
@@ -103,12 +105,18 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
     return this.unsaved.size;
   }
 
+  /** The one gate every new job, import included, passes: AppContext installs the operating-mode check here. */
+  setAdmission(fn: ((spec: JobSpec) => void) | null): void {
+    this.admit = fn;
+  }
+
   setLimit(queue: string, n: number): void {
     this.limits.set(queue, Math.max(1, n));
   }
 
   /** Starts a job and returns its id at once; `done(id)` resolves with the result. */
   start<T>(spec: JobSpec, fn: (job: JobHandle) => Promise<T>): { id: string; promise: Promise<T> } {
+    this.admit?.(spec);
     const id = randomUUID();
     const queue = spec.queue ?? 'default';
     const job: Job = {

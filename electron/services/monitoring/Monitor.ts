@@ -1,8 +1,10 @@
 // Monitoring over the prediction log: rolling-window latency/throughput statistics,
 // error rate, a captured baseline, and drift as a z-score against that baseline (threshold 2.0).
 import type { Sqlite } from '../../../native/Database';
-import type { Baseline, DriftResult, MetricDrift, MonitorStats, SeriesPoint } from '../../contract/monitoring';
+import type { Baseline, DriftMetric, DriftResult, HourlyMonitor, HourPoint, MetricDrift, MonitorStats, SeriesPoint } from '../../contract/monitoring';
 import { HallmarkError } from '../errors';
+import { psi, PSI_ALERT, PSI_WARN, psiThresholds } from '../quality/check';
+import { binOf, quantileSorted } from '../quality/profile';
 import { summarize, zScore } from './stats';
 
 export const DEFAULT_WINDOW = 1000;
@@ -106,8 +108,14 @@ export function monitorSeries(db: Sqlite, key: string, opts: { buckets?: number;
   const rows = windowRows(db, key, opts.limit ?? 5000).reverse();
   if (!rows.length) return [];
   const buckets = Math.max(1, Math.min(opts.buckets ?? 60, rows.length));
-  const t0 = Date.parse(rows[0]!.created_at);
-  const t1 = Date.parse(rows.at(-1)!.created_at);
+  // Id order is not time order when history is recorded after the fact (PredictionInput.at): use the extremes.
+  let t0 = Infinity;
+  let t1 = -Infinity;
+  for (const r of rows) {
+    const t = Date.parse(r.created_at);
+    if (t < t0) t0 = t;
+    if (t > t1) t1 = t;
+  }
   const span = Math.max(1, t1 - t0 + 1);
   const groups: Row[][] = Array.from({ length: buckets }, () => []);
   for (const r of rows) groups[Math.min(buckets - 1, Math.floor(((Date.parse(r.created_at) - t0) / span) * buckets))]!.push(r);
@@ -120,4 +128,112 @@ export function monitorSeries(db: Sqlite, key: string, opts: { buckets?: number;
       latency_mean: lat?.mean ?? null, latency_p95: lat?.p95 ?? null, tokens_per_sec_mean: t?.mean ?? null,
     }];
   });
+}
+
+interface HourRow { id: number; created_at: string; latency_ms: number; tokens_per_sec: number | null; error: string | null; output_label: string | null; output_value: number | null }
+
+/** Rows read for the hourly view at most (about a week of one prediction per 1.2 s). */
+export const HOURLY_ROW_CAP = 500_000;
+/** Categories compared by class-frequency PSI; the rest is one "other" bucket. */
+const MAX_CLASSES = 20;
+const HOUR = 3600_000;
+
+/** Picks the output the drift compares, and turns a row into its bin against reference bins. */
+function driftModel(ref: HourRow[]): { metric: DriftMetric; bins: number; binOf: (r: HourRow) => number | null; expected: number[] } | null {
+  const ok = ref.filter((r) => r.error === null);
+  const labels = ok.map((r) => r.output_label).filter((x): x is string => x !== null);
+  if (labels.length) {
+    const freq = new Map<string, number>();
+    for (const l of labels) freq.set(l, (freq.get(l) ?? 0) + 1);
+    const top = [...freq].sort((a, b) => b[1] - a[1]).slice(0, MAX_CLASSES).map(([l]) => l);
+    const index = new Map(top.map((l, i) => [l, i]));
+    const bin = (r: HourRow) => (r.error !== null || r.output_label === null ? null : index.get(r.output_label) ?? top.length);
+    return { metric: 'class', bins: top.length + 1, binOf: bin, expected: fractions(ok.map(bin), top.length + 1) };
+  }
+  const numeric = (pick: (r: HourRow) => number | null, metric: DriftMetric) => {
+    const xs = ok.map(pick).filter((x): x is number => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
+    if (!xs.length) return null;
+    const edges = [...new Set([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map((p) => quantileSorted(xs, p)))];
+    const bin = (r: HourRow) => {
+      const x = r.error === null ? pick(r) : null;
+      return x === null || !Number.isFinite(x) ? null : binOf(edges, x);
+    };
+    return { metric, bins: edges.length + 1, binOf: bin, expected: fractions(ok.map(bin), edges.length + 1) };
+  };
+  return numeric((r) => r.output_value, 'value') ?? numeric((r) => r.tokens_per_sec, 'tokens_per_sec');
+}
+
+function fractions(bins: Array<number | null>, k: number): number[] {
+  const c = new Array<number>(k).fill(0);
+  let n = 0;
+  for (const b of bins) {
+    if (b === null) continue;
+    c[b]!++;
+    n++;
+  }
+  return c.map((x) => (n ? x / n : 0));
+}
+
+/**
+ * Hour-by-hour latency percentiles, error rate and output drift, ending at the hour of the newest
+ * prediction (so a model last run a week ago still shows its last `hours`). Drift is the PSI of each hour's
+ * outputs against the captured baseline's window, or against the first hour shown when there is none.
+ */
+export function monitorHourly(db: Sqlite, key: string, opts: { hours?: number } = {}): HourlyMonitor {
+  const hours = opts.hours ?? 48;
+  const last = db.prepare(`SELECT max(created_at) AS t FROM predictions WHERE model_key = ?`).get(key) as { t: string | null };
+  const empty: HourlyMonitor = { model_key: key, points: [], drift_metric: null, reference: null, reference_count: 0, psi_warn: PSI_WARN, psi_alert: PSI_ALERT };
+  if (!last.t) return empty;
+  const endHour = Math.floor(Date.parse(last.t) / HOUR) * HOUR;
+  const from = new Date(endHour - (hours - 1) * HOUR).toISOString();
+  const cols = `p.id, p.created_at, p.latency_ms, p.tokens_per_sec, p.error, o.output_label, o.output_value`;
+  const from_ = `predictions p LEFT JOIN prediction_outputs o ON o.prediction_id = p.id`;
+  // Newest rows win when the cap bites: the recent hours are the ones people look at.
+  const rows = (db.prepare(`SELECT ${cols} FROM ${from_} WHERE p.model_key = ? AND p.created_at >= ? ORDER BY p.created_at DESC LIMIT ?`)
+    .all(key, from, HOURLY_ROW_CAP) as HourRow[]).reverse();
+  if (!rows.length) return empty;
+  const groups = new Map<number, HourRow[]>();
+  for (const r of rows) {
+    const h = Math.floor(Date.parse(r.created_at) / HOUR) * HOUR;
+    const g = groups.get(h);
+    if (g) g.push(r);
+    else groups.set(h, [r]);
+  }
+  const firstHour = Math.min(...groups.keys());
+  const base = latestBaseline(db, key);
+  let ref: HourRow[] = [];
+  let reference: HourlyMonitor['reference'] = null;
+  if (base && base.first_prediction_id !== null && base.last_prediction_id !== null) {
+    ref = db.prepare(`SELECT ${cols} FROM ${from_} WHERE p.model_key = ? AND p.id BETWEEN ? AND ? LIMIT ?`).all(key, base.first_prediction_id, base.last_prediction_id, HOURLY_ROW_CAP) as HourRow[];
+    reference = 'baseline';
+  }
+  if (!ref.length) {
+    ref = groups.get(firstHour)!;
+    reference = 'first_hour';
+  }
+  const model = driftModel(ref);
+  const refCount = model ? ref.filter((r) => model.binOf(r) !== null).length : 0;
+  const points: HourPoint[] = [];
+  for (let h = firstHour; h <= endHour; h += HOUR) {
+    const g = groups.get(h) ?? [];
+    const good = ok(g).map((r) => r.latency_ms).sort((a, b) => a - b);
+    const errors = g.length - ok(g).length;
+    let drift: number | null = null;
+    let status: HourPoint['drift_status'] = null;
+    if (model) {
+      const bins = g.map(model.binOf);
+      const n = bins.filter((b) => b !== null).length;
+      if (n >= MIN_DRIFT_SAMPLES) {
+        drift = psi(model.expected, fractions(bins, model.bins));
+        const th = psiThresholds(model.bins, n, refCount);
+        status = drift >= th.alert ? 'alert' : drift >= th.warn ? 'warn' : 'ok';
+      }
+    }
+    points.push({
+      t: new Date(h).toISOString(), count: g.length, errors, error_rate: g.length ? errors / g.length : null,
+      latency_p50: good.length ? quantileSorted(good, 0.5) : null, latency_p95: good.length ? quantileSorted(good, 0.95) : null,
+      latency_p99: good.length ? quantileSorted(good, 0.99) : null, drift_psi: drift, drift_status: status,
+    });
+  }
+  return { model_key: key, points, drift_metric: model?.metric ?? null, reference: model ? reference : null, reference_count: refCount, psi_warn: PSI_WARN, psi_alert: PSI_ALERT };
 }

@@ -4,6 +4,7 @@ import { fmtInt, fmtSpeed } from '../lib/format';
 import { useApp } from '../store/appStore';
 import { isActive, jobRows, useJobs } from '../store/jobsStore';
 import { HardwareStatus } from './HardwareStatus';
+import { ModeSegment } from './ModeSegment';
 import { HubStatusSegment } from '../views/IncidentsView';
 
 /** The bottom bar: hardware, jobs (opens the drawer), registry size, connection. */
@@ -47,6 +48,7 @@ export function StatusBar() {
 
   return (
     <footer className="statusbar" aria-label="Status">
+      <ModeSegment />
       <HardwareStatus />
       <button
         type="button"

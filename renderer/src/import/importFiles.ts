@@ -211,5 +211,12 @@ export async function importItems(items: DropItem[], mode: ImportMode): Promise<
     toast({ kind: 'error', title: 'Nothing to import', detail: 'the drop held no files or folders' });
     return;
   }
+  // Maintenance refuses imports (the server decides); asking first spares a browser a multi-GB upload that
+  // would only be refused at the end. A failed question just goes on: the server still refuses.
+  const operating = await api.call('mode.get', {}).catch(() => null);
+  if (operating?.mode === 'maintenance') {
+    for (const item of items) toast({ kind: 'error', title: `Could not import ${item.name}`, detail: 'Hallmark is in maintenance mode: new jobs and imports are paused; switch back to inference mode from the status bar or with `hallmark mode inference`' });
+    return;
+  }
   await Promise.all(items.map((item) => importItem(item, mode)));
 }

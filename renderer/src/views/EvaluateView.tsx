@@ -8,16 +8,9 @@ import type { Job } from '../../../electron/contract/jobs';
 import { api, ApiError, onEvent } from '../api/client';
 import { DangerConfirm } from '../components/Danger';
 import { errorText } from '../lib/format';
+import { DataQualityPanel } from './DataQualityPanel';
 import { useAsync } from '../lib/useAsync';
 import { toastError, useApp } from '../store/appStore';
-
-/**
- * QUALITY's slot (integrator: replace with `import { DataQualityPanel } from './DataQualityPanel'` once it exists).
- * Rendered above a run with the chosen version and dataset; it shows the data checks' warnings before starting.
- */
-export function DataQualityPanel(_props: { model: string; input: string }): null {
-  return null;
-}
 
 const fmt = (n: number | null | undefined, d = 3) => (typeof n === 'number' ? n.toFixed(d) : '—');
 const pct = (n: number | null | undefined) => (typeof n === 'number' ? `${(n * 100).toFixed(1)}%` : '—');

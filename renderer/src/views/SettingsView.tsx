@@ -1,6 +1,7 @@
 import { api, bridgeToken, isElectron, modKey } from '../api/client';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { TabularRuntimeLine } from './EvaluateView';
+import { HealthCard, ModeCard } from './HealthCard';
 import { RunSettingsCard } from './RunSettingsCard';
 import { HubSettingsCard } from './IncidentsView';
 import { fmtInt } from '../lib/format';
@@ -28,6 +29,8 @@ export function SettingsView() {
     <section className="view" aria-labelledby="settings-title">
       <header className="view-head"><h1 id="settings-title">Settings</h1></header>
       <div className="view-body padded settings">
+        <HealthCard />
+        <ModeCard />
         <TrainerSettingsCard />
         <div className="card">
           <h2>Importing</h2>

@@ -8,6 +8,8 @@ import { errorText, fmtDate, fmtInt, fmtMs, fmtRate, fmtRelative, plural } from 
 import { modelHref, navigate } from '../../lib/route';
 import { useAsync } from '../../lib/useAsync';
 import { toastError, useApp } from '../../store/appStore';
+import { DataQualityPanel } from '../DataQualityPanel';
+import { HourlyCharts } from './HourlyCharts';
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(x < 0.01 && x > 0 ? 2 : 1)}%`);
 
@@ -34,8 +36,21 @@ function VersionPicker({ version }: { version: VersionDetail }) {
   );
 }
 
-/** Monitoring: prediction stats, latency/error/throughput plots, drift against a baseline. */
+/** Monitoring: predictions over time, then the data quality of inputs against the version's baseline. */
 export function MonitoringTab({ version }: { version: VersionDetail }) {
+  return (
+    <div className="monitoring-page">
+      <MonitoringBody version={version} />
+      <div className="card" style={{ marginTop: '0.8rem' }}>
+        <h3>Data quality</h3>
+        <DataQualityPanel model={version.model} version={version.version} />
+      </div>
+    </div>
+  );
+}
+
+/** Prediction stats, latency/error/throughput plots, hourly percentiles and drift against a baseline. */
+function MonitoringBody({ version }: { version: VersionDetail }) {
   const model = useMemo(() => ({ name: version.model, version: version.version }), [version.model, version.version]);
   const [n, setN] = useState(0);
   const key = `${version.model}@${version.version}#${n}`;
@@ -126,6 +141,7 @@ export function MonitoringTab({ version }: { version: VersionDetail }) {
         <TimeChart title="Predictions and errors" times={charts.times} series={charts.errors} />
         {charts.tps.length ? <TimeChart title="Throughput" times={charts.times} series={charts.tps} /> : null}
       </div>
+      <HourlyCharts model={model} refresh={n} />
       <div className="card">
         <h3>Recent predictions</h3>
         <table className="table compact" aria-label="Recent predictions">
