@@ -13,6 +13,7 @@ import type { JobHandle } from '../../../electron/services/jobs/JobManager';
 import { batchResults, getMaterialized, planColumns, routeOf, runBatch, setDatasetCheck, startBatch } from '../../../electron/services/evaluate/BatchService';
 import { tabularWorker } from '../../../electron/services/evaluate/tabularRuntime';
 import { importPath } from '../../../electron/services/registry/Importer';
+import { saveBaseline } from '../../../electron/services/quality/QualityService';
 import { cliRunner } from '../../helpers/cli';
 import { makeTabularModels, REPO, tabularPython } from '../../helpers/tabularVenv';
 import { openContext, tempHome } from '../../helpers/tempHome';
@@ -105,6 +106,22 @@ describe.skipIf(skip)('batch predictions on real models', () => {
     const rows = [...batchResults(ctx, r.batch_id, { limit: 3 })];
     expect(rows.map((x) => x.entity)).toEqual(['e0', 'e1', 'e2']);
     expect(rows[0]!.label).toMatch(/^[01]$/);
+  });
+
+  it('checks the input against the version\'s data-quality baseline before predicting: a shifted column warns, the training data does not', async () => {
+    const data = path.join(fx, 'data.csv');
+    await saveBaseline(ctx, 'gbr', 1, data);
+    const same = await runBatch(ctx, { model: 'gbr@1', input: data }, handle());
+    expect(same.warnings.filter((w) => w.startsWith('data quality'))).toEqual([]);
+    // f1 shifted by many standard deviations in every row: the model still runs, the run says so first.
+    const lines = fs.readFileSync(data, 'utf8').trim().split('\n');
+    const head = lines[0]!.split(',');
+    const f1 = head.indexOf('f1');
+    const shifted = path.join(t.dir, 'shifted.csv');
+    fs.writeFileSync(shifted, [lines[0], ...lines.slice(1).map((l) => l.split(',').map((c, i) => (i === f1 ? String(Number(c) * 3 + 25) : c)).join(','))].join('\n') + '\n');
+    const drift = await runBatch(ctx, { model: 'gbr@1', input: shifted }, handle());
+    expect(drift.state).toBe('done');
+    expect(drift.warnings.join('\n')).toMatch(/data quality \(alert\):.*f1/);
   });
 
   it('materialized predictions honour TTL and maximum age', async () => {
