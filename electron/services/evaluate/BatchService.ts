@@ -12,6 +12,7 @@ import { TabularWorkerError } from '../../../native/TabularWorker';
 import type { AppContext } from '../AppContext';
 import { HallmarkError, quote } from '../errors';
 import type { JobHandle } from '../jobs/JobManager';
+import { recordPrediction } from '../inference/PredictionLog';
 import { checkInput, getBaseline } from '../quality/QualityService';
 import { autoFeatureNames, type Prediction, type RunnerOutput, type TabularRunner } from './runners';
 import { asEvalError, openTabular, type OpenOptions } from './tabularRuntime';
@@ -44,6 +45,13 @@ async function baselineWarnings(ctx: AppContext, versionId: number, input: strin
   const report = await checkInput(ctx, v.model, v.version, input, { maxRows: QUALITY_SAMPLE_ROWS });
   return report.findings.filter((f) => f.severity !== 'info').map((f) => `data quality (${f.severity}): ${f.message}; ${f.advice}`);
 }
+
+/**
+ * Rows per chunk an ONNX batch also leaves in the prediction log, so the model page's hourly monitoring
+ * (latency, error rate, output drift) sees batch traffic without a third write per row. The log's format
+ * column admits only the in-process runtimes (gguf, onnx): Python-worker batches are not logged there.
+ */
+export const MONITOR_SAMPLE_ROWS = 20;
 
 export interface BatchOptions extends OpenOptions {
   /** NAME@VERSION or a version id. */
@@ -414,6 +422,10 @@ export async function runBatch(ctx: AppContext, o: BatchOptions, job: JobHandle,
     const t0 = performance.now();
     const rowsAtStart = counts.done + counts.failed;
 
+    let lastChunkMs = 0;
+    const logged = opened.runner.runtime === 'onnx'
+      ? { path: ctx.registry.filePath(opened.versionId, opened.file), format: 'onnx' as const, versionId: opened.versionId, key: opened.key, label: opened.label }
+      : null;
     interface Pending { entity: string; line: number; values: Array<number | null> | null; label: string | null; error: string | null }
     let chunk: Pending[] = [];
     let chunkEnd = offset;
@@ -439,7 +451,8 @@ export async function runBatch(ctx: AppContext, o: BatchOptions, job: JobHandle,
       try {
         const t = performance.now();
         const out = await predict(rows);
-        latencies.push(performance.now() - t);
+        lastChunkMs = performance.now() - t;
+        latencies.push(lastChunkMs);
         if (out.predictions.length !== rows.length) throw new HallmarkError('model_error', `${opened.label} returned ${out.predictions.length} predictions for ${rows.length} rows`);
         return out.predictions.map((p, i) => ({ p, probs: out.probabilities?.[i] ?? null }));
       } catch (e) {
@@ -492,6 +505,21 @@ export async function runBatch(ctx: AppContext, o: BatchOptions, job: JobHandle,
           const probs = res.probs ? JSON.stringify(res.probs) : null;
           upsertResult.run(batchId, r.entity, r.line, pred, probs, r.label, null);
           upsertMat.run(opened.key, r.entity, opened.versionId, batchId, pred, probs, t, expires);
+        }
+        if (logged && out.length) {
+          // Every k-th predicted row of the chunk, at the chunk's per-row latency.
+          const step = Math.max(1, Math.ceil(out.length / MONITOR_SAMPLE_ROWS));
+          const perRow = lastChunkMs / out.length;
+          const isRegression = opened.runner.modelType === 'regression';
+          for (let i = 0; i < out.length; i += step) {
+            const res = out[i]!;
+            const p = 'error' in res ? null : res.p;
+            recordPrediction(db, {
+              model: logged, method: 'onnx', latencyMs: perRow, batchSize: out.length, inputsHash: `batch:${batchId}`,
+              error: 'error' in res ? res.error : null,
+              ...(p === null ? {} : isRegression && typeof p === 'number' ? { outputValue: p } : { outputLabel: String(p) }),
+            });
+          }
         }
         // Rows are counted per input line: a chunk is committed together with the resume point, so a chunk
         // replayed after a crash was never counted (an id repeated in the input counts twice, stored once).

@@ -124,6 +124,17 @@ describe.skipIf(skip)('batch predictions on real models', () => {
     expect(drift.warnings.join('\n')).toMatch(/data quality \(alert\):.*f1/);
   });
 
+  it('an ONNX batch leaves a sample of its rows in the prediction log, so hourly monitoring sees batch traffic', async () => {
+    const key = `version:${ctx.registry.versionRow('gbr', 1).id}`;
+    const before = (ctx.db.prepare(`SELECT count(*) AS n FROM predictions WHERE model_key = ?`).get(key) as { n: number }).n;
+    const r = await runBatch(ctx, { model: 'gbr@1', input: path.join(fx, 'data.csv'), chunkRows: 100 }, handle());
+    expect(r.rows).toBe(400);
+    const rows = ctx.db.prepare(`SELECT p.format, p.batch_size, p.latency_ms, o.output_value FROM predictions p JOIN prediction_outputs o ON o.prediction_id = p.id WHERE p.model_key = ? AND p.id > 0 ORDER BY p.id DESC LIMIT 80`).all(key) as Array<{ format: string; batch_size: number; latency_ms: number; output_value: number | null }>;
+    const after = (ctx.db.prepare(`SELECT count(*) AS n FROM predictions WHERE model_key = ?`).get(key) as { n: number }).n;
+    expect(after - before).toBe(4 * 20); // 4 chunks of 100 rows, 20 sampled from each
+    expect(rows.every((x) => x.format === 'onnx' && x.batch_size === 100 && x.latency_ms >= 0 && Number.isFinite(x.output_value))).toBe(true);
+  });
+
   it('materialized predictions honour TTL and maximum age', async () => {
     await runBatch(ctx, { model: 'lr@1', input: path.join(fx, 'data.csv'), ttlSeconds: 1 }, handle());
     expect(getMaterialized(ctx, 'lr@1', 'e3')).not.toBeNull();
