@@ -20,7 +20,7 @@ const write = (name: string, text: string) => {
 describe('hallmark quality', () => {
   it('saves a baseline, passes a clean input, flags a drifted one, and refuses what it cannot read', async () => {
     const model = write('tab.onnx', 'onnx-bytes');
-    expect((await hallmark('--json', 'import', model)).code).toBe(0);
+    expect((await hallmark('--json', 'import', model, '--allow-unknown')).code).toBe(0);
     const train = write('train.csv', toCsv(rows(3000, 1)));
 
     expect((await hallmark('--json', 'quality', 'check', 'tab@1', '--input', train)).code).toBe(2); // no baseline yet

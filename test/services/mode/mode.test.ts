@@ -22,7 +22,7 @@ describe('operating modes', () => {
     expect(await dispatch(t.ctx, 'mode.get', {})).toEqual({ mode: 'inference', changed_at: null });
     expect(await dispatch(t.ctx, 'mode.set', { mode: 'maintenance' })).toMatchObject({ mode: 'maintenance', changed_at: expect.any(String) });
 
-    await expect(dispatch(t.ctx, 'registry.import', { path: f })).rejects.toMatchObject({ code: 'maintenance_mode', message: expect.stringMatching(/maintenance mode.*hallmark mode inference/) });
+    await expect(dispatch(t.ctx, 'registry.import', { path: f, allowUnknown: true })).rejects.toMatchObject({ code: 'maintenance_mode', message: expect.stringMatching(/maintenance mode.*hallmark mode inference/) });
     expect(() => t.ctx.jobs.start({ kind: 'scan', title: 'x' }, async () => 1)).toThrow(/maintenance mode/);
     expect(t.ctx.jobs.list().filter((j) => j.kind === 'import')).toEqual([]); // nothing was queued
 
@@ -35,7 +35,7 @@ describe('operating modes', () => {
     }
 
     await dispatch(t.ctx, 'mode.set', { mode: 'inference' });
-    const started = (await dispatch(t.ctx, 'registry.import', { path: f })) as { jobId: string };
+    const started = (await dispatch(t.ctx, 'registry.import', { path: f, allowUnknown: true })) as { jobId: string };
     const job = await t.ctx.jobs.wait(started.jobId);
     expect(job.state).toBe('done');
   });
@@ -67,12 +67,12 @@ describe('operating modes', () => {
     expect(set.code).toBe(0);
     expect(set.json).toMatchObject({ mode: 'maintenance' });
     expect((await hallmark('mode')).stdout).toMatch(/mode: maintenance — new jobs, imports and model runs are refused/);
-    const imp = await hallmark('--json', 'import', f);
+    const imp = await hallmark('--json', 'import', f, '--allow-unknown');
     expect(imp.code).toBe(2);
     expect(imp.stderr).toMatch(/maintenance mode: new jobs and imports are paused.*hallmark mode inference/);
     expect((await hallmark('--json', 'mode', 'bogus')).code).toBe(2);
     expect((await hallmark('--json', 'mode', 'inference')).code).toBe(0);
-    expect((await hallmark('--json', 'import', f)).code).toBe(0);
+    expect((await hallmark('--json', 'import', f, '--allow-unknown')).code).toBe(0);
     expect(fs.existsSync(path.join(home, 'hallmark.db'))).toBe(true);
   });
 });
