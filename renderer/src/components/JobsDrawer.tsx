@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import type { Job } from '../../../electron/contract/jobs';
 import { api } from '../api/client';
-import { fmtBytes, fmtEta, fmtRelative, fmtSpeed } from '../lib/format';
+import { fmtEta, fmtProgress, fmtRelative, fmtUnitRate } from '../lib/format';
 import { toastError } from '../store/appStore';
 import { isActive, useJobs, type UploadTask } from '../store/jobsStore';
 import { ProgressBar } from './ProgressBar';
@@ -23,9 +23,11 @@ function JobRow({ job }: { job: Row }) {
     }
   };
   const total = job.totalBytes ?? null;
+  // Uploads count bytes; a job says what it counts (a training job's steps are not bytes).
+  const unit = 'unit' in job ? job.unit : 'bytes';
   const meta = [
-    total ? `${fmtBytes(job.doneBytes)} of ${fmtBytes(total)}` : job.doneBytes ? fmtBytes(job.doneBytes) : '',
-    active ? fmtSpeed(job.bytesPerSec) : '',
+    fmtProgress(unit, job.doneBytes, total),
+    active ? fmtUnitRate(unit, job.bytesPerSec) : '',
     active && job.etaSec ? `ETA ${fmtEta(job.etaSec)}` : '',
   ].filter(Boolean).join(' · ');
   const message = 'message' in job ? job.message : null;

@@ -28,18 +28,20 @@ export function StatusBar() {
 
   const agg = useMemo(() => {
     const active = [...Object.values(jobs).filter(isActive), ...Object.values(uploads).filter((u) => u.state === 'running')];
-    let done = 0;
-    let total = 0;
+    // Jobs count different things (bytes, training steps, a fraction): the bar is the mean of the jobs'
+    // fractions, and only byte counts add up to a transfer speed.
+    let fractions = 0;
+    let known = 0;
     let speed = 0;
     for (const j of active) {
       if (j.totalBytes) {
-        done += j.doneBytes;
-        total += j.totalBytes;
+        fractions += Math.min(1, j.doneBytes / j.totalBytes);
+        known++;
       }
-      speed += j.bytesPerSec ?? 0;
+      if (!('unit' in j) || j.unit === 'bytes') speed += j.bytesPerSec ?? 0;
     }
     const failed = Object.values(jobs).filter((j) => j.state === 'failed').length + Object.values(uploads).filter((u) => u.state === 'failed').length;
-    return { count: active.length, pct: total > 0 ? Math.floor((done / total) * 100) : null, speed, failed };
+    return { count: active.length, pct: known > 0 ? Math.floor((fractions / known) * 100) : null, speed, failed };
   }, [jobs, uploads]);
 
   return (
