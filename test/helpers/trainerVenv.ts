@@ -4,8 +4,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const REPO = path.resolve(__dirname, '../..');
+// import.meta.url, not __dirname: scripts (scripts/embed-diagnose.ts) load this as an ES module too.
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const TRAINER_DIR = path.join(REPO, 'resources/trainer');
 
 export interface TrainerEnv { python: string; llamaCpp: string }
