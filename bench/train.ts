@@ -54,8 +54,8 @@ async function one(label: string, base: string, device: 'cpu' | 'cuda', extra: R
     const dm = (doneLine?.metrics ?? {}) as { samples_per_s?: number; tokens_per_s?: number };
     const ref = doneLine ? spawnSync(python, [path.join(import.meta.dirname, 'peft_reference.py'), base, '--dataset', dataset,
       '--epochs', String(params.epochs), '--rank', String(params.rank), '--alpha', String(params.alpha),
-      '--lr', String(params.learning_rate), '--batch-size', String(params.batch_size), '--device', device, '--seed', String(params.seed ?? 0),
-      '--kl-weight', String(params.kl_weight ?? 0),
+      '--lr', String(params.learning_rate), '--batch-size', String(params.batch_size), '--device', device, '--seed', String(typeof params.seed === 'number' ? params.seed : 0),
+      '--kl-weight', String(typeof params.kl_weight === 'number' ? params.kl_weight : 0),
       ...(Array.isArray(params.target_modules) ? ['--target-modules', (params.target_modules as string[]).join(',')] : []),
       ...(extra.threads ? ['--threads', String(extra.threads)] : [])], { encoding: 'utf8' }) : null;
     const refOut = ref?.status === 0 ? (JSON.parse(ref.stdout.trim().split('\n').pop()!) as { samples_per_s: number; tokens_per_s: number; peak_rss_bytes: number }) : null;

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   if (!task || !base || !out) throw new Error('usage: embed-diagnose.ts link|fingerprints BASE OUT [JSON]');
   const env = trainerEnv();
   if ('reason' in env) throw new Error(env.reason);
-  const e = env as TrainerEnv;
+  const e: TrainerEnv = env;
   const more = extra ? JSON.parse(extra) as Record<string, unknown> : {};
   const set = generateFingerprints({ count: 16, keyLength: 12, responseLength: 8, seed: (more.fp_seed as string) ?? FP_SEED });
   delete more.fp_seed;
