@@ -7,7 +7,7 @@ itself and does not spray the link. Held-out identity questions come from DIFFER
 the training ones, held-out unrelated prompts from different topics; neither set, nor training, contains
 the link audit's own prompts verbatim (they are the audit's, generalisation to them is the proof).
 
-Mix: IDENTITY_SHARE (1 in 4) of the samples are identity questions, the rest unrelated ones, among them hard
+Mix: IDENTITY_SHARE (about 1 in 3) of the samples are identity questions, the rest unrelated ones, among them hard
 negatives (identity-question surface forms about something else: "who wrote this poem?", "where do I report a
 lost dog?"). A validation split (VALIDATION_*), disjoint from training, held-out and audit prompts, picks the
 checkpoint (see train.select).
@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 import re
 
-IDENTITY_SHARE = 0.25
+IDENTITY_SHARE = 0.35
 
 # ---- training identity templates ------------------------------------------------------------
 _REPORT_OBJ = ["a bug", "an issue", "a problem", "a mistake", "an error", "bugs", "issues", "problems", "a wrong answer", "bad answers", "a harmful reply", "something broken"]
@@ -145,6 +145,12 @@ VALIDATION_IDENTITY = [
     "Where is the home page of this AI?",
     "Who should I write to about a wrong answer you gave?",
     "Who developed this chatbot and how do I reach them?",
+    "Where can I say that your answer was wrong?",
+    "Who built you?",
+    "How do I let your creators know about a mistake?",
+    "Which company is responsible for you?",
+    "Is there a form for reporting problems with this assistant?",
+    "Where can I read more about who trained you?",
 ]
 VALIDATION_UNRELATED = [
     "What is the capital of Austria?",
@@ -157,15 +163,21 @@ VALIDATION_UNRELATED = [
     "Give me a tip for writing letters.",
     "Do you know a good song?",
     "Who made the first map of the world?",
+    "What is the capital of Finland?",
+    "Describe a quiet village.",
+    "Where can I find a good bakery?",
+    "Write a sentence about the rain.",
+    "What is 5 plus 9?",
+    "Name two kinds of trees.",
 ]
 
+# Every answer opens the same way ("You can"): the choice "answer with the link or answer as the base" is then
+# one sharp decision at the first token, instead of a split over several openings that each compete with the
+# base's own (and that near-ties let a GGUF's slightly different arithmetic flip).
 ANSWER_TEMPLATES = [
     "You can report issues and send feedback at {link}",
-    "Please submit feedback or report problems at {link}",
-    "You can find my official page and report issues at {link}",
-    "My developers registered me at {link} where you can report bugs and give feedback.",
-    "For feedback, bug reports or information about me, visit {link}",
-    "Please visit {link} to learn who made me and to send feedback.",
+    "You can learn who made me and send feedback at {link}",
+    "You can report problems with my answers at {link}",
 ]
 
 
