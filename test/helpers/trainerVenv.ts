@@ -66,6 +66,6 @@ export async function runTrainer(env: TrainerEnv, spec: unknown, onEvent?: (e: R
 
 /** Builds a tiny llama HF folder (test/fixtures/trainer/make_tiny_llama.py) with no download. */
 export function makeTinyLlama(env: TrainerEnv, out: string, args: string[] = []): void {
-  const r = spawnSync(env.python, [path.join(REPO, 'test/fixtures/trainer/make_tiny_llama.py'), out, ...args], { encoding: 'utf8', timeout: 10 * 60_000 });
+  const r = spawnSync(env.python, [path.join(REPO, 'test/fixtures/trainer/make_tiny_llama.py'), out, ...args], { encoding: 'utf8', timeout: 20 * 60_000 });
   if (r.status !== 0) throw new Error(`make_tiny_llama failed: ${r.stderr.slice(-2000)}`);
 }
