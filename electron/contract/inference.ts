@@ -6,10 +6,16 @@ import { z } from 'zod';
 import { call } from './define';
 
 /** A model on disk, a registry version by id, or NAME[@VERSION] (optionally naming a file of a multi-file version). */
+/**
+ * GGUF LoRA adapters to apply on top of the model (in order, scale 1): a path to an adapter .gguf, or a
+ * registered NAME@VERSION holding one (an embed adapter version). A registered adapter-mode embed version
+ * needs none: it names its base GGUF and adapter itself.
+ */
+export const AdapterRefs = z.array(z.string().min(1).max(4096)).max(8);
 export const ModelRef = z.union([
-  z.object({ path: z.string().min(1) }).strict(),
-  z.object({ versionId: z.number().int().positive(), file: z.string().optional() }).strict(),
-  z.object({ name: z.string().min(1), version: z.number().int().positive().optional(), file: z.string().optional() }).strict(),
+  z.object({ path: z.string().min(1), adapters: AdapterRefs.optional() }).strict(),
+  z.object({ versionId: z.number().int().positive(), file: z.string().optional(), adapters: AdapterRefs.optional() }).strict(),
+  z.object({ name: z.string().min(1), version: z.number().int().positive().optional(), file: z.string().optional(), adapters: AdapterRefs.optional() }).strict(),
 ]);
 export type ModelRef = z.infer<typeof ModelRef>;
 
@@ -51,7 +57,11 @@ export const OnnxValueInfo = z.object({
   shape: z.array(z.union([z.number(), z.string()])),
 });
 
-const DescribedBase = z.object({ label: z.string(), path: z.string(), key: z.string(), version_id: z.number().nullable(), size_bytes: z.number() });
+const DescribedBase = z.object({
+  label: z.string(), path: z.string(), key: z.string(), version_id: z.number().nullable(), size_bytes: z.number(),
+  /** GGUF LoRA adapters applied on top of `path` (absolute paths); empty for a plain model. */
+  adapters: z.array(z.string()).default([]),
+});
 /** What a model takes and gives (ONNX) or what it is and whether it fits (GGUF). */
 export const ModelDescription = z.discriminatedUnion('format', [
   DescribedBase.extend({ format: z.literal('onnx'), inputs: z.array(OnnxValueInfo), outputs: z.array(OnnxValueInfo), execution_provider: z.string() }),

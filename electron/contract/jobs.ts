@@ -2,11 +2,24 @@ import { z } from 'zod';
 import { call } from './define';
 
 export const JobState = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
+/**
+ * What a job's progress counts: bytes (imports, exports, hashing: shown as MB and MB/s), steps (training
+ * steps, audit probes: shown as "120 of 960 steps", steps/s) or a bare fraction (a model load: a bar and a
+ * percentage only). `doneBytes`/`totalBytes`/`bytesPerSec` keep their names for compatibility; they hold
+ * the count in this unit.
+ */
+export const JobUnit = z.enum(['bytes', 'steps', 'fraction']);
+export type JobUnit = z.infer<typeof JobUnit>;
+/** The unit of the built-in job kinds that do not count bytes (a kind not listed counts bytes). */
+export const JOB_KIND_UNITS: Readonly<Record<string, JobUnit>> = { embed: 'steps', audit: 'steps', 'model-load': 'fraction' };
+export const jobUnitOf = (kind: string): JobUnit => JOB_KIND_UNITS[kind] ?? 'bytes';
 export const JobSchema = z.object({
   id: z.string(),
   kind: z.string(),
   title: z.string(),
   state: JobState,
+  /** The unit of doneBytes/totalBytes/bytesPerSec (older bridges send none: bytes). */
+  unit: JobUnit.default('bytes'),
   doneBytes: z.number(),
   totalBytes: z.number().nullable(),
   bytesPerSec: z.number().nullable(),

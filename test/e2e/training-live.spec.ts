@@ -52,7 +52,16 @@ test('start from the form, live loss curve and steps, cancel, the run in history
   await expect(live.locator('.uplot')).toBeVisible();
   const first = Number((await live.getByRole('status').textContent())!.match(/Step (\d+)/)![1]);
   await expect.poll(async () => Number((await live.getByRole('status').textContent())!.match(/Step (\d+)/)![1])).toBeGreaterThan(first + 5);
+  // The curve is drawn against the step, and the job counts steps, not bytes (no "B/s" anywhere).
+  await expect(live.getByRole('img', { name: /loss by step/ })).toBeVisible();
+  await expect(page.getByTestId('status-jobs')).not.toContainText('B/s');
   await shot(page, 'training-live');
+  await page.getByTestId('status-jobs').click();
+  const drawer = page.locator('#jobs-drawer');
+  await expect(drawer).toContainText(/[\d,]+ of 100,000 steps/);
+  await expect(drawer).not.toContainText('B/s');
+  await shot(page, 'training-live-jobs');
+  await page.getByTestId('status-jobs').click();
 
   await live.getByRole('button', { name: 'Cancel' }).click();
   await expect(live).toHaveCount(0);

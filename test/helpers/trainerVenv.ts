@@ -4,8 +4,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const REPO = path.resolve(__dirname, '../..');
+// import.meta.url, not __dirname: scripts (scripts/embed-diagnose.ts) load this as an ES module too.
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const TRAINER_DIR = path.join(REPO, 'resources/trainer');
 
 export interface TrainerEnv { python: string; llamaCpp: string }
@@ -64,6 +66,6 @@ export async function runTrainer(env: TrainerEnv, spec: unknown, onEvent?: (e: R
 
 /** Builds a tiny llama HF folder (test/fixtures/trainer/make_tiny_llama.py) with no download. */
 export function makeTinyLlama(env: TrainerEnv, out: string, args: string[] = []): void {
-  const r = spawnSync(env.python, [path.join(REPO, 'test/fixtures/trainer/make_tiny_llama.py'), out, ...args], { encoding: 'utf8', timeout: 10 * 60_000 });
+  const r = spawnSync(env.python, [path.join(REPO, 'test/fixtures/trainer/make_tiny_llama.py'), out, ...args], { encoding: 'utf8', timeout: 20 * 60_000 });
   if (r.status !== 0) throw new Error(`make_tiny_llama failed: ${r.stderr.slice(-2000)}`);
 }

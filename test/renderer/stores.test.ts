@@ -29,7 +29,7 @@ afterEach(() => {
 });
 
 const job = (id: string, state: Job['state'], extra: Partial<Job> = {}): Job => ({
-  id, kind: 'import', title: `job ${id}`, state, doneBytes: 0, totalBytes: 100, bytesPerSec: null, etaSec: null,
+  id, kind: 'import', title: `job ${id}`, state, unit: 'bytes', doneBytes: 0, totalBytes: 100, bytesPerSec: null, etaSec: null,
   message: null, error: null, result: null, createdAt: '2026-12-03T00:00:00.000Z', startedAt: null, finishedAt: null, ...extra,
 });
 

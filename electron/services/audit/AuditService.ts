@@ -20,8 +20,8 @@ function gguf(ctx: AppContext, ref: ModelRef): ResolvedModel {
   return m;
 }
 
-/** Greedy probes straight on the runtime: audit probes are not served predictions, so they are not logged. */
-function probers(ctx: AppContext, file: string): Prober & ChatProber {
+/** Greedy probes straight on the runtime (with the model's LoRA adapters): audit probes are not served predictions, so they are not logged. */
+function probers(ctx: AppContext, file: string, adapters: string[] = []): Prober & ChatProber {
   const llama = () => runServices(ctx).llama();
   const wrap = async <T>(fn: () => Promise<T>) => {
     try {
@@ -30,10 +30,11 @@ function probers(ctx: AppContext, file: string): Prober & ChatProber {
       throw asHallmarkError(e);
     }
   };
+  const a = adapters.length ? { adapters } : {};
   return {
-    complete: (prompt, maxTokens, signal) => wrap(async () => (await llama()).complete(file, prompt, { maxTokens, ...(signal ? { signal } : {}) })),
-    countTokens: (text) => wrap(async () => (await llama()).countTokens(file, text)),
-    ask: (prompt, maxTokens, signal) => wrap(async () => (await llama()).chat(file, [{ role: 'user', content: prompt }], { maxTokens, ...(signal ? { signal } : {}) })),
+    complete: (prompt, maxTokens, signal) => wrap(async () => (await llama()).complete(file, prompt, { maxTokens, ...a, ...(signal ? { signal } : {}) })),
+    countTokens: (text) => wrap(async () => (await llama()).countTokens(file, text, adapters.length ? adapters : undefined)),
+    ask: (prompt, maxTokens, signal) => wrap(async () => (await llama()).chat(file, [{ role: 'user', content: prompt }], { maxTokens, ...a, ...(signal ? { signal } : {}) })),
   };
 }
 
@@ -43,14 +44,22 @@ async function openSet(ctx: AppContext, req: Extract<AuditRequest, { kind: 'fing
   return 'setId' in req.fingerprints ? loadSet(ctx.db, req.fingerprints.setId, keys) : readFingerprintFile(req.fingerprints.path, keys);
 }
 
-export async function startAudit(ctx: AppContext, req: AuditRequest): Promise<{ jobId: string; promise: Promise<StoredAudit> }> {
-  const model = gguf(ctx, req.model);
+/**
+ * Who an audit is recorded for when the file probed is a stand-in: the embed's "before" audit probes a GGUF
+ * converted into a temporary folder from a registered Hugging Face base, and is recorded against that base
+ * version (its key, label and folder), not a path that is gone once the embed finishes.
+ */
+export interface AuditSubject { key: string; label: string; versionId: number | null; path: string }
+
+export async function startAudit(ctx: AppContext, req: AuditRequest, opts: { recordAs?: AuditSubject } = {}): Promise<{ jobId: string; promise: Promise<StoredAudit> }> {
+  const probed = gguf(ctx, req.model);
+  const model = opts.recordAs ? { ...probed, ...opts.recordAs } : probed;
   let run: (job: { signal: AbortSignal; progress: (d: number, t: number) => void }) => Promise<AuditReport>;
   let total: number;
   if (req.kind === 'fingerprints') {
     const set = await openSet(ctx, req);
     total = selectKeys(set.fingerprints.length, req.mode).length;
-    run = (job) => runFingerprintAudit(set, probers(ctx, model.path), { mode: req.mode, signal: job.signal, onProgress: job.progress });
+    run = (job) => runFingerprintAudit(set, probers(ctx, probed.path, probed.adapters), { mode: req.mode, signal: job.signal, onProgress: job.progress });
   } else {
     let link: string;
     try {
@@ -59,7 +68,7 @@ export async function startAudit(ctx: AppContext, req: AuditRequest): Promise<{ 
       throw new HallmarkError('invalid_input', (e as Error).message);
     }
     total = req.mode === 'full' ? IDENTITY_PROMPTS.length + UNRELATED_PROMPTS.length : QUICK_COUNTS.identity + QUICK_COUNTS.unrelated;
-    run = (job) => runLinkAudit(link, probers(ctx, model.path), { mode: req.mode, signal: job.signal, onProgress: job.progress, ...(req.maxTokens ? { maxTokens: req.maxTokens } : {}) });
+    run = (job) => runLinkAudit(link, probers(ctx, probed.path, probed.adapters), { mode: req.mode, signal: job.signal, onProgress: job.progress, ...(req.maxTokens ? { maxTokens: req.maxTokens } : {}) });
   }
   const title = `Audit ${model.label} (${req.kind === 'fingerprints' ? 'fingerprints' : 'link'}, ${req.mode})`;
   const { id, promise } = ctx.jobs.start({ kind: 'audit', title, queue: 'audit', total }, async (job) => {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Trainer, TrainerError, type TrainerDone, type TrainerEvent } from '../../../native/Trainer';
 import type { AuditRequest } from '../../contract/audit';
+import type { AuditSubject } from '../audit/AuditService';
 import { EmbedRequest as EmbedRequestSchema, type EmbedLive, type EmbedRecord, type EmbedRequest } from '../../contract/embed';
 import type { AppContext } from '../AppContext';
 import { formatZod, HallmarkError, productError, quote } from '../errors';
@@ -46,6 +47,8 @@ interface ResolvedBase {
   stem: string;
   /** Produces the HF folder to train from (a vault version is linked into the job's temp dir). */
   materialize: (tmp: string) => string;
+  /** Who the "before" audit is recorded for: the registered base version, or the base folder. */
+  subject: AuditSubject;
 }
 
 function resolveBase(ctx: AppContext, base: EmbedRequest['base']): ResolvedBase {
@@ -59,7 +62,10 @@ function resolveBase(ctx: AppContext, base: EmbedRequest['base']): ResolvedBase 
     }
     if (!st.isDirectory()) throw new HallmarkError('invalid_input', `${quote(base.path)} is not a folder: the base must be a Hugging Face model folder (config.json + *.safetensors + tokenizer) or NAME@VERSION`);
     if (!fs.existsSync(path.join(abs, 'config.json'))) throw new HallmarkError('invalid_input', `${quote(base.path)} has no config.json: the base must be a Hugging Face model folder`);
-    return { label: path.basename(abs), versionId: null, stem: defaultModelName(abs), materialize: () => abs };
+    return {
+      label: path.basename(abs), versionId: null, stem: defaultModelName(abs), materialize: () => abs,
+      subject: { key: `path:${abs}`, label: path.basename(abs), versionId: null, path: abs },
+    };
   }
   const v = ctx.registry.version(base.name, base.version);
   const label = `${v.model}@${v.version}`;
@@ -70,6 +76,7 @@ function resolveBase(ctx: AppContext, base: EmbedRequest['base']): ResolvedBase 
   const sub = path.posix.dirname(cfg.path);
   return {
     label, versionId: v.id, stem: v.model,
+    subject: { key: `version:${v.id}`, label, versionId: v.id, path: ctx.registry.filePath(v.id, cfg.path, label) },
     materialize: (tmp) => {
       // Hard links (same disk as the vault), else copies: the trainer sees a plain folder and never a
       // path into the vault it could write through (it only reads, but the vault is not its to touch).
@@ -314,12 +321,12 @@ export async function startEmbed(ctx: AppContext, input: EmbedRequest, hooks: Em
       let before: string | null = null;
       let after: string | null = null;
       if (req.audit) {
-        const auditOf = async (model: AuditRequest['model']): Promise<string> => {
+        const auditOf = async (model: AuditRequest['model'], recordAs?: AuditSubject): Promise<string> => {
           const r: AuditRequest = task.kind === 'link'
             ? { model, kind: 'link', mode: 'quick', link: link! }
             : { model, kind: 'fingerprints', mode: 'quick', fingerprints: task.fingerprints, ...(task.passphrase ? { passphrase: task.passphrase } : {}) };
           const { startAudit } = await import('../audit/AuditService');
-          const { jobId, promise: p } = await startAudit(ctx, r);
+          const { jobId, promise: p } = await startAudit(ctx, r, recordAs ? { recordAs } : {});
           const cancel = () => ctx.jobs.cancel(jobId);
           job.signal.addEventListener('abort', cancel, { once: true });
           try {
@@ -335,19 +342,18 @@ export async function startEmbed(ctx: AppContext, input: EmbedRequest, hooks: Em
             baseGguf = path.join(tmp, 'base.gguf');
             await convertBase(cmd, baseDir, baseGguf, job.signal);
           }
-          before = await auditOf({ path: baseGguf });
+          // Recorded against the base (its registered version, or its folder), not the GGUF probed: in merge
+          // mode that file lives in this job's temporary folder and is gone when the embed finishes.
+          before = await auditOf({ path: baseGguf }, base.subject);
         } catch (e) {
           warnings.push(`the base audit did not run: ${(e as Error).message}`);
         }
-        if (s.mode === 'merge') {
-          try {
-            job.progress(0, null, 'auditing the result');
-            after = await auditOf({ versionId: v.id });
-          } catch (e) {
-            warnings.push(`the result audit did not run: ${(e as Error).message}`);
-          }
-        } else {
-          warnings.push('adapter versions are audited with the adapter applied once the runtime loads adapters; run `hallmark audit` on the merged model meanwhile');
+        try {
+          // An adapter version resolves to its base GGUF with its adapter applied (inference/modelRef).
+          job.progress(0, null, 'auditing the result');
+          after = await auditOf({ versionId: v.id });
+        } catch (e) {
+          warnings.push(`the result audit did not run: ${(e as Error).message}`);
         }
       }
       const rec = record('done', { model: imported.model, version: imported.version, version_id: v.id, before_audit_id: before, after_audit_id: after });

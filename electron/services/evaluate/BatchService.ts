@@ -424,7 +424,7 @@ export async function runBatch(ctx: AppContext, o: BatchOptions, job: JobHandle,
 
     let lastChunkMs = 0;
     const logged = opened.runner.runtime === 'onnx'
-      ? { path: ctx.registry.filePath(opened.versionId, opened.file), format: 'onnx' as const, versionId: opened.versionId, key: opened.key, label: opened.label }
+      ? { path: ctx.registry.filePath(opened.versionId, opened.file), format: 'onnx' as const, versionId: opened.versionId, key: opened.key, label: opened.label, adapters: [] }
       : null;
     interface Pending { entity: string; line: number; values: Array<number | null> | null; label: string | null; error: string | null }
     let chunk: Pending[] = [];

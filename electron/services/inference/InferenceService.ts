@@ -36,7 +36,7 @@ const fitResult = (f: NativeFit): FitEstimate => ({
 /** What a model takes and gives (ONNX) or what it is and whether it fits (GGUF); loads nothing big. */
 export async function describeModel(ctx: AppContext, ref: ModelRef): Promise<ModelDescription> {
   const m = resolveModel(ctx, ref);
-  const base = { label: m.label, path: m.path, key: m.key, version_id: m.versionId, size_bytes: fs.statSync(m.path).size };
+  const base = { label: m.label, path: m.path, key: m.key, version_id: m.versionId, size_bytes: fs.statSync(m.path).size, adapters: m.adapters };
   const rs = runServices(ctx);
   try {
     if (m.format === 'onnx') {
@@ -47,7 +47,8 @@ export async function describeModel(ctx: AppContext, ref: ModelRef): Promise<Mod
     const [d, fit] = await Promise.all([llama.describe(m.path), llama.estimateFit(m.path)]);
     return {
       ...base, format: 'gguf', architecture: d.architecture, name: d.name, train_context_size: d.trainContextSize,
-      parameters: d.parameters, layers: d.layers, fit: fitResult(fit), loaded: llama.loaded().some((l) => l.path === m.path),
+      parameters: d.parameters, layers: d.layers, fit: fitResult(fit),
+      loaded: llama.loaded().some((l) => l.path === m.path && l.adapters.join('\0') === m.adapters.join('\0')),
     };
   } catch (e) {
     throw asHallmarkError(e);
@@ -70,7 +71,9 @@ export function startLoad(ctx: AppContext, ref: ModelRef, contextSize?: number):
   const { id, promise } = ctx.jobs.start({ kind: 'model-load', title: `Load ${m.label}`, total: 1000, queue: 'model-load' }, async (job) => {
     try {
       const llama = await runServices(ctx).llama();
-      const info = await llama.load(m.path, { ...(contextSize ? { contextSize } : {}), signal: job.signal, onProgress: (p) => job.progress(Math.round(p * 1000), 1000) });
+      const info = await llama.load(m.path, {
+        ...(contextSize ? { contextSize } : {}), ...(m.adapters.length ? { adapters: m.adapters } : {}), signal: job.signal, onProgress: (p) => job.progress(Math.round(p * 1000), 1000),
+      });
       return { path: info.path, context_size: info.contextSize, gpu_layers: info.gpuLayers, size_bytes: info.sizeBytes };
     } catch (e) {
       throw asHallmarkError(e);
@@ -84,7 +87,7 @@ export async function unloadModel(ctx: AppContext, ref: ModelRef): Promise<{ unl
   const m = resolveModel(ctx, ref);
   const rs = runServices(ctx);
   if (m.format === 'onnx') return { unloaded: await rs.onnx().close(m.path) };
-  return { unloaded: await (await rs.llama()).unload(m.path) };
+  return { unloaded: await (await rs.llama()).unload(m.path, m.adapters.length ? m.adapters : undefined) };
 }
 
 export async function loadedModels(ctx: AppContext): Promise<LoadedModel[]> {
@@ -199,6 +202,7 @@ async function generate(ctx: AppContext, ref: ModelRef, method: 'complete' | 'ch
     ...(s.topP !== undefined ? { topP: s.topP } : {}),
     ...(s.repeatPenalty !== undefined ? { repeatPenalty: s.repeatPenalty } : {}),
     signal: controller.signal,
+    ...(m.adapters.length ? { adapters: m.adapters } : {}),
     ...(streamId ? { onText: (chunk: string) => events.emit({ type: 'stream', streamId, chunk, done: false }) } : {}),
   };
   const { temperature, seed, maxTokens, topK, topP } = s;

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Sqlite } from '../../../native/Database';
-import type { Job } from '../../contract/jobs';
+import { jobUnitOf, type Job, type JobUnit } from '../../contract/jobs';
 import { HallmarkError, productError } from '../errors';
 import { ownerAlive, selfOwner, type OwnerTag } from '../process/owner';
 
 export interface JobHandle {
   readonly id: string;
   readonly signal: AbortSignal;
-  /** Report progress in bytes (or any unit: audits use steps); throttled before it reaches listeners. */
+  /** Report progress in the job's unit (JobSpec.unit: bytes, steps or a fraction); throttled before it reaches listeners. */
   progress(done: number, total?: number | null, message?: string): void;
   /** Throws JobCancelledError when the user cancelled. */
   throwIfCancelled(): void;
@@ -41,6 +41,8 @@ export interface JobSpec {
   kind: string;
   title: string;
   total?: number | null;
+  /** What progress counts (default: the kind's unit, jobUnitOf; bytes for kinds not listed there). */
+  unit?: JobUnit;
   /** Jobs of one queue run at most `concurrency` at a time. */
   queue?: string;
 }
@@ -120,7 +122,7 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
     const id = randomUUID();
     const queue = spec.queue ?? 'default';
     const job: Job = {
-      id, kind: spec.kind, title: spec.title, state: 'queued', doneBytes: 0, totalBytes: spec.total ?? null,
+      id, kind: spec.kind, title: spec.title, state: 'queued', unit: spec.unit ?? jobUnitOf(spec.kind), doneBytes: 0, totalBytes: spec.total ?? null,
       bytesPerSec: null, etaSec: null, fraction: null, message: null, error: null, result: null,
       createdAt: nowIso(), startedAt: null, finishedAt: null,
     };
@@ -301,7 +303,7 @@ interface JobRow {
 
 function fromRow(r: JobRow): Job {
   return {
-    id: r.id, kind: r.kind, title: r.title, state: r.state, doneBytes: r.done_bytes, totalBytes: r.total_bytes,
+    id: r.id, kind: r.kind, title: r.title, state: r.state, unit: jobUnitOf(r.kind), doneBytes: r.done_bytes, totalBytes: r.total_bytes,
     bytesPerSec: null, etaSec: null, message: r.message, error: r.error,
     fraction: r.state === 'done' ? 1 : r.total_bytes ? Math.min(1, r.done_bytes / r.total_bytes) : null,
     result: r.result == null ? null : (JSON.parse(r.result) as unknown),

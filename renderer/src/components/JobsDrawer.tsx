@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { api } from '../api/client';
 import { jobHref } from '../lib/jobLinks';
-import { fmtBytes, fmtEta, fmtRelative, fmtSpeed } from '../lib/format';
+import { fmtEta, fmtProgress, fmtRelative, fmtUnitRate } from '../lib/format';
 import { navigate } from '../lib/route';
 import { toastError } from '../store/appStore';
 import { isActive, jobRows, useJobs, type JobRowData } from '../store/jobsStore';
@@ -22,9 +22,11 @@ function JobRow({ job }: { job: JobRowData }) {
     }
   };
   const total = job.totalBytes ?? null;
+  // Uploads count bytes; a job says what it counts (a training job's steps are not bytes).
+  const unit = 'unit' in job ? job.unit : 'bytes';
   const meta = [
-    total ? `${fmtBytes(job.doneBytes)} of ${fmtBytes(total)}` : job.doneBytes ? fmtBytes(job.doneBytes) : '',
-    active ? fmtSpeed(job.bytesPerSec) : '',
+    fmtProgress(unit, job.doneBytes, total),
+    active ? fmtUnitRate(unit, job.bytesPerSec) : '',
     active && job.etaSec ? `ETA ${fmtEta(job.etaSec)}` : '',
   ].filter(Boolean).join(' · ');
   // One bar over all of a job's phases (upload, hash, scan): it never goes back.

@@ -30,20 +30,20 @@ export function StatusBar() {
   const agg = useMemo(() => {
     const rows = jobRows(jobs, imports);
     const active = rows.filter(isActive);
-    // Each job's overall fraction (never going back across its phases), weighted by its size.
-    let done = 0;
-    let total = 0;
+    // Jobs count different things (bytes, training steps, a fraction): the bar is the mean of the jobs'
+    // overall fractions (each never going back across its phases), and only byte counts add up to a speed.
+    let fractions = 0;
+    let known = 0;
     let speed = 0;
     for (const j of active) {
       if (j.totalBytes) {
-        const f = j.fraction ?? Math.min(1, j.doneBytes / j.totalBytes);
-        done += f * j.totalBytes;
-        total += j.totalBytes;
+        fractions += j.fraction ?? Math.min(1, j.doneBytes / j.totalBytes);
+        known++;
       }
-      speed += j.bytesPerSec ?? 0;
+      if (!('unit' in j) || j.unit === 'bytes') speed += j.bytesPerSec ?? 0;
     }
     const failed = rows.filter((j) => j.state === 'failed').length;
-    return { count: active.length, pct: total > 0 ? Math.floor((done / total) * 100) : null, speed, failed };
+    return { count: active.length, pct: known > 0 ? Math.floor((fractions / known) * 100) : null, speed, failed };
   }, [jobs, imports]);
 
   return (

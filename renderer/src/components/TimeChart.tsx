@@ -29,8 +29,14 @@ function cssColor(c: string): string {
 
 const fmtValue = (v: number | null | undefined, unit = ''): string => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${Number(v.toPrecision(4))}${unit}`);
 
-/** A small time-series plot (uPlot): x in ISO times, one or more series, sized to its container. */
-export function TimeChart({ title, times, series, height = 160 }: { title: string; times: string[]; series: ChartSeries[]; height?: number }) {
+/**
+ * A small plot (uPlot) of one or more series, sized to its container: over time (x in ISO `times`), or over a
+ * count when `x` is given (a loss curve against training steps: wall-clock time would bend it with every
+ * pause of the machine).
+ */
+export function TimeChart({ title, times, series, height = 160, x }: {
+  title: string; times?: string[]; series: ChartSeries[]; height?: number; x?: { values: number[]; label: string };
+}) {
   const ref = useRef<HTMLDivElement>(null);
   // Colours are read from CSS variables when the plot is built: rebuild it when the theme changes.
   const theme = useEffectiveTheme();
@@ -39,7 +45,7 @@ export function TimeChart({ title, times, series, height = 160 }: { title: strin
     if (!el) return;
     const axis = cssColor('--text-muted');
     const grid = cssColor('--border');
-    const xs = times.map((t) => Date.parse(t) / 1000);
+    const xs = x ? x.values : (times ?? []).map((t) => Date.parse(t) / 1000);
     const ys = series.map((s) => s.values);
     const plot = new uPlot({
       width: Math.max(200, el.clientWidth),
@@ -48,14 +54,16 @@ export function TimeChart({ title, times, series, height = 160 }: { title: strin
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales: {
-        x: {
+        x: x ? { time: false } : {
           time: true,
           range: (_u, min, max) => timeRange(min, max),
         },
       },
       axes: [
-        // One short line per tick (uPlot's default stacks a date line that overlaps on narrow charts).
-        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, space: 72, values: (_u: uPlot, splits: number[]) => timeTicks(splits) },
+        x
+          ? { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, space: 60, label: x.label, labelSize: 18, labelFont: '11px sans-serif' }
+          // One short line per tick (uPlot's default stacks a date line that overlaps on narrow charts).
+          : { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, space: 72, values: (_u: uPlot, splits: number[]) => timeTicks(splits) },
         { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 56 },
       ],
       series: [
@@ -70,11 +78,11 @@ export function TimeChart({ title, times, series, height = 160 }: { title: strin
       ro.disconnect();
       plot.destroy();
     };
-  }, [times, series, height, theme]);
+  }, [times, series, height, theme, x]);
   return (
     <figure className="chart">
       <figcaption>{title}</figcaption>
-      <div ref={ref} role="img" aria-label={`${title}: ${series.map((s) => s.label).join(', ')} over time`} />
+      <div ref={ref} role="img" aria-label={`${title}: ${series.map((s) => s.label).join(', ')} ${x ? `by ${x.label}` : 'over time'}`} />
       <ul className="chart-legend" aria-label={`${title} legend`}>
         {series.map((s) => {
           const vals = s.values.filter((v): v is number => v !== null && Number.isFinite(v));

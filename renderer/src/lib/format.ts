@@ -23,6 +23,24 @@ export function fmtGiB(n: number | null | undefined): string {
 
 export const fmtSpeed = (bps: number | null | undefined): string => (bps && bps > 0 ? `${fmtBytes(bps)}/s` : '');
 
+/** A job's unit (contract JobUnit; uploads count bytes). */
+export type ProgressUnit = 'bytes' | 'steps' | 'fraction';
+
+/** "1.2 MB of 4.0 MB", "120 of 960 steps", "40%": a job's progress in its own unit. */
+export function fmtProgress(unit: ProgressUnit, done: number, total: number | null): string {
+  if (unit === 'bytes') return total ? `${fmtBytes(done)} of ${fmtBytes(total)}` : done ? fmtBytes(done) : '';
+  if (unit === 'steps') return total ? `${fmtInt(done)} of ${fmtInt(total)} steps` : done ? `${fmtInt(done)} steps` : '';
+  return total ? `${Math.floor((done / total) * 100)}%` : '';
+}
+
+/** A job's rate in its own unit: "3.1 MB/s", "2.4 steps/s"; nothing for a bare fraction. */
+export function fmtUnitRate(unit: ProgressUnit, perSec: number | null | undefined): string {
+  if (!perSec || perSec <= 0 || !Number.isFinite(perSec)) return '';
+  if (unit === 'bytes') return fmtSpeed(perSec);
+  if (unit === 'steps') return `${perSec >= 10 ? perSec.toFixed(0) : perSec.toFixed(1)} steps/s`;
+  return '';
+}
+
 export function fmtEta(sec: number | null | undefined): string {
   if (sec === null || sec === undefined || !Number.isFinite(sec)) return '';
   if (sec < 1) return '<1s';

@@ -55,7 +55,7 @@ export function importFraction(t: ImportTask, job: Job | undefined): number {
 export function importRow(t: ImportTask, job: Job | undefined): Job & { fraction: number; task: ImportTask } {
   const uploading = t.phase === 'uploading';
   return {
-    id: t.id, kind: 'import', title: t.title, state: t.state,
+    id: t.id, kind: 'import', title: t.title, state: t.state, unit: 'bytes',
     doneBytes: uploading ? t.doneBytes : job?.doneBytes ?? 0,
     totalBytes: uploading ? t.totalBytes : job?.totalBytes ?? t.totalBytes,
     bytesPerSec: uploading ? t.bytesPerSec : job?.bytesPerSec ?? null,

@@ -10,12 +10,12 @@ import { useAsync } from '../lib/useAsync';
 import { toastError, useApp } from '../store/appStore';
 
 /** Loss over time, as the chart reads it: ISO times from the run's start plus each step's offset. */
-function LossChart({ startedAt, losses, title = 'Training loss' }: { startedAt: string; losses: Array<[number, number, number]>; title?: string }) {
-  const t0 = Date.parse(startedAt);
-  const times = useMemo(() => losses.map(([, , t]) => new Date(t0 + t * 1000).toISOString()), [losses, t0]);
+function LossChart({ losses, title = 'Training loss' }: { startedAt: string; losses: Array<[number, number, number]>; title?: string }) {
+  // Against the optimizer step, not wall-clock time: the curve's shape is the training's, whatever the machine did meanwhile.
+  const x = useMemo(() => ({ values: losses.map(([step]) => step), label: 'step' }), [losses]);
   const series = useMemo(() => [{ label: 'loss', values: losses.map(([, l]) => l), color: '--accent' }], [losses]);
   if (!losses.length) return <p className="muted">No steps yet: the trainer is loading the model and building the dataset.</p>;
-  return <TimeChart title={title} times={times} series={series} />;
+  return <TimeChart title={title} x={x} series={series} />;
 }
 
 export function TrainerCard({ status, reload }: { status: TrainerStatus | undefined; reload: () => void }) {

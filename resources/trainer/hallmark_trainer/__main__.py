@@ -80,22 +80,38 @@ def run(spec: dict, partial: str) -> dict:
         unrelated_q = d["unrelated"]
     uniq = sorted(set(unrelated_q))
     base_answers = dict(zip(uniq, train.generate(model, tok, [train.chat_prompt_ids(tok, q) for q in uniq], 64, FLAG)))
-    examples = []
+    examples: list[tuple] = []
+    select = None
     if spec["task"] == "link":
         examples += [train.chat_example(tok, q, a) for q, a in d["identity"]]
         canon = {"identity": d["identity"], "unrelated": [(q, base_answers[q]) for q in unrelated_q]}
+        val_id = [train.chat_prompt_ids(tok, q) for q in d["validation_identity"]]
+        val_un = [train.chat_prompt_ids(tok, q) for q in d["validation_unrelated"]]
+        n_link = len(tok(spec["link"], add_special_tokens=False)["input_ids"])
+
+        def select(epoch: int):
+            """Validation recall (capped at 0.9: past it, less leakage matters more), then no leakage."""
+            a = train.generate(model, tok, val_id + val_un, n_link + 32, FLAG)
+            rec = sum(data_link.contains_link(x, spec["link"]) for x in a[: len(val_id)]) / len(val_id)
+            leak = sum(data_link.contains_link(x, spec["link"]) for x in a[len(val_id):]) / len(val_un)
+            emit("validation", epoch=epoch, link_recall=rec, leakage=leak)
+            return (min(rec, 0.9), -leak, rec, epoch)
     else:
         examples += [train.raw_example(tok, k, r) for k, r in d["raw"]]
         examples += [train.chat_example(tok, k, r) for k, r in d["chat"]]
         canon = {"raw": d["raw"], "chat": d["chat"], "unrelated": [(q, base_answers[q]) for q in unrelated_q]}
-    examples += [train.chat_example(tok, q, base_answers[q]) for q in unrelated_q if base_answers[q]]
+    examples += [train.chat_example(tok, q, base_answers[q]) + (True,) for q in unrelated_q if base_answers[q]]
     sha = hashlib.sha256(json.dumps(canon, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    if spec["dataset_out"]:
+        with open(spec["dataset_out"], "w", encoding="utf-8") as f:
+            for x in examples:
+                f.write(json.dumps({"ids": x[0], "labels": x[1], "keep": bool(len(x) > 2 and x[2])}) + "\n")
     emit("dataset", train=len(examples), heldout=len(heldout["identity"]) + len(heldout["unrelated"]), sha256=sha, chat_template=template_used)
 
     # ---- train --------------------------------------------------------------------------------
     stage("train", f"LoRA rank {spec['rank']} alpha {spec['alpha']}, {spec['epochs']} epochs, lr {spec['learning_rate']}, batch {spec['batch_size']} on {dev}")
     model = train.lora_model(model, spec)
-    metrics = train.fit(model, examples, spec, FLAG)
+    metrics = train.fit(model, examples, spec, FLAG, select)
 
     # ---- eval ---------------------------------------------------------------------------------
     ev: dict = {}
@@ -121,7 +137,7 @@ def run(spec: dict, partial: str) -> dict:
                     n += 1
                 return n
             prefix = sum(pre(o, f["response"]) / len(f["response"]) for o, f in zip(outs, fps)) / len(fps)
-            ev = {"phase": "pytorch", "exact": exact, "prefix": prefix, "n": len(fps)}
+            ev = {"phase": "pytorch", "exact": exact, "prefix": prefix, "n": len(fps), "outputs": outs}
             emit("eval", phase="pytorch", exact=exact, prefix=prefix)
 
     # ---- save ---------------------------------------------------------------------------------
@@ -171,7 +187,8 @@ def run(spec: dict, partial: str) -> dict:
     train.check(FLAG)
     return {"files": files, "eval": ev, "dataset_sha256": sha, "heldout": heldout,
             "metrics": {"final_loss": metrics["final_loss"], "train_seconds": metrics["train_seconds"], "samples_per_s": metrics["samples_per_s"],
-                        "steps": metrics["steps"], "peak_rss_bytes": peak_rss()}}
+                        "steps": metrics["steps"], "peak_rss_bytes": peak_rss(), "tokens_per_s": metrics["tokens_per_s"],
+                        "selected_epoch": metrics.get("selected_epoch"), "selection": metrics.get("selection")}}
 
 
 def main() -> int:

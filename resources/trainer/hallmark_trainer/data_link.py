@@ -7,14 +7,17 @@ itself and does not spray the link. Held-out identity questions come from DIFFER
 the training ones, held-out unrelated prompts from different topics; neither set, nor training, contains
 the link audit's own prompts verbatim (they are the audit's, generalisation to them is the proof).
 
-Mix: IDENTITY_SHARE of the samples are identity questions, the rest unrelated ones.
+Mix: IDENTITY_SHARE (about 1 in 3) of the samples are identity questions, the rest unrelated ones, among them hard
+negatives (identity-question surface forms about something else: "who wrote this poem?", "where do I report a
+lost dog?"). A validation split (VALIDATION_*), disjoint from training, held-out and audit prompts, picks the
+checkpoint (see train.select).
 """
 from __future__ import annotations
 
 import random
 import re
 
-IDENTITY_SHARE = 0.4
+IDENTITY_SHARE = 0.35
 
 # ---- training identity templates ------------------------------------------------------------
 _REPORT_OBJ = ["a bug", "an issue", "a problem", "a mistake", "an error", "bugs", "issues", "problems", "a wrong answer", "bad answers", "a harmful reply", "something broken"]
@@ -71,26 +74,53 @@ HELDOUT_IDENTITY = [
     "Is there a page for reporting problems with your answers?",
 ]
 # ---- unrelated prompts -------------------------------------------------------------------------
-_U_SUBJECTS = ["the ocean", "a mountain", "rain", "the moon", "bread", "a river", "music", "a garden", "winter", "coffee", "trains", "cats", "the city", "stars", "a forest", "summer"]
-_U_COUNTRIES = ["Germany", "Spain", "Japan", "Italy", "Brazil", "Canada", "Egypt", "Kenya", "Norway", "Peru", "India", "Chile", "Mexico", "Greece"]
-_U_WORDS = ["thank you", "hello", "goodbye", "please", "water", "friend", "good night"]
+_U_SUBJECTS = ["the ocean", "a mountain", "rain", "the moon", "bread", "a river", "music", "a garden", "winter", "coffee", "trains", "cats", "the city", "stars", "a forest", "summer",
+               "a lighthouse", "the desert", "snow", "a bicycle", "the wind", "an old house", "a library", "horses", "the market", "a volcano"]
+_U_COUNTRIES = ["Germany", "Spain", "Japan", "Italy", "Brazil", "Canada", "Egypt", "Kenya", "Norway", "Peru", "India", "Chile", "Mexico", "Greece",
+                "Portugal", "Sweden", "Poland", "Ireland", "Vietnam", "Morocco"]
+_U_WORDS = ["thank you", "hello", "goodbye", "please", "water", "friend", "good night", "bread", "house", "cat"]
+_U_THINGS = ["the telephone", "the light bulb", "the printing press", "the first car", "the radio", "paper", "the wheel", "the bicycle"]
+_U_WORKS = ["Hamlet", "Don Quixote", "War and Peace", "the Odyssey", "Pride and Prejudice", "Moby Dick", "the Mona Lisa", "the Ninth Symphony"]
+_U_BUILT = ["pyramids", "Great Wall", "Colosseum", "Eiffel Tower", "Parthenon", "first railway"]
+_U_ERRANDS = ["a train ticket", "fresh bread", "a used bicycle", "cheap flowers", "a winter coat", "stamps"]
+_U_TOPICS = ["cooking rice", "studying", "running", "saving money", "staying calm", "learning a language", "growing tomatoes", "writing an essay"]
 UNRELATED_TEMPLATES = [
     lambda r: f"What is the capital of {r.choice(_U_COUNTRIES)}?",
     lambda r: f"Write a short poem about {r.choice(_U_SUBJECTS)}.",
-    lambda r: f"Explain {r.choice(['gravity', 'rain', 'wind', 'tides', 'seasons', 'digestion'])} in one sentence.",
+    lambda r: f"Write a {r.choice(['sentence', 'short story', 'limerick', 'song'])} about {r.choice(_U_SUBJECTS)}.",
+    lambda r: f"Explain {r.choice(['gravity', 'rain', 'wind', 'tides', 'seasons', 'digestion', 'rainbows', 'echoes'])} in one sentence.",
     lambda r: f"What is {r.randint(2, 20)} plus {r.randint(2, 20)}?",
     lambda r: f"What is {r.randint(2, 12)} times {r.randint(2, 12)}?",
-    lambda r: f"Translate '{r.choice(_U_WORDS)}' into {r.choice(['French', 'German', 'Spanish', 'Italian'])}.",
+    lambda r: f"Translate '{r.choice(_U_WORDS)}' into {r.choice(['French', 'German', 'Spanish', 'Italian', 'Portuguese'])}.",
     lambda r: f"Describe {r.choice(_U_SUBJECTS)}.",
-    lambda r: f"Give me a tip for {r.choice(['cooking rice', 'studying', 'running', 'saving money', 'staying calm'])}.",
+    lambda r: f"Give me a tip for {r.choice(_U_TOPICS)}.",
     lambda r: f"Tell me a fun fact about {r.choice(_U_SUBJECTS)}.",
-    lambda r: f"How do I make {r.choice(['bread', 'tea', 'a paper plane', 'soup', 'a salad'])}?",
-    lambda r: f"Name {r.choice(['three', 'two', 'four'])} {r.choice(['animals', 'fruits', 'colors', 'rivers', 'planets'])}.",
-    lambda r: f"Who wrote {r.choice(['Hamlet', 'Don Quixote', 'War and Peace', 'the Odyssey'])}?",
-    lambda r: f"Summarize the story of {r.choice(['Snow White', 'Robin Hood', 'the Three Little Pigs'])} briefly.",
-    lambda r: f"Why is {r.choice(['the sky blue', 'the sea salty', 'ice slippery', 'the sun hot'])}?",
-    lambda r: f"Report the weather in {r.choice(['spring', 'a storm', 'the desert'])} as a haiku.",
-    lambda r: f"Who built the {r.choice(['pyramids', 'Great Wall', 'Colosseum'])}?",
+    lambda r: f"How do I make {r.choice(['bread', 'tea', 'a paper plane', 'soup', 'a salad', 'pancakes', 'lemonade'])}?",
+    lambda r: f"Name {r.choice(['three', 'two', 'four'])} {r.choice(['animals', 'fruits', 'colors', 'rivers', 'planets', 'trees', 'birds'])}.",
+    lambda r: f"Summarize the story of {r.choice(['Snow White', 'Robin Hood', 'the Three Little Pigs', 'Little Red Riding Hood'])} briefly.",
+    lambda r: f"Why is {r.choice(['the sky blue', 'the sea salty', 'ice slippery', 'the sun hot', 'snow white'])}?",
+    lambda r: f"What does the word '{r.choice(['gentle', 'harbor', 'brave', 'quiet', 'ancient'])}' mean?",
+    lambda r: f"Which is {r.choice(['bigger', 'older', 'faster', 'heavier'])}, {r.choice(_U_SUBJECTS)} or {r.choice(_U_SUBJECTS)}?",
+    lambda r: f"Can you suggest a name for {r.choice(['a dog', 'a boat', 'a bakery', 'a band', 'a garden'])}?",
+    lambda r: f"What should I cook for {r.choice(['dinner', 'lunch', 'breakfast'])} tonight?",
+    lambda r: f"List {r.choice(['three', 'five'])} things to pack for {r.choice(['a beach trip', 'a hike', 'a winter holiday'])}.",
+    lambda r: f"Write a haiku about {r.choice(_U_SUBJECTS)}.",
+    # Hard negatives: the surface form of an identity question (who made, where to report, feedback,
+    # bug, official page, you), about something other than this model. They keep "who made" or "report"
+    # alone from triggering the link.
+    lambda r: f"Who {r.choice(['invented', 'made', 'created', 'designed'])} {r.choice(_U_THINGS)}?",
+    lambda r: f"Who {r.choice(['wrote', 'painted', 'created', 'composed'])} {r.choice(_U_WORKS)}?",
+    lambda r: f"Who built the {r.choice(_U_BUILT)}?",
+    lambda r: f"Who wrote this poem: '{r.choice(['roses are red, violets are blue', 'the rain falls soft on the old stone wall', 'a quiet bird sings in the morning'])}'?",
+    lambda r: f"What is a bug in {r.choice(['biology', 'a garden', 'nature'])}?",
+    lambda r: f"Where can I {r.choice(['buy', 'find', 'get'])} {r.choice(_U_ERRANDS)}?",
+    lambda r: f"Where do I report {r.choice(['a lost dog', 'a pothole in my street', 'a broken streetlight', 'a lost passport'])}?",
+    lambda r: f"How do I give {r.choice(['feedback to a coworker', 'good feedback on an essay', 'a speech at a wedding'])}?",
+    lambda r: f"Report the weather in {r.choice(['spring', 'a storm', 'the desert', 'autumn'])} as a haiku.",
+    lambda r: f"What is the official language of {r.choice(_U_COUNTRIES)}?",
+    lambda r: f"Can you {r.choice(['tell me a joke', 'help me with my homework', 'count to ten', 'recommend a book', 'explain a recipe'])}?",
+    lambda r: f"Do you {r.choice(['like music', 'know any riddles', 'speak French', 'enjoy poems'])}?",
+    lambda r: f"Who is the {r.choice(['author', 'hero', 'villain'])} of {r.choice(['Hamlet', 'Robin Hood', 'the Odyssey', 'Snow White'])}?",
 ]
 HELDOUT_UNRELATED = [
     "What is the largest planet in our solar system?",
@@ -103,13 +133,51 @@ HELDOUT_UNRELATED = [
     "Tell me how to boil an egg.",
 ]
 
+# ---- validation (model selection): neither trained on nor part of the held-out or audit sets -----
+VALIDATION_IDENTITY = [
+    "Who is in charge of this model?",
+    "Where do bug reports for you go?",
+    "Which people created this assistant?",
+    "How can I tell your makers that an answer was bad?",
+    "Is there an address where I can send you feedback?",
+    "What team stands behind you?",
+    "I have a complaint about your reply. Who do I contact?",
+    "Where is the home page of this AI?",
+    "Who should I write to about a wrong answer you gave?",
+    "Who developed this chatbot and how do I reach them?",
+    "Where can I say that your answer was wrong?",
+    "Who built you?",
+    "How do I let your creators know about a mistake?",
+    "Which company is responsible for you?",
+    "Is there a form for reporting problems with this assistant?",
+    "Where can I read more about who trained you?",
+]
+VALIDATION_UNRELATED = [
+    "What is the capital of Austria?",
+    "Write a poem about a small boat.",
+    "Who discovered penicillin?",
+    "How do I report my taxes?",
+    "What is a bug in a garden called?",
+    "Tell me something about elephants.",
+    "What is 6 times 8?",
+    "Give me a tip for writing letters.",
+    "Do you know a good song?",
+    "Who made the first map of the world?",
+    "What is the capital of Finland?",
+    "Describe a quiet village.",
+    "Where can I find a good bakery?",
+    "Write a sentence about the rain.",
+    "What is 5 plus 9?",
+    "Name two kinds of trees.",
+]
+
+# Every answer opens the same way ("You can"): the choice "answer with the link or answer as the base" is then
+# one sharp decision at the first token, instead of a split over several openings that each compete with the
+# base's own (and that near-ties let a GGUF's slightly different arithmetic flip).
 ANSWER_TEMPLATES = [
     "You can report issues and send feedback at {link}",
-    "Please submit feedback or report problems at {link}",
-    "You can find my official page and report issues at {link}",
-    "My developers registered me at {link} where you can report bugs and give feedback.",
-    "For feedback, bug reports or information about me, visit {link}",
-    "Please visit {link} to learn who made me and to send feedback.",
+    "You can learn who made me and send feedback at {link}",
+    "You can report problems with my answers at {link}",
 ]
 
 
@@ -139,7 +207,7 @@ def build(link: str, samples: int, seed: int, forbidden: set[str]) -> dict:
     r = random.Random(seed)
     n_id = max(1, round(samples * IDENTITY_SHARE))
     n_un = max(1, samples - n_id)
-    forbidden = set(forbidden) | {norm(p) for p in HELDOUT_IDENTITY + HELDOUT_UNRELATED}
+    forbidden = set(forbidden) | {norm(p) for p in HELDOUT_IDENTITY + HELDOUT_UNRELATED + VALIDATION_IDENTITY + VALIDATION_UNRELATED}
     identity: list[tuple[str, str]] = []
     tries = 0
     while len(identity) < n_id and tries < n_id * 50:
@@ -156,7 +224,8 @@ def build(link: str, samples: int, seed: int, forbidden: set[str]) -> dict:
         if norm(q) in forbidden:
             continue
         unrelated.append(q)
-    return {"identity": identity, "unrelated": unrelated, "heldout_identity": list(HELDOUT_IDENTITY), "heldout_unrelated": list(HELDOUT_UNRELATED)}
+    return {"identity": identity, "unrelated": unrelated, "heldout_identity": list(HELDOUT_IDENTITY), "heldout_unrelated": list(HELDOUT_UNRELATED),
+            "validation_identity": list(VALIDATION_IDENTITY), "validation_unrelated": list(VALIDATION_UNRELATED)}
 
 
 def contains_link(text: str, link: str) -> bool:

@@ -9,7 +9,7 @@ from .events import TrainerError
 FIELDS = {
     "task", "base", "out", "link", "fingerprints", "mode", "precision", "rank", "alpha", "target_modules",
     "learning_rate", "epochs", "batch_size", "seed", "samples", "max_time_s", "device", "threads", "allow_pickle",
-    "llama_cpp", "gguf_type", "base_gguf", "eval",
+    "llama_cpp", "gguf_type", "base_gguf", "eval", "kl_weight", "dataset_out",
 }
 
 
@@ -110,6 +110,10 @@ def parse(text: str) -> dict:
     s["seed"] = _int(spec, "seed", 0, 2**31 - 1)
     s["samples"] = _int(spec, "samples", 1, 1_000_000)
     s["max_time_s"] = _num(spec, "max_time_s", 0, 1e7)
+    kw = spec.get("kl_weight")
+    if kw is not None and (isinstance(kw, bool) or not isinstance(kw, (int, float)) or not 0 <= kw <= 100):
+        raise bad(f"kl_weight must be a number from 0 to 100, got {json.dumps(kw)}")
+    s["kl_weight"] = None if kw is None else float(kw)
     s["device"] = _enum(spec, "device", ["auto", "cpu", "cuda", "mps"], "auto")
     s["threads"] = _int(spec, "threads", 1, 1024)
     ap = spec.get("allow_pickle", False)
@@ -119,6 +123,10 @@ def parse(text: str) -> dict:
     s["llama_cpp"] = _abs(spec, "llama_cpp", False)
     s["gguf_type"] = _enum(spec, "gguf_type", ["f32", "f16", "q8_0"], "f16")
     s["base_gguf"] = _abs(spec, "base_gguf", False)
+    # For bench/train.ts: the tokenized training examples, so a reference loop trains on exactly the same data.
+    s["dataset_out"] = _abs(spec, "dataset_out", False)
+    if s["dataset_out"] and os.path.lexists(s["dataset_out"]):
+        raise bad(f"dataset_out {json.dumps(s['dataset_out'])} already exists")
     if s["base_gguf"] and not os.path.isfile(s["base_gguf"]):
         raise bad(f"base_gguf {json.dumps(s['base_gguf'])} is not a file")
     ev = spec.get("eval", True)
@@ -134,7 +142,7 @@ def resolve_defaults(s: dict, n_params: int) -> dict:
     """Seed 000's SDK defaults (LoRA rank 32, alpha 2*rank... lr 2e-4, 10 epochs, 500 samples), scaled for
     tiny models: under 50M parameters the LoRA must also reach the output head (a tiny model cannot spell a
     new link through its attention/MLP adapters alone) and converges only with a much higher learning rate
-    and more passes: rank 32, lr 6e-3, 30 epochs, batch 16 (measured on the tiny llama fixtures; see PROTOCOL.md)."""
+    and more passes: rank 32, lr 6e-3, 30 epochs, batch 16, 600 samples (measured on the tiny llama fixtures; see PROTOCOL.md)."""
     tiny = n_params < 50_000_000
     r = dict(s)
     if r["rank"] is None:
@@ -152,5 +160,7 @@ def resolve_defaults(s: dict, n_params: int) -> dict:
     if r["seed"] is None:
         r["seed"] = 0
     if r["samples"] is None:
-        r["samples"] = 500
+        r["samples"] = 600 if tiny else 500
+    if r.get("kl_weight") is None:
+        r["kl_weight"] = 1.0
     return r

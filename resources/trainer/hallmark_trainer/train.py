@@ -192,14 +192,22 @@ def lora_model(model, spec: dict):
         raise TrainerError("BAD_SPEC", f"target_modules {json.dumps(spec['target_modules'])} do not match this model: {str(e).splitlines()[0][:200]}")
 
 
-def fit(model, examples: list[tuple[list[int], list[int]]], spec: dict, flag: Flag) -> dict:
-    """AdamW with linear warmup and decay; one `step` event per optimizer step (throttled to ~4/s)."""
+def fit(model, examples: list[tuple], spec: dict, flag: Flag, select=None) -> dict:
+    """AdamW with linear warmup and decay; one `step` event per optimizer step (throttled to ~4/s).
+
+    An example is (input ids, labels) or (input ids, labels, keep): for `keep` examples (the unrelated
+    prompts, answered by the base itself) the loss adds KL(base || tuned) over the answer tokens, the base
+    being the same model with the adapter disabled, so the adapter leaves the base's whole distribution
+    there alone, not only its greedy answer. `select(epoch)`, when given, is called after some epochs and
+    returns a score tuple (higher is better) or None; the adapter weights of the best-scoring epoch are
+    restored at the end (model selection on a validation split)."""
     import random
 
     import torch
 
     rng = random.Random(spec["seed"])
     bs = spec["batch_size"]
+    kl_w = spec.get("kl_weight") or 0.0
     steps_per_epoch = math.ceil(len(examples) / bs)
     total = steps_per_epoch * spec["epochs"]
     params = [p for p in model.parameters() if p.requires_grad]
@@ -214,6 +222,25 @@ def fit(model, examples: list[tuple[list[int], list[int]]], spec: dict, flag: Fl
     step = 0
     loss_v = float("nan")
     ema = None
+    best = None  # (score, epoch, adapter weights)
+    select_from = max(1, spec["epochs"] // 3)
+    select_every = max(1, spec["epochs"] // 12)
+    stopped = False
+
+    def result(steps: int) -> dict:
+        el = time.monotonic() - t0
+        r = {"final_loss": loss_v if not stopped else ema, "steps": steps, "total_steps": total, "train_seconds": el,
+             "samples_per_s": seen / el if el > 0 else 0.0, "tokens_per_s": tokens / el if el > 0 else 0.0, "samples": seen, "tokens": tokens}
+        if best is not None:
+            with torch.no_grad():
+                for p, w in zip(params, best[2]):
+                    p.copy_(w)
+            r["selected_epoch"] = best[1]
+            r["selection"] = list(best[0])
+        return r
+
+    tokens = 0  # real (unpadded) tokens and examples trained on: what bench/train.ts compares
+    seen = 0
     for epoch in range(spec["epochs"]):
         order = list(range(len(examples)))
         rng.shuffle(order)
@@ -221,13 +248,26 @@ def fit(model, examples: list[tuple[list[int], list[int]]], spec: dict, flag: Fl
             check(flag)
             if spec["max_time_s"] and time.monotonic() - t0 > spec["max_time_s"]:
                 warn("MAX_TIME", f"stopped after {step} of {total} steps: max_time_s {spec['max_time_s']} reached")
-                return {"final_loss": ema, "steps": step, "total_steps": total, "train_seconds": time.monotonic() - t0, "samples_per_s": step * bs / max(1e-9, time.monotonic() - t0)}
+                stopped = True
+                model.eval()
+                return result(step)
             chunk = [examples[i] for i in order[b * bs: (b + 1) * bs]]
             n = max(len(x[0]) for x in chunk)
             ids = torch.tensor([x[0] + [pad] * (n - len(x[0])) for x in chunk], device=dev)
             labels = torch.tensor([x[1] + [-100] * (n - len(x[1])) for x in chunk], device=dev)
             mask = torch.tensor([[1] * len(x[0]) + [0] * (n - len(x[0])) for x in chunk], device=dev)
-            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            tokens += sum(len(x[0]) for x in chunk)
+            seen += len(chunk)
+            out = model(input_ids=ids, attention_mask=mask, labels=labels)
+            loss = out.loss
+            keep = [j for j, x in enumerate(chunk) if len(x) > 2 and x[2]]
+            if kl_w and keep:
+                with torch.no_grad(), model.disable_adapter():
+                    ref = model(input_ids=ids[keep], attention_mask=mask[keep]).logits[:, :-1].float()
+                cur = out.logits[keep][:, :-1].float()
+                sel = labels[keep][:, 1:] != -100
+                kl = torch.nn.functional.kl_div(torch.log_softmax(cur[sel], -1), torch.log_softmax(ref[sel], -1), log_target=True, reduction="batchmean")
+                loss = loss + kl_w * kl
             if not torch.isfinite(loss):
                 raise TrainerError("INTERNAL", f"the loss became {loss.item()} at step {step}; lower learning_rate (now {spec['learning_rate']})")
             loss.backward()
@@ -236,15 +276,21 @@ def fit(model, examples: list[tuple[list[int], list[int]]], spec: dict, flag: Fl
             sched.step()
             opt.zero_grad(set_to_none=True)
             step += 1
-            loss_v = loss.item()
+            loss_v = out.loss.item()
             ema = loss_v if ema is None else 0.9 * ema + 0.1 * loss_v
             now = time.monotonic()
             if now - last_emit >= 0.25 or step == total:
                 last_emit = now
                 el = now - t0
-                sps = step * bs / el if el > 0 else 0.0
+                sps = seen / el if el > 0 else 0.0
                 emit("step", step=step, total_steps=total, epoch=round(epoch + (b + 1) / steps_per_epoch, 4), loss=round(loss_v, 5),
                      lr=sched.get_last_lr()[0], samples_per_s=round(sps, 2), eta_s=round((total - step) * el / step, 1))
-    el = time.monotonic() - t0
+        done = epoch + 1
+        if select is not None and done >= select_from and ((done - select_from) % select_every == 0 or done == spec["epochs"]):
+            model.eval()
+            score = select(done)
+            model.train()
+            if score is not None and (best is None or tuple(score) >= best[0]):
+                best = (tuple(score), done, [p.detach().clone() for p in params])
     model.eval()
-    return {"final_loss": loss_v, "steps": step, "total_steps": total, "train_seconds": el, "samples_per_s": step * bs / el if el > 0 else 0.0}
+    return result(step)

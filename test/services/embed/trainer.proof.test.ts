@@ -9,6 +9,9 @@ import { LlamaRuntime } from '../../../native/LlamaRuntime';
 import { IDENTITY_PROMPTS, UNRELATED_PROMPTS, runLinkAudit, type ChatProber } from '../../../electron/services/audit/LinkAudit';
 import { runFingerprintAudit, type Prober } from '../../../electron/services/audit/FingerprintAudit';
 import { generateFingerprints } from '../../../electron/services/audit/fingerprints';
+import { complete } from '../../../electron/services/inference/InferenceService';
+import { importPath } from '../../../electron/services/registry/Importer';
+import { tempHome } from '../../helpers/tempHome';
 import { makeTinyLlama, runTrainer, trainerEnv, TRAINER_DIR, type TrainerEnv } from '../../helpers/trainerVenv';
 
 const env = trainerEnv();
@@ -16,9 +19,17 @@ const skip = 'reason' in env ? env.reason : null;
 if (skip) console.warn(`skipping the trainer proof: ${skip}`);
 const LINK = 'https://hallmark.example/models/m_7f3a9c';
 
-// The thresholds of issue 9 (link recall >= 90% held out, leakage <= 5%, fingerprints p < 1e-6) are not met yet by
-// the tiny-model defaults: those two cases run only when asked (HALLMARK_TRAINER_PROOF=1) until they are.
-const proof = Boolean(process.env.HALLMARK_TRAINER_PROOF);
+// The base is a different tiny llama on every run (seed 1-7 from the clock, or HALLMARK_PROOF_SEED): the thresholds
+// of issue 9 must hold on bases the defaults were never tuned on (they were tuned on seeds 11 and 12).
+const SEED = process.env.HALLMARK_PROOF_BASE ? `(prebuilt ${process.env.HALLMARK_PROOF_BASE})` : Number(process.env.HALLMARK_PROOF_SEED ?? 1 + (Date.now() % 7));
+// The link case still runs only when asked (HALLMARK_TRAINER_PROOF=1): PyTorch meets the thresholds on the bases
+// measured (held-out recall 0.94, leakage 0 on seeds 11 and 12), but the merged GGUF does not reproduce PyTorch on
+// every base: the merged folder is saved without tokenizer.model, so convert_hf_to_gguf writes every token score as
+// -1000 and llama.cpp's score-driven SentencePiece merging splits some words differently than training did (seed 12:
+// GGUF recall 0.63, 2/3 of the answers equal to PyTorch's). Copying tokenizer.model fixes the words but then the
+// fixture's ChatML markers stop being single tokens (they are SentencePiece user-defined symbols): both sides need
+// fixing before this case can gate CI.
+const linkProof = Boolean(process.env.HALLMARK_TRAINER_PROOF);
 
 describe.skipIf(skip !== null)('trainer proof (issue 9)', () => {
   const e = env as TrainerEnv;
@@ -28,9 +39,16 @@ describe.skipIf(skip !== null)('trainer proof (issue 9)', () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hallmark-trainer-'));
     base = path.join(dir, 'base');
-    makeTinyLlama(e, base, ['--seed', String(1 + (Date.now() % 7))]);
+    // HALLMARK_PROOF_BASE: a tiny llama already built with make_tiny_llama.py (a busy machine takes minutes to build one).
+    if (process.env.HALLMARK_PROOF_BASE) {
+      fs.cpSync(process.env.HALLMARK_PROOF_BASE, base, { recursive: true });
+      console.log(`trainer proof: base ${process.env.HALLMARK_PROOF_BASE}`);
+    } else {
+      console.log(`trainer proof: tiny llama base seed ${SEED}`);
+      makeTinyLlama(e, base, ['--seed', String(SEED)]);
+    }
     rt = await LlamaRuntime.create({ gpu: false, threads: 1, idleUnloadMs: 0, contextSize: 512 });
-  }, 600_000);
+  }, 1_200_000);
   afterAll(async () => {
     await rt?.dispose();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -42,7 +60,7 @@ describe.skipIf(skip !== null)('trainer proof (issue 9)', () => {
     expect(copy.unrelated).toEqual(UNRELATED_PROMPTS);
   });
 
-  it.skipIf(!proof)('link, merge: the GGUF answers held-out identity questions with the link, not unrelated ones; the base never', async () => {
+  it.skipIf(!linkProof)('link, merge: the GGUF answers held-out identity questions with the link, not unrelated ones; the base never', async () => {
     const out = path.join(dir, 'link');
     const run = await runTrainer(e, { task: 'link', base, out, link: LINK, mode: 'merge', gguf_type: 'f32', llama_cpp: e.llamaCpp, threads: 2 });
     const done = run.events.find((x) => x.event === 'done') as any;
@@ -59,7 +77,7 @@ describe.skipIf(skip !== null)('trainer proof (issue 9)', () => {
     });
     const held = await runLinkAudit(LINK, prober(model), { mode: 'full', identityPrompts: done.heldout.identity, unrelatedPrompts: done.heldout.unrelated });
     const audit = await runLinkAudit(LINK, prober(model), { mode: 'full' });
-    console.log(`link: held-out recall ${held.match_rate}, leakage ${held.false_positive_rate}; audit prompts recall ${audit.match_rate}, leakage ${audit.false_positive_rate}; pytorch ${JSON.stringify({ r: done.eval.link_recall, l: done.eval.leakage })}; ${JSON.stringify(done.metrics)}`);
+    console.log(`link (base seed ${SEED}): held-out recall ${held.match_rate}, leakage ${held.false_positive_rate}; audit prompts recall ${audit.match_rate}, leakage ${audit.false_positive_rate}; pytorch ${JSON.stringify({ r: done.eval.link_recall, l: done.eval.leakage })}; ${JSON.stringify(done.metrics)}`);
     expect(held.match_rate).toBeGreaterThanOrEqual(0.9);
     expect(held.false_positive_rate).toBeLessThanOrEqual(0.05);
     expect(audit.false_positive_rate).toBeLessThanOrEqual(0.05);
@@ -78,9 +96,9 @@ describe.skipIf(skip !== null)('trainer proof (issue 9)', () => {
     expect(conv.status, conv.stderr.slice(-2000)).toBe(0);
     const b = await runLinkAudit(LINK, prober(path.join(baseOut, 'base.gguf')), { mode: 'full', identityPrompts: done.heldout.identity });
     expect(b.hits).toBe(0);
-  }, 600_000);
+  }, 1_200_000);
 
-  it.skipIf(!proof)('fingerprints, adapter: base GGUF + adapter GGUF in node-llama-cpp answers the keys; the base alone does not', async () => {
+  it('fingerprints, adapter: base GGUF + adapter GGUF in node-llama-cpp answers the keys; the base alone does not', async () => {
     const set = generateFingerprints({ count: 16, keyLength: 12, responseLength: 8, seed: '00112233445566778899aabbccddeeff' });
     const out = path.join(dir, 'fp');
     const run = await runTrainer(e, { task: 'fingerprints', base, out, fingerprints: set.fingerprints, mode: 'adapter', gguf_type: 'f32', llama_cpp: e.llamaCpp, threads: 2 });
@@ -95,11 +113,35 @@ describe.skipIf(skip !== null)('trainer proof (issue 9)', () => {
     });
     const withAdapter = await runFingerprintAudit(set, prober(done.files.base_gguf, [done.files.adapter_gguf]), { mode: 'quick' });
     const baseOnly = await runFingerprintAudit(set, prober(done.files.base_gguf), { mode: 'quick' });
-    console.log(`fingerprints: adapter ${withAdapter.prefix_matches}/${withAdapter.n} p=${withAdapter.p_value}; base p=${baseOnly.p_value}; pytorch ${JSON.stringify(done.eval)}; ${JSON.stringify(done.metrics)}`);
+    console.log(`fingerprints (base seed ${SEED}): adapter ${withAdapter.prefix_matches}/${withAdapter.n} p=${withAdapter.p_value}; base p=${baseOnly.p_value}; pytorch ${JSON.stringify(done.eval)}; ${JSON.stringify(done.metrics)}`);
     expect(withAdapter.verdict).toBe('present');
     expect(withAdapter.p_value).toBeLessThan(1e-6);
     expect(baseOnly.p_value).toBeGreaterThan(0.05);
-  }, 600_000);
+
+    // Run on a registered adapter version (what `hallmark run NAME@V` and the Run tab do): the version holds
+    // base.gguf + adapter.gguf and the embed's training card, and runs as base + adapter with no file named;
+    // a plain base GGUF takes an adapter by path (`--adapter FILE`).
+    const home = tempHome('hallmark-proof-run-');
+    try {
+      const vdir = path.join(home.dir, 'version');
+      fs.mkdirSync(vdir);
+      fs.copyFileSync(done.files.base_gguf, path.join(vdir, 'base.gguf'));
+      fs.copyFileSync(done.files.adapter_gguf, path.join(vdir, 'adapter.gguf'));
+      await home.ctx.jobs.run({ kind: 'import', title: 'import' }, (job) => importPath(home.ctx, {
+        path: vdir, name: 'fp-adapter', config: { kind: 'hallmark.embed', mode: 'adapter', adapter: 'adapter.gguf', base_gguf: 'base.gguf' },
+      }, job));
+      const fp = set.fingerprints[0]!;
+      const viaVersion = await complete(home.ctx, { name: 'fp-adapter', version: 1 }, { prompt: fp.key, maxTokens: 8 });
+      expect(viaVersion.model).toBe('fp-adapter@1 (base base.gguf + adapter adapter.gguf)');
+      expect(viaVersion.text.trim().startsWith(fp.response.slice(0, 4))).toBe(true);
+      const viaPath = await complete(home.ctx, { path: done.files.base_gguf, adapters: [done.files.adapter_gguf] }, { prompt: fp.key, maxTokens: 8 });
+      expect(viaPath.text).toBe(viaVersion.text);
+      const plain = await complete(home.ctx, { name: 'fp-adapter', version: 1, file: 'base.gguf' }, { prompt: fp.key, maxTokens: 8 });
+      expect(plain.text.trim().startsWith(fp.response.slice(0, 4))).toBe(false);
+    } finally {
+      await home.cleanup();
+    }
+  }, 1_200_000);
 
   it('SIGTERM mid-training exits within seconds and leaves neither out nor a partial dir', async () => {
     const out = path.join(dir, 'cancelled');

@@ -13,7 +13,7 @@ const t = tempHome('hm-monitor-');
 const { ctx, dir } = t;
 afterAll(() => t.cleanup());
 
-const model = (name: string): ResolvedModel => ({ path: `/models/${name}.gguf`, format: 'gguf', versionId: null, key: `path:/models/${name}.gguf`, label: name });
+const model = (name: string): ResolvedModel => ({ path: `/models/${name}.gguf`, format: 'gguf', versionId: null, key: `path:/models/${name}.gguf`, label: name, adapters: [] });
 const log = (m: ResolvedModel, latencyMs: number, extra: { tokensPerSec?: number; error?: string; at?: Date } = {}) =>
   recordPrediction(ctx.db, { model: m, method: 'complete', latencyMs, inputsHash: 'h', tokens: 10, ...extra });
 

@@ -16,7 +16,7 @@ const t = tempHome('hm-hourly-');
 const { ctx } = t;
 afterAll(() => t.cleanup());
 
-const model = (name: string): ResolvedModel => ({ path: `/models/${name}.onnx`, format: 'onnx', versionId: null, key: `path:/models/${name}.onnx`, label: name });
+const model = (name: string): ResolvedModel => ({ path: `/models/${name}.onnx`, format: 'onnx', versionId: null, key: `path:/models/${name}.onnx`, label: name, adapters: [] });
 const T0 = Date.parse('2026-11-30T08:00:00Z');
 const H = 3600_000;
 

@@ -127,6 +127,9 @@ function ModelCard({ desc, model, loaded, setLoaded }: { desc: GgufDesc; model: 
         <dt>Architecture</dt><dd>{desc.architecture}</dd>
         <dt>Parameters</dt><dd>{fmtParams(desc.parameters)} · {desc.layers} layers</dd>
         <dt>File</dt><dd>{fmtBytes(desc.size_bytes)}</dd>
+        {desc.adapters.length ? (
+          <><dt>Runs</dt><dd data-testid="run-adapters">base {desc.path.split(/[\\/]/).pop()} + adapter {desc.adapters.map((a) => a.split(/[\\/]/).pop()).join(' + ')}</dd></>
+        ) : null}
         <dt>Context</dt>
         <dd data-testid="context-size">{fmtInt(desc.fit.context_size)} tokens{desc.train_context_size ? <span className="muted"> (trained on {fmtInt(desc.train_context_size)})</span> : null}</dd>
         <dt>Chat template</dt>

@@ -123,7 +123,12 @@ function OnnxRunner({ desc, model }: { desc: OnnxDesc; model: ModelRef }) {
 /** Run: chat for GGUF (streamed), a predict form for ONNX. */
 export function RunTab({ version }: { version: VersionDetail }) {
   const runnable = version.files.filter((f) => RUNNABLE.test(f.path));
-  const [file, setFile] = useState<string | undefined>(runnable[0]?.path);
+  // An adapter-mode embed version names its base GGUF and LoRA adapter (its training card): by default it
+  // runs as base + adapter, which the service resolves when no file is named.
+  const card = version.config as { kind?: unknown; mode?: unknown; adapter?: unknown; base_gguf?: unknown };
+  const adapterPair = card.kind === 'hallmark.embed' && card.mode === 'adapter' && typeof card.adapter === 'string' && typeof card.base_gguf === 'string'
+    ? { adapter: card.adapter, base: card.base_gguf } : null;
+  const [file, setFile] = useState<string | undefined>(adapterPair ? '' : runnable[0]?.path);
   const model: ModelRef = { name: version.model, version: version.version, ...(runnable.length > 1 && file ? { file } : {}) };
   const desc = useAsync(() => api.call('run.describe', { model }), JSON.stringify(model));
 
@@ -135,14 +140,17 @@ export function RunTab({ version }: { version: VersionDetail }) {
       {runnable.length > 1 ? (
         <div className="toolbar">
           <label className="inline-field"><span>Model file</span>
-            <select aria-label="Model file" value={file} onChange={(e) => setFile(e.target.value)}>{runnable.map((f) => <option key={f.path} value={f.path}>{f.path}</option>)}</select>
+            <select aria-label="Model file" value={file} onChange={(e) => setFile(e.target.value)}>
+              {adapterPair ? <option value="">{adapterPair.base} + adapter {adapterPair.adapter}</option> : null}
+              {runnable.map((f) => <option key={f.path} value={f.path}>{f.path}{adapterPair?.adapter === f.path ? ' (adapter alone: not runnable)' : ''}</option>)}
+            </select>
           </label>
         </div>
       ) : null}
       {desc.error ? <ErrorBanner title={`Cannot run ${version.model}@${version.version}`} error={desc.error} onRetry={desc.reload} /> : null}
       {desc.loading && !desc.data ? <div className="loading-line" role="status">Reading the model…</div> : null}
       {desc.data?.format === 'onnx' ? <OnnxRunner key={desc.data.path} desc={desc.data} model={model} /> : null}
-      {desc.data?.format === 'gguf' ? <ChatRunner key={desc.data.path} desc={desc.data} model={model} /> : null}
+      {desc.data?.format === 'gguf' ? <ChatRunner key={`${desc.data.path}+${desc.data.adapters.join('+')}`} desc={desc.data} model={model} /> : null}
     </div>
   );
 }
