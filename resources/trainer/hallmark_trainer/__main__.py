@@ -148,6 +148,11 @@ def run(spec: dict, partial: str) -> dict:
         merged = model.merge_and_unload()
         merged.save_pretrained(os.path.join(partial, "merged"), safe_serialization=True)
         tok.save_pretrained(os.path.join(partial, "merged"))
+        kept = export.keep_base_tokenizer_files(spec["base"], os.path.join(partial, "merged"))
+        if kept:
+            log("kept the base's " + ", ".join(kept) + " in the merged folder")
+        if export.keep_added_tokens_decoder(os.path.join(partial, "merged")):
+            log("wrote added_tokens_decoder into the merged tokenizer_config.json (for the GGUF converter)")
         files["hf"] = os.path.join(out, "merged")
     else:
         model.save_pretrained(os.path.join(partial, "adapter"), safe_serialization=True)

@@ -56,9 +56,68 @@ def gguf_chat_template(llama_cpp: str, path: str) -> str | None:
     return bytes(f.parts[f.data[0]]).decode("utf-8")
 
 
+# Tokenizer files a converter reads that transformers 5 does not re-save (it writes tokenizer.json
+# only): without tokenizer.model, convert_hf_to_gguf.py scores every SentencePiece piece -1000 and
+# llama.cpp then splits words differently from training (Llama 2, Mistral, every SentencePiece base).
+TOKENIZER_SIDE_FILES = ("tokenizer.model", "spiece.model", "sentencepiece.bpe.model", "added_tokens.json",
+                        "special_tokens_map.json", "vocab.json", "merges.txt")
+
+
+def keep_base_tokenizer_files(base: str, dest: str) -> list[str]:
+    """Copies the base's tokenizer files that `dest` (a saved merged model) lacks; never overwrites."""
+    import shutil
+    kept = []
+    for name in TOKENIZER_SIDE_FILES:
+        src, dst = os.path.join(base, name), os.path.join(dest, name)
+        if os.path.isfile(src) and not os.path.exists(dst):
+            shutil.copyfile(src, dst)
+            kept.append(name)
+    return kept
+
+
+def missing_added_tokens_decoder(folder: str) -> dict | None:
+    """The added_tokens_decoder `folder`'s tokenizer_config.json lacks (built from tokenizer.json), or None."""
+    import json
+    cfg_path, tj_path = os.path.join(folder, "tokenizer_config.json"), os.path.join(folder, "tokenizer.json")
+    if not (os.path.isfile(cfg_path) and os.path.isfile(tj_path)):
+        return None
+    with open(cfg_path, encoding="utf-8") as f:
+        cfg = json.load(f)
+    if not isinstance(cfg, dict) or cfg.get("added_tokens_decoder"):
+        return None
+    with open(tj_path, encoding="utf-8") as f:
+        tj = json.load(f)
+    added = tj.get("added_tokens") if isinstance(tj, dict) else None
+    dec = {}
+    for t in added if isinstance(added, list) else []:
+        if isinstance(t, dict) and isinstance(t.get("id"), int) and isinstance(t.get("content"), str):
+            dec[str(t["id"])] = {k: t.get(k, d) for k, d in (("content", ""), ("lstrip", False), ("normalized", False),
+                                                              ("rstrip", False), ("single_word", False), ("special", False))}
+    return dec or None
+
+
+def keep_added_tokens_decoder(dest: str) -> bool:
+    """transformers 5 keeps added tokens (chat markers, special tokens) only in tokenizer.json, but
+    convert_hf_to_gguf.py's SentencePiece path reads them from tokenizer_config.json's
+    added_tokens_decoder; without it a marker such as <|im_start|> becomes an ordinary piece that
+    llama.cpp splits into several tokens. Writes the v4-style entry from tokenizer.json when absent."""
+    import json
+    dec = missing_added_tokens_decoder(dest)
+    if not dec:
+        return False
+    cfg_path = os.path.join(dest, "tokenizer_config.json")
+    with open(cfg_path, encoding="utf-8") as f:
+        cfg = json.load(f)
+    cfg["added_tokens_decoder"] = dec
+    with open(cfg_path, "w", encoding="utf-8") as f:
+        json.dump(cfg, f, indent=2, ensure_ascii=False)
+    return True
+
+
 def staged_base(base: str, dest: str, template: str) -> str:
     """A view of the base folder (symlinks) whose tokenizer carries `template` (the fallback chat
-    template used in training), so the exported base GGUF formats chats as training did."""
+    template used in training) and an added_tokens_decoder, so the exported base GGUF formats and
+    tokenizes chats as training did."""
     import json
     os.makedirs(dest)
     for name in os.listdir(base):
@@ -73,4 +132,5 @@ def staged_base(base: str, dest: str, template: str) -> str:
     cfg["chat_template"] = template
     with open(os.path.join(dest, "tokenizer_config.json"), "w", encoding="utf-8") as f:
         json.dump(cfg, f)
+    keep_added_tokens_decoder(dest)
     return dest
