@@ -4,7 +4,7 @@
 // transparently), and is stopped with SIGTERM, then SIGKILL after a grace period. Lines are parsed with
 // the trainer adapter's bounded parser: stray output cannot be mistaken for a reply or exhaust memory.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { JsonLinesParser, type TrainerEvent } from './Trainer';
+import { JsonLinesParser, stderrReader, type TrainerEvent } from './Trainer';
 
 export class TabularWorkerError extends Error {
   /** `code`: the worker's (PICKLE_NOT_ALLOWED, MODEL_ERROR, BAD_REQUEST…) or ours (NO_PYTHON, WORKER_DIED, PROTOCOL, DISPOSED, TIMEOUT). */
@@ -53,7 +53,6 @@ export interface TabularModel {
 
 interface ModelSpec { path: string; format: string | null; allowPickle: boolean; handle: number; generation: number; info: TabularModelInfo }
 
-const STDERR_TAIL = 8 * 1024;
 
 class Child {
   readonly ready: Promise<void>;
@@ -85,16 +84,7 @@ class Child {
       this.kill();
     }, opts.maxLineBytes ?? 256 * 1024 * 1024);
     proc.stdout.on('data', (c: Buffer) => parser.push(c));
-    let logBuf = '';
-    proc.stderr.on('data', (c: Buffer) => {
-      const s = c.toString('utf8');
-      this.stderrTail = (this.stderrTail + s).slice(-STDERR_TAIL);
-      if (!opts.onLog) return;
-      logBuf += s;
-      const lines = logBuf.split(/\r?\n|\r/);
-      logBuf = lines.pop() ?? '';
-      for (const l of lines) if (l.trim()) opts.onLog(l);
-    });
+    proc.stderr.on('data', stderrReader(opts.onLog, (t) => { this.stderrTail = t; }));
     proc.stdin.on('error', () => undefined);
     let spawnError: Error | null = null;
     proc.on('error', (e) => {

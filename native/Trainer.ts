@@ -123,6 +123,26 @@ export class JsonLinesParser {
 
 const STDERR_TAIL = 8 * 1024;
 
+/**
+ * A child's stderr as log lines for `onLog`, and the tail kept for error reports. A line still open is
+ * capped like the tail, so a child printing without newlines cannot grow it without bound.
+ */
+export function stderrReader(onLog: ((line: string) => void) | undefined, keepTail: (tail: string) => void): (c: Buffer) => void {
+  let tail = '';
+  let open = '';
+  return (c) => {
+    const s = c.toString('utf8');
+    tail = (tail + s).slice(-STDERR_TAIL);
+    keepTail(tail);
+    if (!onLog) return;
+    open += s;
+    const lines = open.split(/\r?\n|\r/);
+    open = lines.pop() ?? '';
+    if (open.length > STDERR_TAIL) open = open.slice(-STDERR_TAIL);
+    for (const l of lines) if (l.trim()) onLog(l);
+  };
+}
+
 /** A running trainer. `result` settles once: with the done event, or a TrainerError. */
 export class Trainer {
   readonly result: Promise<TrainerDone>;
@@ -149,18 +169,8 @@ export class Trainer {
       this.protocolError = `the trainer broke its protocol (${why}: ${JSON.stringify(sample)})`;
       this.terminate();
     }, opts.maxLineBytes);
-    let logBuf = '';
     child.stdout.on('data', (c: Buffer) => parser.push(c));
-    child.stderr.on('data', (c: Buffer) => {
-      const s = c.toString('utf8');
-      this.stderrTail = (this.stderrTail + s).slice(-STDERR_TAIL);
-      if (!opts.onLog) return;
-      logBuf += s;
-      const lines = logBuf.split(/\r?\n|\r/);
-      logBuf = lines.pop() ?? '';
-      if (logBuf.length > STDERR_TAIL) logBuf = logBuf.slice(-STDERR_TAIL);
-      for (const l of lines) if (l.trim()) opts.onLog(l);
-    });
+    child.stderr.on('data', stderrReader(opts.onLog, (t) => { this.stderrTail = t; }));
     // A dead child closes stdin under us: EPIPE is then reported through the exit, not thrown.
     child.stdin.on('error', () => undefined);
     this.result = new Promise<TrainerDone>((resolve, reject) => {
