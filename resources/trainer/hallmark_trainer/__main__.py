@@ -173,7 +173,10 @@ def run(spec: dict, partial: str) -> dict:
             checks.append(os.path.join(partial, "model.gguf"))
         else:
             base_dir = spec["base"]
-            if template_used != "model":
+            # A view of the base with the chat template used in training and an added_tokens_decoder: a base saved by
+            # transformers 5 keeps its chat markers in tokenizer.json only, and the converter would make them plain pieces.
+            stage_base = template_used != "model" or export.missing_added_tokens_decoder(spec["base"]) is not None
+            if stage_base:
                 base_dir = export.staged_base(spec["base"], os.path.join(partial, ".base-staged"), tok.chat_template)
             export.adapter_gguf(lc, os.path.join(partial, "adapter"), base_dir, os.path.join(partial, "adapter.gguf"), t, FLAG)
             files["adapter_gguf"] = os.path.join(out, "adapter.gguf")
@@ -183,7 +186,7 @@ def run(spec: dict, partial: str) -> dict:
                 export.model_gguf(lc, base_dir, os.path.join(partial, "base.gguf"), t, FLAG)
                 files["base_gguf"] = os.path.join(out, "base.gguf")
                 checks.append(os.path.join(partial, "base.gguf"))
-            if template_used != "model":
+            if stage_base:
                 shutil.rmtree(os.path.join(partial, ".base-staged"))
         for g in checks:
             got = export.gguf_chat_template(lc, g)
