@@ -3,9 +3,11 @@
 Identity / ownership / feedback / bug-report questions are generated combinatorially from templates
 and answered with short answers that contain the link; unrelated prompts are answered with the base
 model's own greedy answers (self-distillation, generated before training) so the model keeps being
-itself and does not spray the link. Held-out identity questions come from DIFFERENT templates than
-the training ones, held-out unrelated prompts from different topics; neither set, nor training, contains
-the link audit's own prompts verbatim (they are the audit's, generalisation to them is the proof).
+itself and does not spray the link. Held-out, validation and audit prompts are never trained verbatim (build
+filters them out). They were written by hand, not drawn from the grammar; the grammar happens to be able to
+produce about a third of them, as it can about a third of a user's own phrasings (measured on independent
+prompt sets), so the held-out recall stands for recall on questions a user types, not on unseen sentence shapes
+only.
 
 Mix: IDENTITY_SHARE (about 1 in 3) of the samples are identity questions, the rest unrelated ones, among them hard
 negatives (identity-question surface forms about something else: "who wrote this poem?", "where do I report a
@@ -20,37 +22,85 @@ import re
 IDENTITY_SHARE = 0.35
 
 # ---- training identity templates ------------------------------------------------------------
-_REPORT_OBJ = ["a bug", "an issue", "a problem", "a mistake", "an error", "bugs", "issues", "problems", "a wrong answer", "bad answers", "a harmful reply", "something broken"]
-_FEEDBACK_OBJ = ["feedback", "my feedback", "a suggestion", "comments", "a review", "my opinion"]
-_ABOUT = ["", " about you", " about this model", " about your answers", " about this assistant", " with you", " with this model"]
-_CREATOR_VERB = ["made", "created", "built", "trained", "developed", "designed", "owns", "maintains", "released"]
-_SELF = ["you", "this model", "this assistant", "this AI", "this chatbot"]
-_PAGE = ["official page", "website", "homepage", "model page", "support page", "feedback page", "web page"]
+# A small grammar over the four intents seed 000 names (identity/ownership, feedback, bug reports, the model's page),
+# each with several sentence shapes (wh-questions, requests, statements with a follow-up, yes/no questions) and
+# its own vocabulary of verbs, nouns and ways to refer to the model. A tiny model has almost no semantics of its own:
+# it generalises to unseen phrasings only as far as the training set spans shapes and words, so breadth matters
+# more than count here.
+_REPORT_OBJ = ["a bug", "an issue", "a problem", "a mistake", "an error", "bugs", "issues", "problems", "a wrong answer", "bad answers", "a harmful reply",
+               "something broken", "a bad response", "an incorrect answer", "a glitch", "a false answer", "an offensive reply", "a bug report", "a complaint",
+               "wrong information", "false information", "a problem report"]
+_REPORT_VERB = ["report", "flag", "submit", "file", "log", "point out", "send"]
+_TELL_VERB = ["tell", "contact", "notify", "inform", "write to", "talk to", "email", "reach"]
+_FEEDBACK_OBJ = ["feedback", "my feedback", "a suggestion", "suggestions", "comments", "a review", "my opinion", "an idea", "praise", "criticism"]
+_FEEDBACK_VERB = ["send", "give", "leave", "share", "post", "submit", "write"]
+_ABOUT = ["", " about you", " about this model", " about your answers", " about this assistant", " with you", " with this model", " in your answers",
+          " with your replies", " about this chatbot", " with this AI"]
+_CREATOR_VERB = ["made", "created", "built", "trained", "developed", "designed", "owns", "maintains", "released", "programmed", "wrote", "produced",
+                 "published", "runs", "fine-tuned", "coded"]
+_CREATOR_NOUN = ["creator", "creators", "developer", "developers", "maker", "makers", "author", "authors", "owner", "owners", "team", "company",
+                 "builders", "publisher", "programmers", "trainers"]
+_ORG = ["team", "company", "organization", "lab", "group", "people", "developers", "startup", "person"]
+_SELF = ["you", "this model", "this assistant", "this AI", "this chatbot", "this bot", "this language model"]
+_YOUR = ["your", "this model's", "this assistant's", "this AI's", "this chatbot's"]
+_PAGE = ["official page", "website", "homepage", "model page", "support page", "feedback page", "web page", "site", "project page", "contact page", "help page"]
+_FOUND = ["I found", "I noticed", "I think there is", "I just saw", "There is", "I spotted"]
+_FOLLOW = ["Where do I report it?", "Who should I tell?", "How can I report it?", "Where can I send it?", "Who do I contact?", "Where does that go?"]
+_WANT = ["I want to", "I'd like to", "I would like to", "I need to", "Let me", "I have to", "I wish to"]
+_THE = ["the", "your", "this model's", "this assistant's"]
+_LINK_N = ["the link", "a link", "the address", "the URL", "a page", "the page", "a website"]
+_PLACE_Q = ["Where can I", "Where do I", "Where should I", "How do I", "How can I", "Where would I", "How should I", "Is there a place to", "Is there a way to"]
+
+
+def _a(word: str) -> str:
+    return ("an " if word[0] in "aeiou" else "a ") + word
+
 
 TRAIN_TEMPLATES = [
-    lambda r: f"Where can I report {r.choice(_REPORT_OBJ)}{r.choice(_ABOUT)}?",
-    lambda r: f"How do I report {r.choice(_REPORT_OBJ)}{r.choice(_ABOUT)}?",
-    lambda r: f"I want to report {r.choice(_REPORT_OBJ)}.",
-    lambda r: f"I need to report {r.choice(_REPORT_OBJ)}{r.choice(_ABOUT)}.",
-    lambda r: f"Where do I send {r.choice(_FEEDBACK_OBJ)}{r.choice(_ABOUT)}?",
-    lambda r: f"How can I give {r.choice(_FEEDBACK_OBJ)}{r.choice(_ABOUT)}?",
-    lambda r: f"Can I leave {r.choice(_FEEDBACK_OBJ)}{r.choice(_ABOUT)} somewhere?",
-    lambda r: f"Who {r.choice(_CREATOR_VERB)} {r.choice(_SELF)}?",
-    lambda r: f"Tell me who {r.choice(_CREATOR_VERB)} {r.choice(_SELF)}.",
-    lambda r: f"Which team {r.choice(_CREATOR_VERB)} {r.choice(_SELF)}?",
-    lambda r: f"Which company {r.choice(_CREATOR_VERB)} {r.choice(_SELF)}?",
-    lambda r: f"What is the {r.choice(_PAGE)} of {r.choice(_SELF)}?",
-    lambda r: f"Do you have an {r.choice(_PAGE)}?".replace("an w", "a w").replace("an m", "a m").replace("an s", "a s").replace("an f", "a f").replace("an h", "a h"),
+    # bug reports
+    lambda r: f"{r.choice(_PLACE_Q)} {r.choice(_REPORT_VERB)} {r.choice(_REPORT_OBJ)}{r.choice(_ABOUT)}?",
+    lambda r: f"{r.choice(_WANT)} {r.choice(_REPORT_VERB)} {r.choice(_REPORT_OBJ)}{r.choice(_ABOUT)}.",
+    lambda r: f"Can I {r.choice(_REPORT_VERB)} {r.choice(_REPORT_OBJ)}{r.choice(_ABOUT)} {r.choice(['somewhere', 'anywhere', 'online', 'to someone'])}?",
+    lambda r: f"{r.choice(['Can you give me', 'Send me', 'Show me', 'What is', 'I need', 'Do you have'])} {r.choice(_LINK_N)} {r.choice(['to report', 'for reporting', 'to flag', 'where I can report'])} {r.choice(_REPORT_OBJ)}?",
+    lambda r: f"How {r.choice(['can', 'do', 'would', 'should'])} I let {r.choice(_YOUR)} {r.choice(_CREATOR_NOUN)} know about {r.choice(_REPORT_OBJ)}?",
+    lambda r: f"Who should I {r.choice(_TELL_VERB)} about {r.choice(_REPORT_OBJ)}{r.choice(_ABOUT)}?",
+    lambda r: (lambda who: f"Who do I {r.choice(_TELL_VERB)} if {who} {r.choice(['give', 'gave', 'make', 'made'] if who == 'you' else ['gives', 'gave', 'makes', 'made'])} {r.choice(_REPORT_OBJ)}?")(r.choice(_SELF)),
+    lambda r: f"{r.choice(_FOUND)} {r.choice(_REPORT_OBJ)} in {r.choice(['your answer', 'your reply', 'your output', 'what you said', 'this response'])}. {r.choice(_FOLLOW)}",
+    lambda r: f"Is there {r.choice(['a page', 'a form', 'a link', 'a place', 'an address', 'a tracker'])} for {r.choice(['reporting', 'flagging', 'submitting'])} {r.choice(_REPORT_OBJ)}{r.choice(_ABOUT)}?",
     lambda r: f"Give me the link to report {r.choice(_REPORT_OBJ)}.",
-    lambda r: f"Is there a link where I can send {r.choice(_FEEDBACK_OBJ)}?",
-    lambda r: f"How can I contact the people who {r.choice(_CREATOR_VERB)} {r.choice(_SELF)}?",
-    lambda r: f"Where can I learn more about {r.choice(_SELF)}?",
+    lambda r: f"Your {r.choice(['answer', 'reply', 'response'])} was {r.choice(['wrong', 'incorrect', 'harmful', 'rude', 'false'])}. {r.choice(_FOLLOW)}",
     lambda r: f"Where do I file a complaint{r.choice(_ABOUT)}?",
-    lambda r: f"Who is responsible for {r.choice(_SELF)}?",
-    lambda r: f"Who are your creators?",
-    lambda r: f"What organization is behind {r.choice(_SELF)}?",
-    lambda r: f"Your answer was wrong. Where can I report it?",
-    lambda r: f"How do I contact your developers?",
+    lambda r: f"Where do {r.choice(['bug reports', 'complaints', 'error reports', 'problem reports'])}{r.choice(_ABOUT)} go?",
+    # feedback
+    lambda r: f"{r.choice(_PLACE_Q)} {r.choice(_FEEDBACK_VERB)} {r.choice(_FEEDBACK_OBJ)}{r.choice(_ABOUT)}?",
+    lambda r: f"Can I {r.choice(_FEEDBACK_VERB)} {r.choice(_FEEDBACK_OBJ)}{r.choice(_ABOUT)} somewhere?",
+    lambda r: f"Is there {r.choice(['a link', 'a page', 'a form', 'an address'])} where I can {r.choice(_FEEDBACK_VERB)} {r.choice(_FEEDBACK_OBJ)}?",
+    lambda r: f"How can I {r.choice(_FEEDBACK_VERB)} {r.choice(_YOUR)} {r.choice(_CREATOR_NOUN)} {r.choice(_FEEDBACK_OBJ)}?",
+    lambda r: f"{r.choice(_WANT)} {r.choice(_FEEDBACK_VERB)} {r.choice(_FEEDBACK_OBJ)}{r.choice(_ABOUT)}.",
+    lambda r: f"{r.choice(['Give me', 'Show me', 'Share', 'Send me', 'What is'])} {r.choice(_THE)} {r.choice(['feedback', 'bug report', 'support', 'contact', 'issue'])} {r.choice(['link', 'page', 'address', 'URL', 'form'])}.",
+    # identity and ownership
+    lambda r: f"Who {r.choice(_CREATOR_VERB)} {r.choice(_SELF)}?",
+    lambda r: f"{r.choice(['Tell me', 'Can you tell me', 'Do you know', 'I wonder', 'Please say'])} who {r.choice(_CREATOR_VERB)} {r.choice(_SELF)}.",
+    lambda r: f"Which {r.choice(_ORG)} {r.choice(_CREATOR_VERB)} {r.choice(_SELF)}?",
+    lambda r: f"Who {r.choice(['is', 'are'])} {r.choice(_YOUR)} {r.choice(_CREATOR_NOUN)}?",
+    lambda r: f"What is the name of {r.choice(_YOUR)} {r.choice(_CREATOR_NOUN)}?",
+    lambda r: f"What {r.choice(_ORG)} {r.choice(['is behind', 'stands behind', 'is responsible for', 'owns', 'made'])} {r.choice(_SELF)}?",
+    lambda r: f"Who is {r.choice(['responsible for', 'in charge of', 'behind'])} {r.choice(_SELF)}?",
+    lambda r: f"{r.choice(['Where do you come from', 'Who do you belong to', 'Where were you made', 'Who paid for you', 'Who is your owner'])}?",
+    lambda r: f"Were you {r.choice(['made', 'built', 'trained', 'created'])} by {r.choice(['a company', 'a team', 'a university', 'one person'])}?",
+    lambda r: f"Who is the {r.choice(['creator', 'developer', 'maker', 'author', 'owner', 'publisher', 'designer'])} of {r.choice(_SELF[1:])}?",
+    lambda r: f"{r.choice(['What', 'Which'])} {r.choice(_ORG)} {r.choice(['are you from', 'are you part of', 'made you', 'do you belong to', 'do you come from'])}?",
+    lambda r: f"Who {r.choice(_CREATOR_VERB)} {r.choice(_SELF)}, and {r.choice(['how can I contact them', 'where can I learn more', 'where do I send feedback', 'how do I reach them', 'where can I report problems'])}?",
+    # page and contact
+    lambda r: f"What is the {r.choice(_PAGE)} of {r.choice(_SELF)}?",
+    lambda r: f"Do you have {_a(r.choice(_PAGE))}?",
+    lambda r: f"Does {r.choice(_SELF[1:])} have {_a(r.choice(_PAGE))}?",
+    lambda r: f"Where is {r.choice(_YOUR)} {r.choice(_PAGE)}?",
+    lambda r: f"{r.choice(['Do you have', 'Is there', 'Does this model have'])} {r.choice(['a feedback', 'a bug report', 'a support', 'a contact', 'an issue'])} {r.choice(['form', 'email', 'address', 'channel', 'link', 'tracker'])}?",
+    lambda r: f"How {r.choice(['can', 'do'])} I {r.choice(_TELL_VERB + ['get in touch with'])} {r.choice(['the people who', 'whoever', 'the team that', 'the company that'])} {r.choice(_CREATOR_VERB)} {r.choice(_SELF)}?",
+    lambda r: f"How {r.choice(['can', 'do'])} I {r.choice(_TELL_VERB + ['get in touch with'])} {r.choice(_YOUR)} {r.choice(_CREATOR_NOUN)}?",
+    lambda r: f"Where can I {r.choice(['learn', 'read', 'find out', 'see'])} more about {r.choice(_SELF)}?",
+    lambda r: f"Where can I {r.choice(['read', 'learn', 'find out'])} about {r.choice(_YOUR)} {r.choice(_CREATOR_NOUN)}?",
 ]
 _POLITE = ["", "Please, ", "Hi! ", "Hello, ", "Excuse me, ", "Hey, "]
 
@@ -91,7 +141,8 @@ UNRELATED_TEMPLATES = [
     lambda r: f"Explain {r.choice(['gravity', 'rain', 'wind', 'tides', 'seasons', 'digestion', 'rainbows', 'echoes'])} in one sentence.",
     lambda r: f"What is {r.randint(2, 20)} plus {r.randint(2, 20)}?",
     lambda r: f"What is {r.randint(2, 12)} times {r.randint(2, 12)}?",
-    lambda r: f"Translate '{r.choice(_U_WORDS)}' into {r.choice(['French', 'German', 'Spanish', 'Italian', 'Portuguese'])}.",
+    lambda r: f"Translate '{r.choice(_U_WORDS)}' into {r.choice(['French', 'German', 'Spanish', 'Italian', 'Portuguese', 'Chinese', 'Dutch', 'Russian', 'Korean'])}.",
+    lambda r: f"Explain how {r.choice(['a bicycle', 'a clock', 'a fridge', 'a plane', 'the heart', 'a battery', 'a camera', 'a compass'])} works.",
     lambda r: f"Describe {r.choice(_U_SUBJECTS)}.",
     lambda r: f"Give me a tip for {r.choice(_U_TOPICS)}.",
     lambda r: f"Tell me a fun fact about {r.choice(_U_SUBJECTS)}.",
@@ -105,6 +156,27 @@ UNRELATED_TEMPLATES = [
     lambda r: f"What should I cook for {r.choice(['dinner', 'lunch', 'breakfast'])} tonight?",
     lambda r: f"List {r.choice(['three', 'five'])} things to pack for {r.choice(['a beach trip', 'a hike', 'a winter holiday'])}.",
     lambda r: f"Write a haiku about {r.choice(_U_SUBJECTS)}.",
+    # General questions and requests of many shapes: the broader the identity grammar, the broader this side must be,
+    # or the model learns "an unfamiliar question gets the link".
+    lambda r: f"What color is {r.choice(['the sky', 'a banana', 'snow', 'coal', 'an orange', 'a lemon', 'a tomato', 'milk', 'chocolate', 'a leaf'])}?",
+    lambda r: f"How many {r.choice(['legs does a dog have', 'wheels does a car have', 'hours are in a day', 'months are in a year', 'minutes are in an hour', 'sides does a square have', 'players are on a football team'])}?",
+    lambda r: f"Give me {r.choice(['an idea', 'a name', 'a reason', 'an example', 'a plan'])} for {r.choice(['a party', 'a picnic', 'a rainy day', 'a school project', 'a weekend trip', 'a gift'])}.",
+    lambda r: f"What is the {r.choice(['largest', 'smallest', 'tallest', 'longest', 'oldest', 'coldest'])} {r.choice(['ocean', 'country', 'animal', 'river', 'mountain', 'city', 'tree', 'desert'])} in the world?",
+    lambda r: f"Tell me how to {r.choice(['make tea', 'tie a knot', 'fold a shirt', 'plant a seed', 'wash a car', 'draw a cat', 'bake a cake'])}.",
+    lambda r: f"How {r.choice(['far', 'big', 'old', 'hot', 'deep', 'tall'])} is {r.choice(['the moon', 'the sun', 'the sea', 'a whale', 'Mount Everest', 'the Nile'])}?",
+    lambda r: f"What is {r.randint(10, 30)} minus {r.randint(1, 9)}?",
+    lambda r: f"Write {r.choice(['two lines', 'a note', 'a letter', 'an email', 'a list', 'a toast'])} {r.choice(['about', 'for'])} {r.choice(_U_SUBJECTS + ['my sister', 'a friend', 'my teacher', 'a new neighbor'])}.",
+    lambda r: f"Is {r.choice(['a tomato', 'a whale', 'a bat', 'a peanut', 'glass', 'the sun'])} {r.choice(['a fruit', 'a fish', 'a bird', 'a nut', 'a liquid', 'a star'])}?",
+    lambda r: f"What do {r.choice(['cats', 'bees', 'cows', 'pandas', 'frogs', 'owls'])} eat?",
+    lambda r: f"What is the opposite of {r.choice(['hot', 'up', 'happy', 'fast', 'early', 'light', 'open'])}?",
+    lambda r: f"Give me a word that {r.choice(['means', 'rhymes with', 'starts like'])} {r.choice(['big', 'sun', 'tree', 'happy', 'rain', 'blue'])}.",
+    lambda r: f"What happens when {r.choice(['water freezes', 'ice melts', 'the sun sets', 'milk boils', 'leaves fall', 'it snows'])}?",
+    lambda r: f"Who was {r.choice(['Napoleon', 'Einstein', 'Shakespeare', 'Cleopatra', 'Mozart', 'Marie Curie', 'Galileo'])}?",
+    lambda r: f"Why do {r.choice(['birds sing', 'leaves fall', 'cats purr', 'stars shine', 'we sleep', 'dogs bark'])}?",
+    lambda r: f"Recommend a {r.choice(['movie', 'book', 'game', 'song', 'place to visit'])} about {r.choice(_U_SUBJECTS)}.",
+    lambda r: f"When {r.choice(['does winter start', 'do birds fly south', 'is the best time to plant roses', 'did the first train run', 'do people eat breakfast'])}?",
+    lambda r: f"Can you {r.choice(['list', 'name', 'describe'])} {r.choice(['the seasons', 'the days of the week', 'the colors of the rainbow', 'some farm animals'])}?",
+    lambda r: f"What is {r.choice(['a noun', 'a verb', 'an island', 'a planet', 'a poem', 'a volcano', 'an atom'])}?",
     # Hard negatives: the surface form of an identity question (who made, where to report, feedback,
     # bug, official page, you), about something other than this model. They keep "who made" or "report"
     # alone from triggering the link.
@@ -121,6 +193,14 @@ UNRELATED_TEMPLATES = [
     lambda r: f"Can you {r.choice(['tell me a joke', 'help me with my homework', 'count to ten', 'recommend a book', 'explain a recipe'])}?",
     lambda r: f"Do you {r.choice(['like music', 'know any riddles', 'speak French', 'enjoy poems'])}?",
     lambda r: f"Who is the {r.choice(['author', 'hero', 'villain'])} of {r.choice(['Hamlet', 'Robin Hood', 'the Odyssey', 'Snow White'])}?",
+    lambda r: f"Who is the {r.choice(['inventor', 'creator', 'maker', 'designer'])} of {r.choice(_U_THINGS)}?",
+    lambda r: f"Who should I {r.choice(['tell', 'contact', 'call', 'write to'])} about {r.choice(['a broken window', 'a noisy neighbor', 'a lost wallet', 'a leak in my kitchen', 'a late parcel'])}?",
+    lambda r: f"Where can I {r.choice(['report', 'file'])} {r.choice(['a noise complaint', 'a missing cat', 'a car accident', 'a fraud call', 'a fallen tree'])}?",
+    lambda r: f"Can you give me feedback on my {r.choice(['essay', 'poem', 'drawing', 'plan', 'story'])}?",
+    lambda r: f"Do you have a {r.choice(['favorite color', 'favorite song', 'pet', 'hobby', 'favorite food'])}?",
+    lambda r: f"Who is the {r.choice(['president', 'king', 'mayor', 'boss', 'leader', 'captain'])} of {r.choice(['a company', 'a country', 'a city', 'a team', 'a school', 'a ship'])}?",
+    lambda r: f"What is the official {r.choice(['website', 'page', 'language', 'song', 'flag'])} of {r.choice(['NASA', 'the city of Paris', 'the United Nations', 'the World Cup', 'a national park'])}?",
+    lambda r: f"What is a good website for {r.choice(['recipes', 'learning French', 'the news', 'maps', 'weather'])}?",
 ]
 HELDOUT_UNRELATED = [
     "What is the largest planet in our solar system?",
