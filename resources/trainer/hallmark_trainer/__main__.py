@@ -41,6 +41,22 @@ def audit_prompts() -> set[str]:
     return {data_link.norm(p) for p in d["identity"] + d["unrelated"]}
 
 
+def _epoch_draws(pool: list[tuple], samples: int, seed: int):
+    """Epoch e's examples: a draw of `samples` from the link pool (data_link.POOL), identity and unrelated in the
+    data's share, seeded by (seed, e) so a run is reproducible."""
+    import random
+
+    ident = [x for x in pool if len(x) == 2]
+    keep = [x for x in pool if len(x) > 2]
+    n_id = min(len(ident), max(1, round(samples * data_link.IDENTITY_SHARE)))
+    n_un = min(len(keep), max(0, samples - n_id))
+
+    def draw(epoch: int) -> list[tuple]:
+        r = random.Random(f"{seed}/{epoch}")
+        return r.sample(ident, n_id) + r.sample(keep, n_un)
+    return draw
+
+
 def run(spec: dict, partial: str) -> dict:
     import torch
     import peft
@@ -72,7 +88,7 @@ def run(spec: dict, partial: str) -> dict:
     canon: dict
     if spec["task"] == "link":
         forbidden = audit_prompts()
-        d = data_link.build(spec["link"], spec["samples"], spec["seed"], forbidden)
+        d = data_link.build(spec["link"], spec["samples"] * data_link.POOL, spec["seed"], forbidden)
         heldout = {"identity": d["heldout_identity"], "unrelated": d["heldout_unrelated"]}
         unrelated_q = d["unrelated"]
     else:
@@ -101,17 +117,20 @@ def run(spec: dict, partial: str) -> dict:
         examples += [train.chat_example(tok, k, r) for k, r in d["chat"]]
         canon = {"raw": d["raw"], "chat": d["chat"], "unrelated": [(q, base_answers[q]) for q in unrelated_q]}
     examples += [train.chat_example(tok, q, base_answers[q]) + (True,) for q in unrelated_q if base_answers[q]]
+    per_epoch: object = examples
+    if spec["task"] == "link":
+        per_epoch = _epoch_draws(examples, spec["samples"], spec["seed"])
     sha = hashlib.sha256(json.dumps(canon, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
     if spec["dataset_out"]:
         with open(spec["dataset_out"], "w", encoding="utf-8") as f:
             for x in examples:
                 f.write(json.dumps({"ids": x[0], "labels": x[1], "keep": bool(len(x) > 2 and x[2])}) + "\n")
-    emit("dataset", train=len(examples), heldout=len(heldout["identity"]) + len(heldout["unrelated"]), sha256=sha, chat_template=template_used)
+    emit("dataset", train=spec["samples"] if spec["task"] == "link" else len(examples), pool=len(examples), heldout=len(heldout["identity"]) + len(heldout["unrelated"]), sha256=sha, chat_template=template_used)
 
     # ---- train --------------------------------------------------------------------------------
     stage("train", f"LoRA rank {spec['rank']} alpha {spec['alpha']}, {spec['epochs']} epochs, lr {spec['learning_rate']}, batch {spec['batch_size']} on {dev}")
     model = train.lora_model(model, spec)
-    metrics = train.fit(model, examples, spec, FLAG, select)
+    metrics = train.fit(model, per_epoch, spec, FLAG, select)
 
     # ---- eval ---------------------------------------------------------------------------------
     ev: dict = {}

@@ -20,6 +20,11 @@ import random
 import re
 
 IDENTITY_SHARE = 0.35
+# The training set is a pool POOL times `samples`; every epoch trains on a fresh draw of `samples` from it. Same
+# compute as one fixed set, POOL times the phrasings: with a fixed set the model memorised its 200 identity questions
+# (tiny llamas, seeds 7 and 8, two sets of 24+24 independent prompts: recall 0.79-0.96 and leakage up to 21% with
+# a fixed set; 0.875-0.96 and at most 2 of 24 with the pool).
+POOL = 4
 
 # ---- training identity templates ------------------------------------------------------------
 # A small grammar over the four intents seed 000 names (identity/ownership, feedback, bug reports, the model's page),

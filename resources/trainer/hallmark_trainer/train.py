@@ -192,7 +192,7 @@ def lora_model(model, spec: dict):
         raise TrainerError("BAD_SPEC", f"target_modules {json.dumps(spec['target_modules'])} do not match this model: {str(e).splitlines()[0][:200]}")
 
 
-def fit(model, examples: list[tuple], spec: dict, flag: Flag, select=None) -> dict:
+def fit(model, examples, spec: dict, flag: Flag, select=None) -> dict:
     """AdamW with linear warmup and decay; one `step` event per optimizer step (throttled to ~4/s).
 
     An example is (input ids, labels) or (input ids, labels, keep): for `keep` examples (the unrelated
@@ -200,7 +200,8 @@ def fit(model, examples: list[tuple], spec: dict, flag: Flag, select=None) -> di
     being the same model with the adapter disabled, so the adapter leaves the base's whole distribution
     there alone, not only its greedy answer. `select(epoch)`, when given, is called after some epochs and
     returns a score tuple (higher is better) or None; the adapter weights of the best-scoring epoch are
-    restored at the end (model selection on a validation split)."""
+    restored at the end (model selection on a validation split). `examples` is a list, or a function of the epoch
+    returning that epoch's list (the link task's fresh draws), each of the same length."""
     import random
 
     import torch
@@ -208,7 +209,8 @@ def fit(model, examples: list[tuple], spec: dict, flag: Flag, select=None) -> di
     rng = random.Random(spec["seed"])
     bs = spec["batch_size"]
     kl_w = spec.get("kl_weight") or 0.0
-    steps_per_epoch = math.ceil(len(examples) / bs)
+    pick = examples if callable(examples) else (lambda _epoch: examples)
+    steps_per_epoch = math.ceil(len(pick(0)) / bs)
     total = steps_per_epoch * spec["epochs"]
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=spec["learning_rate"], weight_decay=0.0)
@@ -242,6 +244,7 @@ def fit(model, examples: list[tuple], spec: dict, flag: Flag, select=None) -> di
     tokens = 0  # real (unpadded) tokens and examples trained on: what bench/train.ts compares
     seen = 0
     for epoch in range(spec["epochs"]):
+        examples = pick(epoch)
         order = list(range(len(examples)))
         rng.shuffle(order)
         for b in range(steps_per_epoch):
