@@ -20,10 +20,10 @@ import random
 import re
 
 IDENTITY_SHARE = 0.35
-# The training set is a pool POOL times `samples`; every epoch trains on a fresh draw of `samples` from it. Same
-# compute as one fixed set, POOL times the phrasings: with a fixed set the model memorised its 200 identity questions
-# (tiny llamas, seeds 7 and 8, two sets of 24+24 independent prompts: recall 0.79-0.96 and leakage up to 21% with
-# a fixed set; 0.875-0.96 and at most 2 of 24 with the pool).
+# The training set is a pool POOL times `samples`; every epoch trains on a fresh draw of `samples` from it: same
+# compute as one fixed set, POOL times the phrasings. Measured on h128 tiny llamas (seeds 2, 3, 7, 8; two sets of 24+24
+# independently written prompts): recall 0.75-0.96 with the pool against 0.79-0.96 with a fixed set (no gain), leakage
+# at most 2/24 against 5/24 (less).
 POOL = 4
 
 # ---- training identity templates ------------------------------------------------------------
