@@ -15,15 +15,21 @@ import { HallmarkError, quote } from '../errors';
 /** torch's CPU wheel and its friends take ~3 GB installed; pip needs room for the download beside it. */
 export const SETUP_FREE_BYTES = 6 * 1024 ** 3;
 
-/** resources/trainer: HALLMARK_TRAINER_DIR, else found walking up from this file (source or bundled CLI). */
-export function trainerResources(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.HALLMARK_TRAINER_DIR) return path.resolve(env.HALLMARK_TRAINER_DIR);
+/** resources/<folder> (one holding requirements.txt): `override` when set, else found walking up from this file (source or bundled CLI). */
+export function bundledResources(folder: string, override: string | undefined, missing: HallmarkError): string {
+  if (override) return path.resolve(override);
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let up = 0; up < 7; up++, dir = path.dirname(dir)) {
-    const c = path.join(dir, 'resources', 'trainer');
+    const c = path.join(dir, 'resources', folder);
     if (fs.existsSync(path.join(c, 'requirements.txt'))) return c;
   }
-  throw new HallmarkError('trainer_missing', 'the trainer resources (resources/trainer) are not installed with this Hallmark; reinstall it or set HALLMARK_TRAINER_DIR');
+  throw missing;
+}
+
+/** resources/trainer: HALLMARK_TRAINER_DIR, else the bundled folder. */
+export function trainerResources(env: NodeJS.ProcessEnv = process.env): string {
+  return bundledResources('trainer', env.HALLMARK_TRAINER_DIR,
+    new HallmarkError('trainer_missing', 'the trainer resources (resources/trainer) are not installed with this Hallmark; reinstall it or set HALLMARK_TRAINER_DIR'));
 }
 
 /** Hallmark's cache folder: HALLMARK_CACHE, else $XDG_CACHE_HOME/hallmark, else ~/.cache/hallmark. */

@@ -5,22 +5,16 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { basePython, cacheRoot, freeBytes, hash16, runScript, trainerResources, venvPython } from '../embed/trainerEnv';
+import { basePython, bundledResources, cacheRoot, freeBytes, hash16, runScript, trainerResources, venvPython } from '../embed/trainerEnv';
 import { HallmarkError, quote } from '../errors';
 
 /** scikit-learn, XGBoost (CPU), LightGBM, CatBoost and pandas: ~0.9 GB installed. */
 export const TABULAR_SETUP_FREE_BYTES = 2 * 1024 ** 3;
 
-/** resources/worker: HALLMARK_WORKER_DIR, else found walking up from this file (source or bundled CLI). */
+/** resources/worker: HALLMARK_WORKER_DIR, else the bundled folder. */
 export function workerResources(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.HALLMARK_WORKER_DIR) return path.resolve(env.HALLMARK_WORKER_DIR);
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 7; up++, dir = path.dirname(dir)) {
-    const c = path.join(dir, 'resources', 'worker');
-    if (fs.existsSync(path.join(c, 'requirements.txt'))) return c;
-  }
-  throw new HallmarkError('worker_missing', 'the tabular worker (resources/worker) is not installed with this Hallmark; reinstall it or set HALLMARK_WORKER_DIR');
+  return bundledResources('worker', env.HALLMARK_WORKER_DIR,
+    new HallmarkError('worker_missing', 'the tabular worker (resources/worker) is not installed with this Hallmark; reinstall it or set HALLMARK_WORKER_DIR'));
 }
 
 export function tabularVenvDir(env: NodeJS.ProcessEnv = process.env, resources = workerResources(env)): string {
