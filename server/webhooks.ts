@@ -1,5 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import dns from 'node:dns/promises';
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import type { HubDb } from './db/open';
 import { newId, nowIso } from './util';
@@ -58,6 +61,49 @@ export async function webhookTargetProblem(raw: string, allowPrivate: boolean): 
   }
   if (addrs.some(isPrivateAddress)) return 'url points at a loopback, private or link-local address (start the hub with --allow-private-webhooks to permit it)';
   return null;
+}
+
+/**
+ * The resolver a delivery connects with: every address the name resolves to is checked again at connect time.
+ * Checking the URL first and letting fetch resolve it again would let a name that answers "public" to the check
+ * and "127.0.0.1" to the connection (DNS rebinding) reach the hub's own network.
+ */
+export function guardedLookup(allowPrivate: boolean): net.LookupFunction {
+  return (hostname: string, options: LookupOneOptions | LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addrs) => {
+      if (err) return callback(err, '', 0);
+      const bad = allowPrivate ? undefined : addrs.find((a) => isPrivateAddress(a.address));
+      if (bad) {
+        const e: NodeJS.ErrnoException = new Error(`${hostname} resolved to ${bad.address}, a loopback, private or link-local address; refused at connect time`);
+        e.code = 'EPRIVATE';
+        return callback(e, '', 0);
+      }
+      if ((options as LookupAllOptions).all) return callback(null, addrs);
+      const first = addrs[0];
+      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+/** One POST, connected through guardedLookup; redirects are not followed (a 3xx is the receiver's answer). */
+export function postWebhook(url: string, body: string, headers: Record<string, string>, timeoutMs: number, allowPrivate: boolean): Promise<number> {
+  const u = new URL(url);
+  const mod = u.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = mod.request(u, {
+      method: 'POST',
+      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      lookup: guardedLookup(allowPrivate),
+      signal: AbortSignal.timeout(timeoutMs),
+    }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /**
@@ -133,25 +179,17 @@ export class WebhookWorker {
       const problem = await webhookTargetProblem(d.url, this.o.allowPrivateTargets);
       if (problem) throw new Error(problem);
       const ts = String(Math.floor(Date.now() / 1000));
-      const res = await fetch(d.url, {
-        method: 'POST',
-        body: d.payload,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.o.timeoutMs),
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Hallmark-Hub-Webhooks/1',
-          'x-hallmark-event': d.event,
-          'x-hallmark-delivery': d.id,
-          'x-hallmark-timestamp': ts,
-          'x-hallmark-signature': signPayload(d.secret, ts, d.payload),
-        },
-      });
-      statusCode = res.status;
-      await res.body?.cancel().catch(() => undefined);
-      if (res.status < 200 || res.status >= 300) error = `receiver answered HTTP ${res.status}`;
+      statusCode = await postWebhook(d.url, d.payload, {
+        'content-type': 'application/json',
+        'user-agent': 'Hallmark-Hub-Webhooks/1',
+        'x-hallmark-event': d.event,
+        'x-hallmark-delivery': d.id,
+        'x-hallmark-timestamp': ts,
+        'x-hallmark-signature': signPayload(d.secret, ts, d.payload),
+      }, this.o.timeoutMs, this.o.allowPrivateTargets);
+      if (statusCode < 200 || statusCode >= 300) error = `receiver answered HTTP ${statusCode}`;
     } catch (e) {
-      error = e instanceof Error ? (e.name === 'TimeoutError' ? `no answer within ${this.o.timeoutMs} ms` : e.message) : String(e);
+      error = e instanceof Error ? (e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${this.o.timeoutMs} ms` : e.message) : String(e);
     }
     const now = nowIso();
     const ok = error === null;

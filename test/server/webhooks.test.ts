@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Hub } from '../../server/Hub';
+import { postWebhook } from '../../server/webhooks';
 import { call, hubDialects, seedProvider, startTestHub, type TestHub } from '../helpers/hub';
 
 interface Received { headers: http.IncomingHttpHeaders; body: string; at: number }
@@ -167,6 +168,32 @@ describe.each(hubDialects())('hub webhooks (%s)', (dialect) => {
       }
     } finally {
       await strict.cleanup();
+    }
+  });
+});
+
+describe('webhook connections (DNS rebinding)', () => {
+  it('checks the address it connects to, not only the one the URL check saw', async () => {
+    // The URL check and the connection resolve the name separately; a name can answer "public" to the first and
+    // "127.0.0.1" to the second. postWebhook is what runs after the check: given a name that resolves to loopback it
+    // must refuse at connect time, and the receiver must see nothing.
+    const rx = await receiver(0);
+    try {
+      const port = new URL(rx.url).port;
+      const err = await postWebhook(`http://localhost:${port}/hook`, '{}', { 'content-type': 'application/json' }, 3000, false).then(() => null, (e: NodeJS.ErrnoException) => e);
+      expect(err?.code).toBe('EPRIVATE');
+      expect(err?.message).toMatch(/localhost resolved to (127\.0\.0\.1|::1).*refused at connect time/);
+      expect(rx.got).toHaveLength(0);
+      // Allowed private targets (tests, one network): the same call is delivered.
+      const ok = await postWebhook(`http://localhost:${port}/hook`, '{"a":1}', { 'content-type': 'application/json' }, 3000, true).catch(async (e: NodeJS.ErrnoException) => {
+        // A machine whose "localhost" resolves to ::1 first has nothing listening there; the IPv4 literal goes through the same path.
+        if (e.code !== 'ECONNREFUSED') throw e;
+        return postWebhook(rx.url, '{"a":1}', { 'content-type': 'application/json' }, 3000, true);
+      });
+      expect(ok).toBe(200);
+      expect(rx.got.map((g) => g.body)).toEqual(['{"a":1}']);
+    } finally {
+      await rx.close();
     }
   });
 });
