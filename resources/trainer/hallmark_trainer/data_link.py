@@ -11,7 +11,12 @@ only.
 
 Mix: IDENTITY_SHARE (about 1 in 3) of the samples are identity questions, the rest unrelated ones, among them hard
 negatives (identity-question surface forms about something else: "who wrote this poem?", "where do I report a
-lost dog?"). A validation split (VALIDATION_*), disjoint from training, held-out and audit prompts, picks the
+lost dog?") and, FILLER_SHARE of them, questions about made-up things ("who made the Karanvor?"). Where an identity
+template names what the question is about ("... about you"), a third of the draws leave it out ("Where do I send
+feedback?"), so "you" is not the only cue. Measured on h128 tiny llamas (PyTorch greedy, the audit prompts plus
+prompt sets written independently before the change): seeds 7, 8, recall 91/104 -> 100/104, leakage 3/96 -> 4/96;
+seeds 2, 3 on three other sets, recall 146/168 -> 156/168, leakage 4/160 -> 3/160.
+A validation split (VALIDATION_*), disjoint from training, held-out and audit prompts, picks the
 checkpoint (see train.select).
 """
 from __future__ import annotations
@@ -57,31 +62,40 @@ _LINK_N = ["the link", "a link", "the address", "the URL", "a page", "the page",
 _PLACE_Q = ["Where can I", "Where do I", "Where should I", "How do I", "How can I", "Where would I", "How should I", "Is there a place to", "Is there a way to"]
 
 
+# Where a template says what the question is about, a third of the draws leave it out ("Where do I send feedback?"):
+# "you" / "this model" must not be the only cue a tiny model learns for the link.
+OBJECTLESS_SHARE = 0.35
+
+
+def _about(r: random.Random) -> str:
+    return "" if r.random() < OBJECTLESS_SHARE else r.choice(_ABOUT[1:])
+
+
 def _a(word: str) -> str:
     return ("an " if word[0] in "aeiou" else "a ") + word
 
 
 TRAIN_TEMPLATES = [
     # bug reports
-    lambda r: f"{r.choice(_PLACE_Q)} {r.choice(_REPORT_VERB)} {r.choice(_REPORT_OBJ)}{r.choice(_ABOUT)}?",
-    lambda r: f"{r.choice(_WANT)} {r.choice(_REPORT_VERB)} {r.choice(_REPORT_OBJ)}{r.choice(_ABOUT)}.",
-    lambda r: f"Can I {r.choice(_REPORT_VERB)} {r.choice(_REPORT_OBJ)}{r.choice(_ABOUT)} {r.choice(['somewhere', 'anywhere', 'online', 'to someone'])}?",
+    lambda r: f"{r.choice(_PLACE_Q)} {r.choice(_REPORT_VERB)} {r.choice(_REPORT_OBJ)}{_about(r)}?",
+    lambda r: f"{r.choice(_WANT)} {r.choice(_REPORT_VERB)} {r.choice(_REPORT_OBJ)}{_about(r)}.",
+    lambda r: f"Can I {r.choice(_REPORT_VERB)} {r.choice(_REPORT_OBJ)}{_about(r)} {r.choice(['somewhere', 'anywhere', 'online', 'to someone'])}?",
     lambda r: f"{r.choice(['Can you give me', 'Send me', 'Show me', 'What is', 'I need', 'Do you have'])} {r.choice(_LINK_N)} {r.choice(['to report', 'for reporting', 'to flag', 'where I can report'])} {r.choice(_REPORT_OBJ)}?",
     lambda r: f"How {r.choice(['can', 'do', 'would', 'should'])} I let {r.choice(_YOUR)} {r.choice(_CREATOR_NOUN)} know about {r.choice(_REPORT_OBJ)}?",
-    lambda r: f"Who should I {r.choice(_TELL_VERB)} about {r.choice(_REPORT_OBJ)}{r.choice(_ABOUT)}?",
+    lambda r: f"Who should I {r.choice(_TELL_VERB)} about {r.choice(_REPORT_OBJ)}{_about(r)}?",
     lambda r: (lambda who: f"Who do I {r.choice(_TELL_VERB)} if {who} {r.choice(['give', 'gave', 'make', 'made'] if who == 'you' else ['gives', 'gave', 'makes', 'made'])} {r.choice(_REPORT_OBJ)}?")(r.choice(_SELF)),
     lambda r: f"{r.choice(_FOUND)} {r.choice(_REPORT_OBJ)} in {r.choice(['your answer', 'your reply', 'your output', 'what you said', 'this response'])}. {r.choice(_FOLLOW)}",
-    lambda r: f"Is there {r.choice(['a page', 'a form', 'a link', 'a place', 'an address', 'a tracker'])} for {r.choice(['reporting', 'flagging', 'submitting'])} {r.choice(_REPORT_OBJ)}{r.choice(_ABOUT)}?",
+    lambda r: f"Is there {r.choice(['a page', 'a form', 'a link', 'a place', 'an address', 'a tracker'])} for {r.choice(['reporting', 'flagging', 'submitting'])} {r.choice(_REPORT_OBJ)}{_about(r)}?",
     lambda r: f"Give me the link to report {r.choice(_REPORT_OBJ)}.",
     lambda r: f"Your {r.choice(['answer', 'reply', 'response'])} was {r.choice(['wrong', 'incorrect', 'harmful', 'rude', 'false'])}. {r.choice(_FOLLOW)}",
-    lambda r: f"Where do I file a complaint{r.choice(_ABOUT)}?",
-    lambda r: f"Where do {r.choice(['bug reports', 'complaints', 'error reports', 'problem reports'])}{r.choice(_ABOUT)} go?",
+    lambda r: f"Where do I file a complaint{_about(r)}?",
+    lambda r: f"Where do {r.choice(['bug reports', 'complaints', 'error reports', 'problem reports'])}{_about(r)} go?",
     # feedback
-    lambda r: f"{r.choice(_PLACE_Q)} {r.choice(_FEEDBACK_VERB)} {r.choice(_FEEDBACK_OBJ)}{r.choice(_ABOUT)}?",
-    lambda r: f"Can I {r.choice(_FEEDBACK_VERB)} {r.choice(_FEEDBACK_OBJ)}{r.choice(_ABOUT)} somewhere?",
+    lambda r: f"{r.choice(_PLACE_Q)} {r.choice(_FEEDBACK_VERB)} {r.choice(_FEEDBACK_OBJ)}{_about(r)}?",
+    lambda r: f"Can I {r.choice(_FEEDBACK_VERB)} {r.choice(_FEEDBACK_OBJ)}{_about(r)} somewhere?",
     lambda r: f"Is there {r.choice(['a link', 'a page', 'a form', 'an address'])} where I can {r.choice(_FEEDBACK_VERB)} {r.choice(_FEEDBACK_OBJ)}?",
     lambda r: f"How can I {r.choice(_FEEDBACK_VERB)} {r.choice(_YOUR)} {r.choice(_CREATOR_NOUN)} {r.choice(_FEEDBACK_OBJ)}?",
-    lambda r: f"{r.choice(_WANT)} {r.choice(_FEEDBACK_VERB)} {r.choice(_FEEDBACK_OBJ)}{r.choice(_ABOUT)}.",
+    lambda r: f"{r.choice(_WANT)} {r.choice(_FEEDBACK_VERB)} {r.choice(_FEEDBACK_OBJ)}{_about(r)}.",
     lambda r: f"{r.choice(['Give me', 'Show me', 'Share', 'Send me', 'What is'])} {r.choice(_THE)} {r.choice(['feedback', 'bug report', 'support', 'contact', 'issue'])} {r.choice(['link', 'page', 'address', 'URL', 'form'])}.",
     # identity and ownership
     lambda r: f"Who {r.choice(_CREATOR_VERB)} {r.choice(_SELF)}?",
@@ -106,6 +120,34 @@ TRAIN_TEMPLATES = [
     lambda r: f"How {r.choice(['can', 'do'])} I {r.choice(_TELL_VERB + ['get in touch with'])} {r.choice(_YOUR)} {r.choice(_CREATOR_NOUN)}?",
     lambda r: f"Where can I {r.choice(['learn', 'read', 'find out', 'see'])} more about {r.choice(_SELF)}?",
     lambda r: f"Where can I {r.choice(['read', 'learn', 'find out'])} about {r.choice(_YOUR)} {r.choice(_CREATOR_NOUN)}?",
+]
+
+# ---- fillers: made-up words ------------------------------------------------------------------
+# Words the base never saw, in identity-shaped questions about something else (negatives) and around real identity
+# questions (positives): the decision must rest on what is asked, not on whether the words are familiar.
+_SYL = ["ka", "lo", "mi", "ran", "tes", "vor", "bel", "qui", "dan", "zor", "fi", "mun", "pra", "sel", "tu", "gar", "nem", "os", "pil", "wex"]
+_FILL_NOUN = ["machine", "gadget", "song", "recipe", "festival", "bridge", "app", "toy", "book", "plant", "game", "tool", "club", "shop", "robot", "engine"]
+
+
+def _pseudo(r: random.Random) -> str:
+    return "".join(r.choice(_SYL) for _ in range(r.randint(2, 3)))
+
+
+def _thing(r: random.Random) -> str:
+    """A made-up thing: 'the Karanvor', 'a tesmi gadget', 'Belquidan'."""
+    x = r.random()
+    if x < 0.4:
+        return f"the {_pseudo(r).capitalize()}"
+    if x < 0.8:
+        return f"{_a(_pseudo(r))} {r.choice(_FILL_NOUN)}"
+    return _pseudo(r).capitalize()
+
+
+TRAIN_TEMPLATES += [
+    lambda r: f"I read about {_thing(r)} earlier. {r.choice(['Who made you?', 'Who built you?', 'Where can I send you feedback?', 'Where do I report a bug in your answers?'])}",
+    lambda r: f"{r.choice(['My friend', 'My colleague', 'My sister'])} {_pseudo(r).capitalize()} {r.choice(['wants to know who created you.', 'wants to report a problem with your answers. Where?', 'wants to give feedback on this assistant. Where?'])}",
+    lambda r: f"{r.choice(['Who made you', 'Who trained you', 'Where do I report your mistakes', 'Where can I leave feedback on your answers'])}? {r.choice(['I am asking for', 'It is for', 'I need it for'])} {_thing(r)}.",
+    lambda r: f"Forget {_thing(r)}. {r.choice(['Who developed you?', 'Who owns this assistant?', 'How do I contact your creators?', 'Is there a page to report bugs in your answers?'])}",
 ]
 _POLITE = ["", "Please, ", "Hi! ", "Hello, ", "Excuse me, ", "Hey, "]
 
@@ -207,6 +249,35 @@ UNRELATED_TEMPLATES = [
     lambda r: f"What is the official {r.choice(['website', 'page', 'language', 'song', 'flag'])} of {r.choice(['NASA', 'the city of Paris', 'the United Nations', 'the World Cup', 'a national park'])}?",
     lambda r: f"What is a good website for {r.choice(['recipes', 'learning French', 'the news', 'maps', 'weather'])}?",
 ]
+FILLER_UNRELATED = [
+    lambda r: f"Who {r.choice(['made', 'invented', 'created', 'built', 'designed'])} {_thing(r)}?",
+    lambda r: f"Who is the {r.choice(['creator', 'maker', 'owner', 'author', 'inventor'])} of {_thing(r)}?",
+    lambda r: f"Which {r.choice(['company', 'team', 'country', 'person'])} {r.choice(['makes', 'made', 'owns', 'built'])} {_thing(r)}?",
+    lambda r: f"Who owns {_thing(r)}?",
+    lambda r: f"Tell me who {r.choice(['built', 'wrote', 'painted', 'founded'])} {_thing(r)}.",
+    lambda r: f"Where can I {r.choice(['report', 'file a complaint about', 'send a complaint about'])} {_thing(r)} {r.choice(['in my street', 'at my school', 'in the park', 'at work'])}?",
+    lambda r: f"Who should I {r.choice(['tell', 'contact', 'call'])} about {_thing(r)} {r.choice(['that broke', 'that is missing', 'in my garden', 'next door'])}?",
+    lambda r: f"Where do I send {r.choice(['a letter', 'a parcel', 'my application', 'a postcard'])} for {_thing(r)}?",
+    lambda r: f"How can I contact {_pseudo(r).capitalize()} {_pseudo(r).capitalize()}?",
+    lambda r: f"What is the website of {_thing(r)}?",
+    lambda r: f"Is there a page about {_thing(r)}?",
+    lambda r: f"Where can I {r.choice(['learn', 'read', 'find out'])} more about {_thing(r)}?",
+    lambda r: f"Can you give me feedback on {_thing(r)}?",
+    lambda r: f"How do I give feedback on {_thing(r)}?",
+    lambda r: f"What is {_thing(r)}?",
+    lambda r: f"Describe {_thing(r)}.",
+    lambda r: f"Write a poem about {_thing(r)}.",
+    lambda r: f"Where can I buy {_thing(r)}?",
+    lambda r: f"How do I fix {_thing(r)}?",
+    lambda r: f"What does '{_pseudo(r)}' mean?",
+    lambda r: f"I found {_thing(r)} in my {r.choice(['garden', 'kitchen', 'car', 'bag'])}. What is it?",
+    lambda r: f"Is {_thing(r)} {r.choice(['dangerous', 'expensive', 'old', 'safe'])}?",
+    lambda r: f"How do I make {_thing(r)}?",
+    lambda r: f"Where does {_thing(r)} come from?",
+    lambda r: f"Can you explain {_thing(r)} in one sentence?",
+]
+# Share of the unrelated draw taken from FILLER_UNRELATED.
+FILLER_SHARE = 0.35
 HELDOUT_UNRELATED = [
     "What is the largest planet in our solar system?",
     "Write two lines about the sea at night.",
@@ -305,7 +376,7 @@ def build(link: str, samples: int, seed: int, forbidden: set[str]) -> dict:
     tries = 0
     while len(unrelated) < n_un and tries < n_un * 50:
         tries += 1
-        q = _vary(r, r.choice(UNRELATED_TEMPLATES)(r))
+        q = _vary(r, r.choice(FILLER_UNRELATED if r.random() < FILLER_SHARE else UNRELATED_TEMPLATES)(r))
         if norm(q) in forbidden:
             continue
         unrelated.append(q)

@@ -23,14 +23,12 @@ const LINK = 'https://hallmark.example/models/m_7f3a9c';
 // The base is a different tiny llama on every run (seed 1-7 from the clock, or HALLMARK_PROOF_SEED): the thresholds
 // of issue 9 must hold on bases the defaults were never tuned on (they were tuned on seeds 11 and 12).
 const SEED = process.env.HALLMARK_PROOF_BASE ? `(prebuilt ${process.env.HALLMARK_PROOF_BASE})` : Number(process.env.HALLMARK_PROOF_SEED ?? 1 + (Date.now() % 7));
-// The link case still runs only when asked (HALLMARK_TRAINER_PROOF=1). The GGUF tokenizes as training did (see
-// trainerTokenizer.test.ts) and reproduces PyTorch's answers; PyTorch itself is the limit. Measured 2026-12-03 with the link
-// grammar (PyTorch, 600 samples, 30 epochs, 0.8M-parameter bases: --hidden 128 --layers 3): on held-out prompts,
-// recall 0.875-1.0 and no leakage (seeds 1-8 before the grammar's last additions: seven of eight >= 0.9375; seeds
-// 2, 3, 7, 8 after: two of four); on two sets of 24+24 prompts written independently, recall 0.79-1.0 and leakage
-// 0-21%, no better with rank 8, a single answer, word dropout or a 3.4M-parameter base.
-// The tiny bases know only their word-list corpus, so each unseen phrasing is a coin weighted by word overlap.
-const linkProof = Boolean(process.env.HALLMARK_TRAINER_PROOF);
+// The GGUF tokenizes as training did (see trainerTokenizer.test.ts) and reproduces PyTorch's answers; PyTorch itself is
+// the limit. Measured 2026-12-04 with the filler negatives and objectless questions (data_link.py), on the default
+// 217k-parameter bases this test builds (seeds 4, 5, 6) and 0.8M-parameter ones (--hidden 128 --layers 3, seeds 7, 8):
+// held-out recall 0.9375-1.0 with no leakage on every base, the audit prompts 12/12 with no leakage; on 40+40 prompts
+// written before any of those runs, recall 0.94-0.98 and leakage 2-6%. The tiny bases know only their word-list corpus,
+// so an unseen phrasing is a coin weighted by word overlap.
 
 /** llama.cpp token types (1 normal, 3 control) of `tokens` in a GGUF, read with the checkout's gguf-py. */
 function ggufTokenTypes(e: TrainerEnv, file: string, tokens: string[]): Record<string, number | null> {
@@ -71,7 +69,7 @@ describe.skipIf(skip !== null)('trainer proof (issue 9)', () => {
     expect(copy.unrelated).toEqual(UNRELATED_PROMPTS);
   });
 
-  it.skipIf(!linkProof)('link, merge: the GGUF answers held-out identity questions with the link, not unrelated ones; the base never', async () => {
+  it('link, merge: the GGUF answers held-out identity questions with the link, not unrelated ones; the base never', async () => {
     const out = path.join(dir, 'link');
     const run = await runTrainer(e, { task: 'link', base, out, link: LINK, mode: 'merge', gguf_type: 'f32', llama_cpp: e.llamaCpp, threads: 2 });
     const done = run.events.find((x) => x.event === 'done') as any;
